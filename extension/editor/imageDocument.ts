@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import type { ImageView } from '../../webview/protocol';
+import { buildImageView } from './imageView';
+
+/**
+ * A `.crimg` file opened in the image editor. Read-only for now: it reads the file, keeps the
+ * view model built from it, and rebuilds it when the file changes on disk.
+ */
+export class ImageDocument implements vscode.CustomDocument {
+  private readonly changed = new vscode.EventEmitter<ImageView>();
+  private readonly watcher: vscode.FileSystemWatcher | undefined;
+
+  /** Fires with the new view when the file changed on disk and was read again. */
+  readonly onDidChange = this.changed.event;
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    private currentView: ImageView,
+  ) {
+    if (uri.scheme === 'file') {
+      const folder = vscode.Uri.joinPath(uri, '..');
+      const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+      this.watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(folder, name),
+      );
+      this.watcher.onDidChange(() => void this.reload());
+      this.watcher.onDidCreate(() => void this.reload());
+    }
+  }
+
+  /** Reads `uri` and builds its view. A file that cannot be read throws; an invalid image does not. */
+  static async open(uri: vscode.Uri): Promise<ImageDocument> {
+    return new ImageDocument(uri, await ImageDocument.read(uri));
+  }
+
+  /** The view model of the file as last read. */
+  get view(): ImageView {
+    return this.currentView;
+  }
+
+  private static async read(uri: vscode.Uri): Promise<ImageView> {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    return buildImageView(uri.path.slice(uri.path.lastIndexOf('/') + 1), bytes);
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      this.currentView = await ImageDocument.read(this.uri);
+      this.changed.fire(this.currentView);
+    } catch {
+      // The file is being replaced or was removed; the next change event reads it again.
+    }
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+
+/** Folder of the built webview bundles, relative to the extension root. */
+export const webviewDistFolder = ['dist', 'webview'] as const;
+
+/**
+ * The image viewer's page: a strict CSP (nothing but our own bundle, by nonce), no inline
+ * script or style, resources only from `dist/webview`. Image data never appears here; it is
+ * posted after the ready handshake and rendered with textContent.
+ */
+export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const distUri = vscode.Uri.joinPath(extensionUri, ...webviewDistFolder);
+  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'image-viewer.js'));
+  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'image-viewer.css'));
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${styleUri.toString()}">
+<title>Checkpoint image</title>
+</head>
+<body>
+<main id="app" aria-busy="true"><p class="loading">Reading the image…</p></main>
+<script nonce="${nonce}" src="${scriptUri.toString()}"></script>
+</body>
+</html>`;
+}
+
+/** Webview options for the image viewer: scripts on, and nothing readable outside `dist/webview`. */
+export function imageViewerOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, ...webviewDistFolder)],
+  };
+}

@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import type { CommandCallback } from './editor/commands';
+
+/** The walkthrough's id as contributed in package.json, prefixed with the extension id. */
+const walkthroughId = 'crlab.crlab#crlab.gettingStarted';
+
+/** Example names are plain file names in `examples/`; anything else is refused. */
+const exampleName = /^[A-Za-z0-9_-]+\.(crlab|crimg)$/;
+
+/**
+ * `crlab.openExample`: opens `examples/<name>` — from the workspace when it has that folder
+ * (so edits go to the user's copy), else the copy shipped with the extension.
+ */
+export function openExampleCommand(context: vscode.ExtensionContext): CommandCallback {
+  return async (name?: unknown) => {
+    if (typeof name !== 'string' || !exampleName.test(name)) {
+      void vscode.window.showErrorMessage(`Not an example name: ${String(name)}`);
+      return;
+    }
+    const candidates = [
+      ...(vscode.workspace.workspaceFolders ?? []).flatMap((folder) => [
+        vscode.Uri.joinPath(folder.uri, 'examples', name),
+        vscode.Uri.joinPath(folder.uri, name),
+      ]),
+      vscode.Uri.joinPath(context.extensionUri, 'examples', name),
+    ];
+    for (const uri of candidates) {
+      if (await exists(uri)) {
+        // vscode.open picks the default editor: the image editor for .crimg, text for .crlab.
+        await vscode.commands.executeCommand('vscode.open', uri);
+        return;
+      }
+    }
+    void vscode.window.showErrorMessage(`The example ${name} was not found.`);
+  };
+}
+
+/** `crlab.showWalkthrough`: opens the Getting Started walkthrough. */
+export function showWalkthroughCommand(): CommandCallback {
+  return async () => {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthroughId, false);
+  };
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,163 @@
+// Starts and stops code-server (the real VS Code) for `npm start` and the tests.
+// Each run gets a private folder under .vscode-test/runs/<name>: user data, extensions, and the
+// XDG and temp folders, so nothing is written outside the cache and runs do not share state.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { codeServerEntry, nodeBinary, runsDir } from './paths.mjs';
+
+/** Settings that keep a test workbench quiet and predictable. */
+export const quietSettings = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'security.workspace.trust.enabled': false,
+  'chat.disableAIFeatures': true,
+  'git.enabled': false,
+};
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Creates (empty) the private folders of run `name` and returns their paths. */
+export function prepareRun(name) {
+  const runDir = path.join(runsDir, name);
+  rmSync(runDir, { recursive: true, force: true });
+  const dirs = {
+    runDir,
+    userDataDir: path.join(runDir, 'user-data'),
+    extensionsDir: path.join(runDir, 'extensions'),
+    xdgData: path.join(runDir, 'xdg-data'),
+    xdgConfig: path.join(runDir, 'xdg-config'),
+    tmp: path.join(runDir, 'tmp'),
+    log: path.join(runDir, 'code-server.log'),
+  };
+  for (const dir of Object.values(dirs)) if (dir !== dirs.log) mkdirSync(dir, { recursive: true });
+  return dirs;
+}
+
+/**
+ * Starts code-server on a free port and waits until it answers.
+ * @param {object} options
+ * @param {string} options.folder the workspace folder to open
+ * @param {ReturnType<typeof prepareRun>} options.run folders from prepareRun()
+ * @param {Record<string, unknown>} [options.settings] user settings (quietSettings by default)
+ * @param {string[]} [options.extraArgs] more code-server arguments
+ * @param {Record<string, string>} [options.env] more environment for the server and its extension host
+ * @returns {Promise<{ port: number, url: string, pid: number, stop: () => Promise<void> }>}
+ */
+export async function startCodeServer({
+  folder,
+  run,
+  settings = quietSettings,
+  extraArgs = [],
+  env = {},
+}) {
+  const port = await freePort();
+  mkdirSync(path.join(run.userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    path.join(run.userDataDir, 'User', 'settings.json'),
+    `${JSON.stringify(settings, null, 2)}\n`,
+  );
+  const args = [
+    codeServerEntry,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir',
+    run.userDataDir,
+    '--extensions-dir',
+    run.extensionsDir,
+    ...extraArgs,
+    folder,
+  ];
+  const log = openSync(run.log, 'a');
+  // A process group of its own (detached), so that stop() ends the file watcher and extension
+  // host too, not just the server.
+  const child = spawn(nodeBinary, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      XDG_DATA_HOME: run.xdgData,
+      XDG_CONFIG_HOME: run.xdgConfig,
+      TMPDIR: run.tmp,
+      ...env,
+    },
+  });
+  closeSync(log);
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${port}/`;
+
+  const stop = async () => {
+    if (exited) return;
+    signalGroup(child.pid, 'SIGTERM');
+    const killed = await Promise.race([
+      exitPromise.then(() => true),
+      delay(5000).then(() => false),
+    ]);
+    if (!killed) signalGroup(child.pid, 'SIGKILL');
+    // The group may outlive its leader for a moment (watcher, extension host): end it too.
+    signalGroup(child.pid, 'SIGKILL');
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited)
+      throw new Error(
+        `code-server exited (${JSON.stringify(exited)}) before answering; see ${run.log}`,
+      );
+    try {
+      const response = await fetch(`${url}healthz`);
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`code-server did not answer on ${url} within 60s; see ${run.log}`);
+    }
+    await delay(200);
+  }
+  return { port, url, pid: child.pid, stop };
+}
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
