@@ -1,0 +1,185 @@
+/**
+ * The public shapes of the emulated kernel: what hosts (lab interpreter, CLI, panel, debugger)
+ * pass in and get back. The implementation lives in kernel.ts.
+ */
+import type { CheckRecord } from './checks';
+import type { Errno } from './errno';
+import type { Instruction, Program, ProgramSource } from './program';
+import type { Sysctls, SysctlName, WorldSpec } from './world';
+
+/** checkpoint flags (sys_checkpoint). */
+export const CheckpointFlag = { SUBTREE: 0x1 } as const;
+/** restart flags (sys_restart). */
+export const RestartFlag = { TASKSELF: 0x1, FROZEN: 0x2, KEEP_LSM: 0x8 } as const;
+
+export interface KernelOptions {
+  /** The world to boot; default: {@link defaultWorld}. */
+  world?: WorldSpec;
+  /** Seconds since the epoch for HEAD.time; default: always 0. */
+  clock?: () => number;
+  /** Seed for any choice the emulator makes; reserved, the model currently makes none. */
+  seed?: number;
+  /** Overrides the world's machine key. */
+  machineKey?: Uint8Array;
+}
+
+export type TaskStateName = 'running' | 'sleeping' | 'stopped' | 'frozen' | 'zombie';
+
+export interface CredInfo {
+  uid: number;
+  euid: number;
+  suid: number;
+  fsuid: number;
+  gid: number;
+  egid: number;
+  sgid: number;
+  fsgid: number;
+  groups: number[];
+  capInheritable: bigint;
+  capPermitted: bigint;
+  capEffective: bigint;
+  capBset: bigint;
+  securebits: number;
+}
+
+export interface FdInfo {
+  fd: number;
+  path: string;
+  flags: number;
+  pos: number;
+  closeOnExec: boolean;
+  /** Identity of the open file: descriptors with the same id share offset and flags. */
+  openFileId: number;
+}
+
+export interface VmaInfo {
+  start: number;
+  end: number;
+  prot: number;
+  flags: number;
+  file: string | null;
+  pgoff: number;
+  /** Pages with contents (touched). */
+  residentPages: number;
+}
+
+/** A snapshot of one task, for panels, debuggers and expectations. */
+export interface TaskInfo {
+  /** The pid in the root pid namespace: the handle every API call takes. */
+  pid: number;
+  /** The pid in each namespace from the root namespace down to the task's own. */
+  nsPids: number[];
+  /** Parent's root-namespace pid, 0 for none. */
+  ppid: number;
+  comm: string;
+  state: TaskStateName;
+  exitCode: number | null;
+  exe: string;
+  program: string;
+  pc: number;
+  regs: number[];
+  cred: CredInfo;
+  dumpable: boolean;
+  label: string | null;
+  fds: FdInfo[];
+  vmas: VmaInfo[];
+  /** The program's variables, read from task memory. */
+  vars: Record<string, number>;
+  /** Whether the task is the init (pid 1) of its pid namespace. */
+  nsInit: boolean;
+}
+
+/** One line of the console transcript. */
+export interface ConsoleLine {
+  pid: number;
+  comm: string;
+  text: string;
+}
+
+/** The outcome of sys_checkpoint or sys_restart, checks included. */
+export interface CallOutcome {
+  call: 'checkpoint' | 'restart';
+  /** Root-namespace pid of the calling task. */
+  caller: number;
+  /** crid (> 0), 0 (restart success), or -errno. */
+  ret: number;
+  errno: Errno | null;
+  checks: CheckRecord[];
+  /** Root-namespace pids of the restored tasks, root first (restart only). */
+  restored?: number[];
+}
+
+export type StepStatus = 'ran' | 'blocked' | 'sleeping' | 'exited' | 'killed';
+
+export interface StepOutcome {
+  pid: number;
+  status: StepStatus;
+  /** The pc of the instruction executed (or that would have been), and that instruction. */
+  pc: number;
+  instruction: Instruction | null;
+  /** For a system call: its return value. */
+  ret?: number;
+  /** For checkpoint/restart: the call's outcome with its checks. */
+  call?: CallOutcome;
+}
+
+export type SpawnResult = { ok: true; pid: number } | { ok: false; errno: Errno; reason: string };
+
+export interface SpawnOptions {
+  /** User name or uid; the task gets that user's default credentials. */
+  user: string | number;
+  /** The program file to exec (setuid/setgid bits apply). */
+  exe: string;
+  /** Root-namespace pid of the parent; default: the root namespace's init. */
+  parent?: number;
+  /** Make the task the init (pid 1) of a new pid namespace below its parent's. */
+  newPidNamespace?: boolean;
+}
+
+export interface RunOptions {
+  /** Stop after this many steps (default 10000). */
+  steps?: number;
+  /** Stop before executing an instruction at this label. */
+  untilLabel?: string;
+  /** Stop after executing a system call with this op. */
+  untilSyscall?: string;
+}
+
+export interface RunOutcome {
+  steps: number;
+  stopped: 'steps' | 'label' | 'syscall' | 'exited' | 'blocked';
+  last: StepOutcome | null;
+}
+
+/** The emulated kernel as hosts drive it. Every pid is a root-namespace pid. */
+export interface KernelApi {
+  spawn(options: SpawnOptions): SpawnResult;
+  step(pid: number): StepOutcome;
+  run(pid: number, options?: RunOptions): RunOutcome;
+  freeze(pid: number): boolean;
+  thaw(pid: number): boolean;
+  /** sys_checkpoint as task `caller` (root-ns pid); `pid` is in the caller's namespace. */
+  sysCheckpoint(caller: number, pid: number, fd: number, flags: number): CallOutcome;
+  sysRestart(caller: number, crid: number, fd: number, flags: number): CallOutcome;
+  /** Checkpoint as a transient task of `user` in the root namespace, writing the image to `path`. */
+  checkpointAs(user: string | number, targetPid: number, path: string, flags: number): CallOutcome;
+  /** Restart `path` as a transient task of `user` in the root namespace. */
+  restartAs(user: string | number, path: string, flags: number): CallOutcome;
+  /** Open `path` in `pid`'s fd table as that task (returns fd or -errno). */
+  openAs(pid: number, path: string, flags: number, mode?: number): number;
+  readFile(path: string): Uint8Array | null;
+  writeFile(
+    path: string,
+    bytes: Uint8Array,
+    options?: { mode?: number; uid?: number; gid?: number },
+  ): void;
+  tasks(): TaskInfo[];
+  task(pid: number): TaskInfo | null;
+  console(): readonly ConsoleLine[];
+  /** Every checkpoint/restart call so far, in order. */
+  calls(): readonly CallOutcome[];
+  sysctl<K extends SysctlName>(name: K): Sysctls[K];
+  setSysctl<K extends SysctlName>(name: K, value: Sysctls[K]): void;
+  program(name: string): Program | null;
+  addProgram(source: ProgramSource): Program;
+}
