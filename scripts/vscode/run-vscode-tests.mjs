@@ -1,0 +1,108 @@
+// Runs test/vscode inside the extension host of a real VS Code (code-server), the way VS Code's
+// own smoke tests do in a browser: the workbench is opened with a `payload` naming the extension
+// under development and the test entry; VS Code calls the page's `codeAutomationExit(code)` when
+// the tests end. Each test's result is read from a results file and printed here, and any
+// failure (or no result at all) makes this script exit non-zero.
+// Needs `npm run build` first (dist/extension.js and dist/test/vscode/).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { launchChromium } from './browser.mjs';
+import { writeFixtures } from './fixtures.mjs';
+import { ensureVsCode } from './install.mjs';
+import { repoRoot } from './paths.mjs';
+import { prepareRun, startCodeServer } from './server.mjs';
+
+const timeoutMs = 5 * 60_000;
+const started = Date.now();
+
+const testEntry = path.join(repoRoot, 'dist', 'test', 'vscode', 'index.js');
+if (!existsSync(testEntry) || !existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
+  console.error('vscode tests: dist/ is not built; run `npm run build` first');
+  process.exit(1);
+}
+
+const installSeconds = ensureVsCode();
+if (installSeconds > 0.5)
+  console.log(`vscode tests: installed VS Code in ${installSeconds.toFixed(1)}s`);
+
+const run = prepareRun('vscode-tests');
+const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
+const resultsFile = path.join(run.runDir, 'results.jsonl');
+
+const server = await startCodeServer({
+  folder: fixtures.plain,
+  run,
+  // This release build honours the `payload` URL parameter only with the smoke-test driver on.
+  extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+  env: { CRLAB_TEST_RESULTS: resultsFile, CRLAB_TEST_FIXTURES: run.runDir + '/fixtures' },
+});
+
+let browser;
+let printedLines = 0;
+const counts = { passed: 0, failed: 0, ended: false };
+const failures = [];
+
+/** Prints the result lines written since the last call. */
+function printNewResults() {
+  if (!existsSync(resultsFile)) return;
+  const lines = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean);
+  for (const line of lines.slice(printedLines)) {
+    const result = JSON.parse(line);
+    if (result.event === 'pass') {
+      counts.passed++;
+      console.log(`  ✔ ${result.title} (${result.ms} ms)`);
+    } else if (result.event === 'fail') {
+      counts.failed++;
+      failures.push(result);
+      console.log(`  ✘ ${result.title}\n      ${result.message}`);
+    } else if (result.event === 'note') {
+      console.log(`  · ${result.text}`);
+    } else if (result.event === 'end') {
+      counts.ended = true;
+    }
+  }
+  printedLines = lines.length;
+}
+
+let exitCode = 1;
+try {
+  browser = await launchChromium(run.runDir);
+  const page = await browser.newPage();
+  const exited = new Promise((resolve) => {
+    void page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code)));
+  });
+  const remote = (fsPath) => `vscode-remote://127.0.0.1:${server.port}${fsPath}`;
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', remote(repoRoot)],
+    ['extensionTestsPath', remote(testEntry)],
+  ]);
+  const url = `${server.url}?folder=${encodeURIComponent(fixtures.plain)}&payload=${encodeURIComponent(payload)}`;
+  console.log(`vscode tests: VS Code on ${server.url}, workspace ${fixtures.plain}`);
+  await page.goto(url);
+  const poll = setInterval(printNewResults, 250);
+  const timedOut = new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
+  const outcome = await Promise.race([exited, timedOut]);
+  clearInterval(poll);
+  printNewResults();
+  if (outcome === 'timeout') {
+    console.error(
+      `vscode tests: no result from VS Code within ${timeoutMs / 1000}s; see ${run.log}`,
+    );
+  } else if (!counts.ended) {
+    console.error(
+      `vscode tests: VS Code exited with code ${outcome} before the tests ended; see ${run.log}`,
+    );
+  } else {
+    exitCode = outcome === 0 && counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+  }
+} finally {
+  await browser?.close().catch(() => {});
+  await server.stop();
+}
+
+for (const failure of failures) {
+  console.log(`\n  ${failure.title}\n${failure.stack || failure.message}`);
+}
+console.log(`\nvscode tests: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`vscode tests: finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+process.exit(exitCode);

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { crlabExtension } from './workspace';
+
+interface ContributedCommand {
+  command: string;
+  category?: string;
+}
+
+function packageJson(): {
+  activationEvents: string[];
+  contributes: { commands: ContributedCommand[] };
+} {
+  return crlabExtension().packageJSON as {
+    activationEvents: string[];
+    contributes: { commands: ContributedCommand[] };
+  };
+}
+
+describe('manifest', () => {
+  it('activates only on fine-grained events', () => {
+    const events = packageJson().activationEvents;
+    assert.ok(events.length > 0);
+    for (const event of events) {
+      assert.ok(event !== '*' && event !== 'onStartupFinished', `eager activation event ${event}`);
+      assert.match(event, /^(onCustomEditor|onLanguage|onCommand):crlab/);
+    }
+  });
+
+  it('registers every contributed command, all in the Checkpoint/Restart category', async () => {
+    await crlabExtension().activate();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const { command, category } of packageJson().contributes.commands) {
+      assert.ok(registered.has(command), `${command} is contributed but not registered`);
+      assert.equal(category, 'Checkpoint/Restart', `${command} has category ${category}`);
+    }
+  });
+});
