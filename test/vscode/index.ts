@@ -9,8 +9,9 @@ import Mocha from 'mocha';
 import { report } from './results';
 
 /** Mocha reporter that forwards each test's outcome to the results file. */
-class ResultFileReporter {
-  constructor(runner: Mocha.Runner) {
+class ResultFileReporter extends Mocha.reporters.Base {
+  constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+    super(runner, options);
     let passed = 0;
     let failed = 0;
     runner.on('pass', (test: Mocha.Test) => {
