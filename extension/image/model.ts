@@ -252,3 +252,20 @@ export interface ImageError {
   /** One line a person can act on, e.g. `0x800000001000 is above TASK_SIZE`. */
   message: string;
 }
+
+/**
+ * One record the reader parsed and judged sound, in stream order (added by the image layer
+ * for viewers: what parsed before any damage).
+ */
+export interface RecordSummary {
+  /** The record type number (`hdr.type`). */
+  type: number;
+  /** Its name from the record table (`VMA`), or `TYPE_<n>` for an unknown type. */
+  name: string;
+  /** Offset of the record header. */
+  offset: number;
+  /** `hdr.len`, the payload length. */
+  len: number;
+  /** `hdr.parent`. */
+  parent: number;
+}

@@ -1,0 +1,97 @@
+/**
+ * The bridge to the parsers generated from crimg.ksy: streams over byte ranges, the body
+ * class of each record type, and runs that keep the partial object when Kaitai throws, so
+ * every failure can be named by the field being read.
+ */
+import KaitaiStream from 'kaitai-struct/KaitaiStream';
+import { Crimg } from './generated/Crimg';
+import { Crimg as CrimgDebug, type CrimgDebugEntry } from './generated/CrimgDebug';
+import { RecordType } from './model';
+
+export { Crimg, CrimgDebug, KaitaiStream };
+export type { CrimgDebugEntry };
+
+/** A KaitaiStream over exactly `bytes` (no copy). */
+export function streamOver(bytes: Uint8Array): KaitaiStream {
+  return new KaitaiStream(
+    new DataView(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength),
+  );
+}
+
+/** What every debug-mode generated class has. */
+export interface DebugParsed {
+  _read(): void;
+  _io: KaitaiStream;
+  _debug: { [field: string]: CrimgDebugEntry | undefined };
+}
+
+type DebugClass = new (io: KaitaiStream, parent?: unknown, root?: unknown) => DebugParsed;
+
+/** The debug-mode payload class of each record type. */
+export const debugBodyClass: ReadonlyMap<number, DebugClass> = new Map<number, DebugClass>([
+  [RecordType.HEAD, CrimgDebug.Head],
+  [RecordType.STRING, CrimgDebug.Text],
+  [RecordType.FNAME, CrimgDebug.Fname],
+  [RecordType.LSM_INFO, CrimgDebug.LsmInfo],
+  [RecordType.TASK, CrimgDebug.Task],
+  [RecordType.CPU, CrimgDebug.Cpu],
+  [RecordType.TREE, CrimgDebug.Tree],
+  [RecordType.CRED, CrimgDebug.Cred],
+  [RecordType.GROUPINFO, CrimgDebug.Groupinfo],
+  [RecordType.SECURITY, CrimgDebug.Security],
+  [RecordType.MM, CrimgDebug.Mm],
+  [RecordType.VMA, CrimgDebug.Vma],
+  [RecordType.PGARR, CrimgDebug.Pgarr],
+  [RecordType.FILES, CrimgDebug.Files],
+  [RecordType.FD_ENT, CrimgDebug.FdEnt],
+  [RecordType.FD_DATA, CrimgDebug.FdData],
+  [RecordType.TAIL, CrimgDebug.Tail],
+  [RecordType.SIGN, CrimgDebug.Sign],
+  [RecordType.ERROR, CrimgDebug.ErrorMarker],
+]);
+
+/** The outcome of a debug-mode parse: the (possibly partial) object and what stopped it. */
+export interface DebugRun<T> {
+  parsed: T;
+  failure: unknown;
+}
+
+/** Parses `bytes` with a debug-mode class, keeping the partial object on any exception. */
+export function runDebug<T extends DebugParsed>(
+  cls: new (io: KaitaiStream, parent?: unknown, root?: unknown) => T,
+  bytes: Uint8Array,
+): DebugRun<T> {
+  const parsed = new cls(streamOver(bytes));
+  try {
+    parsed._read();
+    return { parsed, failure: null };
+  } catch (failure) {
+    return { parsed, failure };
+  }
+}
+
+/** Kaitai's JS name of a ksy id: `vm_start` -> `vmStart`. */
+export function kaitaiName(id: string): string {
+  return id.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The ksy id of a Kaitai JS name: `vmStart` -> `vm_start`; `pad` is the contract's `_pad`. */
+export function contractName(jsName: string): string {
+  const id = jsName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return id === 'pad' ? '_pad' : id;
+}
+
+/** The first field a debug run did not finish, by its contract name, or null. */
+export function unfinishedField(parsed: DebugParsed): string | null {
+  for (const [name, entry] of Object.entries(parsed._debug)) {
+    if (name.startsWith('_m_')) continue; // instances, evaluated lazily
+    if (entry !== undefined && entry.end === undefined) return contractName(name);
+  }
+  return null;
+}
+
+/** A short description of whatever a generated parser threw. */
+export function describeFailure(failure: unknown): string {
+  if (failure instanceof Error) return `${failure.name}: ${failure.message}`;
+  return String(failure);
+}

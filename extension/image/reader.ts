@@ -1,0 +1,1237 @@
+/**
+ * The image reader: judges a `.crimg` byte stream against image-format.md ("Judging an
+ * image") and decodes it into a CheckpointImage.
+ *
+ * Every record goes through the parser generated from crimg.ksy (debug mode, so a failure
+ * keeps the partial object and the field being read). The reader checks, in the page's order:
+ * the header once its 8 bytes are there, whether the type may stand here, the parent, whether
+ * the payload is all there, the payload's fields in order, then any page data address by
+ * address; it stops at the first violation. Only a structurally valid image has its MAC
+ * verified. Whatever the bytes, it returns a result and never throws.
+ *
+ * Readings where the page is silent (also listed in the final report):
+ * - a record out of place names `hdr.type`; when the record found is the one that would be
+ *   right had a count been different (a VMA after map_count VMAs, FILES before them), the
+ *   count is named instead (`MM.map_count`); SIGN without SIGNED and SIGNED without SIGN name
+ *   `HEAD.flags` at the record standing there;
+ * - an FD_ENT with a new objref not followed by FD_DATA, and a second FD_DATA for an objref,
+ *   are records out of place (`hdr.type`);
+ * - the comm STRING whose len is not task_comm_len + 1 names `hdr.len` of the STRING, checked
+ *   right after its parent;
+ * - SIGN's len is checked against 8 + key_id_len + sig_len after its fields (`hdr.len`);
+ *   the header range of SIGN is the one of alg 1: 41..104;
+ * - HEAD SELF without SUBTREE is accepted (only unknown bits and a missing CKPT are errors);
+ * - EPIPE names the first field cut (`hdr.len`, `VMA.vm_end`, `PGARR.pages[3]`); when the
+ *   stream ends between records it names the record expected there (`TAIL`);
+ * - bytes after the STRING that follows ERROR name `TAIL`, like bytes after TAIL.
+ */
+import { hmacSha256, macEquals } from './hmac';
+import {
+  type Crimg,
+  CrimgDebug,
+  type DebugParsed,
+  debugBodyClass,
+  describeFailure,
+  runDebug,
+  streamOver,
+  unfinishedField,
+  contractName,
+} from './kaitai';
+import { Crimg as CrimgParser } from './generated/Crimg';
+import {
+  CAP_LAST_CAP,
+  type CheckpointImage,
+  type CpuRecord,
+  type CredRecord,
+  type FdRecord,
+  FdType,
+  FMode,
+  type HeadRecord,
+  HeadFlag,
+  type ImageError,
+  type MmRecord,
+  OFlag,
+  type OpenFileRecord,
+  PAGE_SIZE,
+  type PageImage,
+  type RecordSummary,
+  RecordType,
+  SecType,
+  SignAlg,
+  TASK_SIZE,
+  type TaskImage,
+  type TaskRecord,
+  TaskState,
+  type TreeEntry,
+  TreeFlag,
+  VmaType,
+  type VmaRecord,
+} from './model';
+import { charArrayText, checkCharArray, checkPath, checkText, textValue } from './text-rules';
+
+/** How far the reader trusts a signature. */
+export type SignatureStatus = 'none' | 'verified' | 'unverified';
+
+/** Options of {@link readImage}. */
+export interface ReadOptions {
+  /** Keys the reader holds, by key id (`machine`). */
+  keys?: Record<string, Uint8Array>;
+}
+
+/** The verdict on an image. */
+export type ReadResult =
+  | { ok: true; image: CheckpointImage; signature: SignatureStatus; records: RecordSummary[] }
+  | { ok: false; error: ImageError; records: RecordSummary[] };
+
+/** The running emulated kernel an image must match. */
+export const EXPECTED_KERNEL = { major: 2, minor: 6, patch: 27, rev: 1, machine: 'lab64' } as const;
+
+const HEADER_SIZE = 8;
+const TWO_POW_32 = 0x1_0000_0000;
+/** High 32-bit word of 2^53. */
+const HI_2POW53 = 0x20_0000;
+const HEAD_FLAG_BITS = HeadFlag.CKPT | HeadFlag.SUBTREE | HeadFlag.SELF | HeadFlag.SIGNED;
+const VM_FLAG_BITS = 0x1 | 0x2 | 0x4 | 0x8 | 0x100;
+const O_FLAG_BITS = OFlag.ACCMODE | OFlag.CREAT | OFlag.TRUNC | OFlag.APPEND;
+const CAP_MASK = (1n << BigInt(CAP_LAST_CAP + 1)) - 1n;
+const KNOWN_LSMS = new Set(['none', 'dummy', 'label']);
+const TASK_STATES = new Set<number>(Object.values(TaskState));
+const MAX_TASKS = 1364;
+const MAX_GROUPS = 8189;
+const MAX_VMAS = 1024;
+const MAX_FDS = 1024;
+const MAX_PAGES = 1024;
+
+/** Record type number -> name. */
+export const RECORD_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(RecordType).map(([name, type]) => [type, name]),
+);
+
+/** The name of a record type (`TYPE_<n>` when unknown). */
+export function recordName(type: number): string {
+  return RECORD_NAMES.get(type) ?? `TYPE_${type}`;
+}
+
+const FIXED_LEN: ReadonlyMap<number, number> = new Map([
+  [RecordType.HEAD, 224],
+  [RecordType.LSM_INFO, 16],
+  [RecordType.TASK, 24],
+  [RecordType.CPU, 160],
+  [RecordType.CRED, 72],
+  [RecordType.MM, 96],
+  [RecordType.VMA, 48],
+  [RecordType.PGARR, 8],
+  [RecordType.FILES, 8],
+  [RecordType.FD_ENT, 16],
+  [RecordType.FD_DATA, 24],
+  [RecordType.TAIL, 8],
+  [RecordType.ERROR, 0],
+]);
+
+/** Length rules of the variable-size records; null when `len` is in range. */
+function variableLenProblem(type: number, len: number): string | null {
+  const range = (min: number, max: number): string | null =>
+    len >= min && len <= max ? null : `len ${len} outside ${min}..${max}`;
+  switch (type) {
+    case RecordType.STRING:
+    case RecordType.FNAME:
+      return range(type === RecordType.STRING ? 1 : 2, 4096);
+    case RecordType.TREE:
+      return (
+        range(8 + 24, 8 + 24 * MAX_TASKS) ??
+        ((len - 8) % 24 === 0 ? null : `len ${len} is not 8 + 24 n`)
+      );
+    case RecordType.GROUPINFO:
+      return (
+        range(8 + 4, 8 + 4 * MAX_GROUPS) ??
+        ((len - 8) % 4 === 0 ? null : `len ${len} is not 8 + 4 n`)
+      );
+    case RecordType.SECURITY:
+      return range(10, 1032);
+    case RecordType.SIGN:
+      return range(8 + 1 + 32, 8 + 64 + 32);
+    default:
+      return null;
+  }
+}
+
+/** Thrown inside the judge to stop at the first violation. */
+class Reject {
+  constructor(readonly error: ImageError) {}
+}
+
+/** Thrown when a check needs a field the generated parser did not reach. */
+class Unreached {}
+
+function hex(value: number | bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+/** Reads u32 words of a little-endian u64 at `at`. */
+function u64Words(bytes: Uint8Array, at: number): { lo: number; hi: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
+  return { lo: view.getUint32(0, true), hi: view.getUint32(4, true) };
+}
+
+/** One record whose header, place and parent were accepted and whose payload is present. */
+interface ParsedRecord<T> {
+  type: number;
+  name: string;
+  offset: number;
+  len: number;
+  parent: number;
+  body: Uint8Array;
+  parsed: T;
+  failure: unknown;
+}
+
+/** What may stand at the next position of the stream. */
+interface Expectation {
+  /** Types allowed here (ERROR is added when `errorAllowed`). */
+  allowed: readonly number[];
+  /** The parent each allowed type must carry. */
+  parentOf: (type: number) => number;
+  /** Types that mean a count (or HEAD.flags) disagrees, and the field to name. */
+  mismatches?: ReadonlyArray<{ types: readonly number[]; field: string }>;
+  /** Whether ERROR may stand here. */
+  errorAllowed: boolean;
+  /** The field named when the stream ends here. */
+  missing: string;
+  /** Required STRING length (the comm), when it is fixed by context. */
+  stringLen?: number;
+}
+
+/** Field checks of one record payload, in order, over the debug-mode parse. */
+class FieldChecks {
+  constructor(
+    private readonly rec: ParsedRecord<DebugParsed>,
+    private readonly recordName: string,
+  ) {}
+
+  fail(field: string, message: string): never {
+    throw new Reject({
+      errno: 'EINVAL',
+      offset: this.rec.offset,
+      field: `${this.recordName}.${field}`,
+      message,
+    });
+  }
+
+  /** A value the parser set, or stop the checks if it did not get that far. */
+  got<T>(value: T | undefined): T {
+    if (value === undefined) throw new Unreached();
+    return value;
+  }
+
+  /** Start offset, within the payload, of a field the parser read completely. */
+  private span(jsName: string): { start: number; end: number } {
+    const entry = this.rec.parsed._debug[jsName];
+    if (entry === undefined || entry.end === undefined) throw new Unreached();
+    return { start: entry.start, end: entry.end };
+  }
+
+  /** The raw bytes of a field. */
+  raw(jsName: string): Uint8Array {
+    const { start, end } = this.span(jsName);
+    return this.rec.body.subarray(start, end);
+  }
+
+  /** A u64 field, required below 2^53 (judged from its raw bytes: Kaitai reads doubles). */
+  u64(jsName: string, label = contractName(jsName)): number {
+    return this.u64At(this.span(jsName).start, label);
+  }
+
+  u64At(at: number, label: string): number {
+    const { lo, hi } = u64Words(this.rec.body, at);
+    if (hi >= HI_2POW53) {
+      this.fail(label, `${hex((BigInt(hi) << 32n) | BigInt(lo))} is at or above 2^53`);
+    }
+    return hi * TWO_POW_32 + lo;
+  }
+
+  /** A u64 capability set: below 2^53 and only bits 0..40. */
+  capSet(jsName: string): bigint {
+    const label = contractName(jsName);
+    this.u64(jsName);
+    const { start } = this.span(jsName);
+    const view = new DataView(this.rec.body.buffer, this.rec.body.byteOffset + start, 8);
+    const value = view.getBigUint64(0, true);
+    if ((value & ~CAP_MASK) !== 0n) {
+      const bit = value.toString(2).length - 1;
+      this.fail(label, `capability bit ${bit} is above CAP_LAST_CAP (${CAP_LAST_CAP})`);
+    }
+    return value;
+  }
+
+  zeroPad(value: number | undefined, label = '_pad'): void {
+    if (this.got(value) !== 0) this.fail(label, `${label} is ${hex(this.got(value))}, not 0`);
+  }
+
+  charArray(jsName: string): string {
+    const bytes = this.raw(jsName);
+    const problem = checkCharArray(bytes);
+    if (problem !== null) this.fail(contractName(jsName), problem);
+    return charArrayText(bytes);
+  }
+}
+
+/** Judges one image; `run()` throws Reject at the first violation. */
+class ImageJudge {
+  private pos = 0;
+  readonly records: RecordSummary[] = [];
+  /** The record being judged, for errors the checks did not foresee. */
+  current = { offset: 0, field: 'hdr.type' };
+  private signed = false;
+  private subtree = false;
+  private readonly vmObjrefs = new Set<number>();
+  private readonly fileObjrefs = new Map<number, OpenFileRecord>();
+  private readonly openFiles: OpenFileRecord[] = [];
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly keys: Record<string, Uint8Array>,
+  ) {}
+
+  private reject(
+    errno: ImageError['errno'],
+    offset: number,
+    field: string,
+    message: string,
+  ): never {
+    throw new Reject({ errno, offset, field, message });
+  }
+
+  /** Reads the next record as `expect` allows, checking header, place, parent, presence. */
+  private next<T extends DebugParsed>(expect: Expectation): ParsedRecord<T> {
+    const offset = this.pos;
+    const available = this.bytes.length - offset;
+    this.current = { offset, field: 'hdr.type' };
+    if (available === 0) {
+      this.reject(
+        'EPIPE',
+        offset,
+        expect.missing,
+        `the stream ends where ${expect.missing} was expected`,
+      );
+    }
+    if (available < HEADER_SIZE) {
+      const field = available < 2 ? 'hdr.type' : available < 4 ? 'hdr.len' : 'hdr.parent';
+      this.reject(
+        'EPIPE',
+        offset,
+        field,
+        `the stream ends inside a record header (${available} of 8 bytes)`,
+      );
+    }
+    const headerRun = runDebug(
+      CrimgDebug.RecordHeader,
+      this.bytes.subarray(offset, offset + HEADER_SIZE),
+    );
+    const type = headerRun.parsed.type;
+    if (type === undefined || !RECORD_NAMES.has(type)) {
+      this.reject('EINVAL', offset, 'hdr.type', `unknown record type ${type ?? '?'}`);
+    }
+    const name = recordName(type);
+    const len = headerRun.parsed.len;
+    if (len === undefined) {
+      this.reject('EINVAL', offset, 'hdr.len', describeFailure(headerRun.failure));
+    }
+    if (len < 0) this.reject('EINVAL', offset, 'hdr.len', `negative len ${len}`);
+    const fixed = FIXED_LEN.get(type);
+    if (fixed !== undefined && len !== fixed) {
+      this.reject('EINVAL', offset, 'hdr.len', `${name} len ${len}, not ${fixed}`);
+    }
+    const lenProblem = variableLenProblem(type, len);
+    if (lenProblem !== null) this.reject('EINVAL', offset, 'hdr.len', `${name} ${lenProblem}`);
+    if (headerRun.failure !== null) {
+      this.reject('EINVAL', offset, 'hdr.type', describeFailure(headerRun.failure));
+    }
+    const parent = headerRun.parsed.parent ?? 0;
+
+    const isError = type === RecordType.ERROR && expect.errorAllowed;
+    if (!isError && !expect.allowed.includes(type)) {
+      for (const mismatch of expect.mismatches ?? []) {
+        if (mismatch.types.includes(type)) {
+          this.reject(
+            'EINVAL',
+            offset,
+            mismatch.field,
+            `${name} stands where ${this.describe(expect)} was expected`,
+          );
+        }
+      }
+      this.reject(
+        'EINVAL',
+        offset,
+        'hdr.type',
+        `${name} may not stand here; expected ${this.describe(expect)}`,
+      );
+    }
+    const wantParent = isError ? 0 : expect.parentOf(type);
+    if (parent !== wantParent) {
+      this.reject('EINVAL', offset, 'hdr.parent', `${name} parent ${parent}, not ${wantParent}`);
+    }
+    if (type === RecordType.STRING && expect.stringLen !== undefined && len !== expect.stringLen) {
+      this.reject(
+        'EINVAL',
+        offset,
+        'hdr.len',
+        `comm STRING len ${len}, not task_comm_len + 1 = ${expect.stringLen}`,
+      );
+    }
+    const bodyStart = offset + HEADER_SIZE;
+    if (bodyStart + len > this.bytes.length) {
+      const cls = debugBodyClass.get(type);
+      const partial =
+        cls === undefined ? null : runDebug(cls, this.bytes.subarray(bodyStart)).parsed;
+      const cut = partial === null ? null : unfinishedField(partial);
+      const field = `${name}${cut === null ? '' : `.${cut}`}`;
+      this.reject(
+        'EPIPE',
+        offset,
+        field,
+        `the stream ends inside ${name} (${this.bytes.length - bodyStart} of ${len} payload bytes)`,
+      );
+    }
+    const body = this.bytes.subarray(bodyStart, bodyStart + len);
+    const cls = debugBodyClass.get(type);
+    if (cls === undefined) this.reject('EINVAL', offset, 'hdr.type', `no parser for ${name}`);
+    const run = runDebug(cls, body);
+    this.current = { offset, field: name };
+    this.pos = bodyStart + len;
+    const rec: ParsedRecord<T> = {
+      type,
+      name,
+      offset,
+      len,
+      parent,
+      body,
+      parsed: run.parsed as T,
+      failure: run.failure,
+    };
+    if (isError) this.judgeError(rec);
+    return rec;
+  }
+
+  private describe(expect: Expectation): string {
+    return expect.allowed.map(recordName).join(' or ');
+  }
+
+  /** Runs a record's field checks; then any parser failure the checks did not explain. */
+  private checkFields<T extends DebugParsed, R>(
+    rec: ParsedRecord<T>,
+    checks: (f: FieldChecks, p: T) => R,
+  ): R {
+    const f = new FieldChecks(rec, rec.name);
+    let result: { value: R } | null = null;
+    try {
+      result = { value: checks(f, rec.parsed) };
+    } catch (err) {
+      if (!(err instanceof Unreached)) throw err;
+    }
+    if (rec.failure !== null || result === null) {
+      const field = unfinishedField(rec.parsed) ?? lastFieldRead(rec.parsed) ?? 'hdr.len';
+      const reason = rec.failure === null ? 'incomplete parse' : describeFailure(rec.failure);
+      this.reject('EINVAL', rec.offset, `${rec.name}.${field}`, reason);
+    }
+    this.records.push({
+      type: rec.type,
+      name: rec.name,
+      offset: rec.offset,
+      len: rec.len,
+      parent: rec.parent,
+    });
+    return result.value;
+  }
+
+  /** A STRING or FNAME payload's text. */
+  private text(rec: ParsedRecord<DebugParsed>, field: string, path: boolean): string {
+    let value = '';
+    this.checkFields(rec, (f) => {
+      const problem = checkText(rec.body);
+      if (problem !== null) f.fail(field, problem);
+      value = textValue(rec.body);
+      if (path) {
+        const pathProblem = checkPath(value);
+        if (pathProblem !== null) f.fail(field, pathProblem);
+      }
+    });
+    return value;
+  }
+
+  /** ERROR where it may stand: its STRING, then nothing; a well-formed one is EIO. */
+  private judgeError(rec: ParsedRecord<DebugParsed>): never {
+    this.checkFields(rec, () => undefined);
+    const str = this.next<CrimgDebug.Text>({
+      allowed: [RecordType.STRING],
+      parentOf: () => 0,
+      errorAllowed: false,
+      missing: 'STRING',
+    });
+    const message = this.text(str, 'value', false);
+    this.expectEnd();
+    this.reject('EIO', rec.offset, 'ERROR', message);
+  }
+
+  private expectEnd(): void {
+    if (this.pos < this.bytes.length) {
+      this.reject(
+        'EINVAL',
+        this.pos,
+        'TAIL',
+        `${this.bytes.length - this.pos} bytes after the end of the image`,
+      );
+    }
+  }
+
+  run(): { image: CheckpointImage; signature: SignatureStatus } {
+    const head = this.readHead();
+    let rec = this.next<DebugParsed>({
+      allowed: [RecordType.LSM_INFO, RecordType.TREE],
+      parentOf: () => 0,
+      errorAllowed: true,
+      missing: 'TREE',
+    });
+    let lsm: string | null = null;
+    if (rec.type === RecordType.LSM_INFO) {
+      this.checkFields(rec as ParsedRecord<CrimgDebug.LsmInfo>, (f) => {
+        lsm = f.charArray('lsmName');
+        if (!KNOWN_LSMS.has(lsm)) f.fail('lsm_name', `unknown LSM '${lsm}'`);
+      });
+      rec = this.next({
+        allowed: [RecordType.TREE],
+        parentOf: () => 0,
+        errorAllowed: true,
+        missing: 'TREE',
+      });
+    }
+    const treeOffset = rec.offset;
+    const tree = this.readTree(rec as ParsedRecord<CrimgDebug.Tree>);
+
+    const tasks: TaskImage[] = [];
+    for (let i = 0; i < tree.length; i++) {
+      const entry = tree[i];
+      if (entry === undefined) break;
+      tasks.push(this.readTask(entry.vpid));
+    }
+
+    const endTypes = [RecordType.TASK];
+    let sign: CheckpointImage['sign'] = null;
+    let signStart = 0;
+    rec = this.next({
+      allowed: [this.signed ? RecordType.SIGN : RecordType.TAIL],
+      parentOf: () => 0,
+      errorAllowed: true,
+      missing: this.signed ? 'SIGN' : 'TAIL',
+      mismatches: [
+        { types: endTypes, field: 'TREE.nr_tasks' },
+        { types: [RecordType.SIGN, RecordType.TAIL], field: 'HEAD.flags' },
+      ],
+    });
+    if (rec.type === RecordType.SIGN) {
+      const signed = this.readSign(rec as ParsedRecord<CrimgDebug.Sign>);
+      sign = signed.sign;
+      signStart = signed.sigStart;
+      rec = this.next({
+        allowed: [RecordType.TAIL],
+        parentOf: () => 0,
+        errorAllowed: false,
+        missing: 'TAIL',
+      });
+    }
+    this.checkFields(rec as ParsedRecord<CrimgDebug.Tail>, (f) => {
+      const expected = [0x00, 0xef, 0xde, 0xc0, 0x0c, 0x2a, 0x2d, 0x00];
+      if (rec.body.some((b, i) => b !== expected[i])) f.fail('magic', 'not CHECKPOINT_MAGIC_TAIL');
+    });
+    this.expectEnd();
+
+    let signature: SignatureStatus = 'none';
+    if (sign !== null) {
+      const key = Object.hasOwn(this.keys, sign.key_id) ? this.keys[sign.key_id] : undefined;
+      if (key === undefined) {
+        signature = 'unverified';
+      } else {
+        const mac = hmacSha256(key, this.bytes.subarray(0, signStart));
+        if (!macEquals(mac, sign.sig)) {
+          this.reject(
+            'EBADMSG',
+            sign.offset ?? 0,
+            'SIGN.sig',
+            `the MAC does not verify with key '${sign.key_id}'`,
+          );
+        }
+        signature = 'verified';
+      }
+    }
+    return {
+      image: { head, lsm, tree, treeOffset, tasks, openFiles: this.openFiles, sign },
+      signature,
+    };
+  }
+
+  private readHead(): HeadRecord {
+    const rec = this.next<CrimgDebug.Head>({
+      allowed: [RecordType.HEAD],
+      parentOf: () => 0,
+      errorAllowed: false,
+      missing: 'HEAD',
+    });
+    let head: HeadRecord | null = null;
+    this.checkFields(rec, (f, p) => {
+      const magic = rec.body.subarray(0, 8);
+      const expected = [0x00, 0xd2, 0xa2, 0xc0, 0x0c, 0xed, 0xfe, 0x00];
+      if (magic.some((b, i) => b !== expected[i])) f.fail('magic', 'not CHECKPOINT_MAGIC_HEAD');
+      const version = { major: 0, minor: 0, patch: 0, rev: 0 };
+      for (const key of ['major', 'minor', 'patch', 'rev'] as const) {
+        const value = f.got(p[key]);
+        if (value !== EXPECTED_KERNEL[key])
+          f.fail(key, `${key} ${value}, the running kernel has ${EXPECTED_KERNEL[key]}`);
+        version[key] = value;
+      }
+      const time = f.u64('time');
+      const flags = f.u64('flags');
+      if (flags >= TWO_POW_32 || (flags & ~HEAD_FLAG_BITS) !== 0)
+        f.fail('flags', `unknown bits in ${hex(flags)}`);
+      if ((flags & HeadFlag.CKPT) === 0) f.fail('flags', `CKPT is not set in ${hex(flags)}`);
+      const release = f.charArray('release');
+      const ver = f.charArray('version');
+      const machine = f.charArray('machine');
+      if (machine !== EXPECTED_KERNEL.machine)
+        f.fail('machine', `machine '${machine}', not '${EXPECTED_KERNEL.machine}'`);
+      head = { offset: rec.offset, ...version, time, flags, release, version: ver, machine };
+    });
+    if (head === null) this.reject('EINVAL', rec.offset, 'HEAD', 'HEAD did not parse');
+    const h: HeadRecord = head;
+    this.signed = (h.flags & HeadFlag.SIGNED) !== 0;
+    this.subtree = (h.flags & HeadFlag.SUBTREE) !== 0;
+    return h;
+  }
+
+  private readTree(rec: ParsedRecord<CrimgDebug.Tree>): TreeEntry[] {
+    const tree: TreeEntry[] = [];
+    this.checkFields(rec, (f, p) => {
+      const nr = f.got(p.nrTasks);
+      if (nr < 1 || nr > MAX_TASKS) f.fail('nr_tasks', `nr_tasks ${nr} outside 1..${MAX_TASKS}`);
+      if (nr * 24 !== rec.len - 8)
+        f.fail('nr_tasks', `nr_tasks ${nr} disagrees with len ${rec.len}`);
+      f.zeroPad(p.pad);
+      const vpids = new Map<number, number>();
+      const nsOf: number[] = [];
+      const nspids = new Set<string>();
+      const entries = f.got(p.tasks);
+      for (let i = 0; i < nr; i++) {
+        const e = f.got(entries[i]);
+        const at = (field: string): string => `tasks[${i}].${field}`;
+        const vpid = f.got(e.vpid);
+        if (vpid < 1) f.fail(at('vpid'), `vpid ${vpid} is not >= 1`);
+        if (vpids.has(vpid)) f.fail(at('vpid'), `vpid ${vpid} appears twice`);
+        const vppid = f.got(e.vppid);
+        const parentIndex = vpids.get(vppid);
+        if (i === 0 && vppid !== 0) f.fail(at('vppid'), `the root's vppid is ${vppid}, not 0`);
+        if (i > 0 && (vppid === 0 || parentIndex === undefined)) {
+          f.fail(at('vppid'), `vppid ${vppid} names no earlier entry`);
+        }
+        const vtgid = f.got(e.vtgid);
+        if (vtgid !== vpid) f.fail(at('vtgid'), `vtgid ${vtgid}, not vpid ${vpid}`);
+        const nspid = f.got(e.nspid);
+        if (nspid < 1) f.fail(at('nspid'), `nspid ${nspid} is not >= 1`);
+        const nsdepth = f.got(e.nsdepth);
+        const parent = parentIndex === undefined ? undefined : tree[parentIndex];
+        if (i === 0 && nsdepth !== 0)
+          f.fail(at('nsdepth'), `the root's nsdepth is ${nsdepth}, not 0`);
+        if (parent !== undefined && nsdepth !== parent.nsdepth && nsdepth !== parent.nsdepth + 1) {
+          f.fail(at('nsdepth'), `nsdepth ${nsdepth}, the parent's is ${parent.nsdepth}`);
+        }
+        const flags = f.got(e.flags);
+        if ((flags & ~TreeFlag.NS_INIT) !== 0) f.fail(at('flags'), `unknown bits in ${hex(flags)}`);
+        const nsInit = (flags & TreeFlag.NS_INIT) !== 0;
+        if (i === 0 && !this.subtree && !nsInit) {
+          f.fail(at('flags'), 'a whole-container image (no SUBTREE) needs NS_INIT on the root');
+        }
+        if (parent !== undefined) {
+          if (nsdepth === parent.nsdepth && nsInit) {
+            f.fail(at('flags'), "NS_INIT on a task in its parent's namespace");
+          }
+          if (nsdepth === parent.nsdepth + 1 && !nsInit) {
+            f.fail(at('flags'), 'a task one namespace below its parent must have NS_INIT');
+          }
+        }
+        if (nsInit && nspid !== 1) f.fail(at('nspid'), `NS_INIT with nspid ${nspid}, not 1`);
+        if (nsdepth === 0 && nspid !== vpid)
+          f.fail(at('nspid'), `nspid ${nspid} differs from vpid ${vpid} at depth 0`);
+        const ns = nsInit || parentIndex === undefined ? i : (nsOf[parentIndex] ?? 0);
+        const key = `${ns}:${nspid}`;
+        if (nspids.has(key)) f.fail(at('nspid'), `nspid ${nspid} appears twice in one namespace`);
+        nspids.add(key);
+        nsOf.push(ns);
+        vpids.set(vpid, i);
+        tree.push({ vpid, vppid, vtgid, nspid, nsdepth, flags });
+      }
+    });
+    return tree;
+  }
+
+  private taskExpect(
+    vpid: number,
+    allowed: number[],
+    extra: Partial<Expectation> = {},
+  ): Expectation {
+    return {
+      allowed,
+      parentOf: () => vpid,
+      errorAllowed: true,
+      missing: recordName(allowed[0] ?? 0),
+      ...extra,
+    };
+  }
+
+  private readTask(vpid: number): TaskImage {
+    const taskRec = this.next<CrimgDebug.Task>(
+      this.taskExpect(vpid, [RecordType.TASK], {
+        mismatches: [{ types: [RecordType.SIGN, RecordType.TAIL], field: 'TREE.nr_tasks' }],
+      }),
+    );
+    let task: TaskRecord | null = null;
+    let commLen = 0;
+    this.checkFields(taskRec, (f, p) => {
+      const state = f.got(p.state);
+      if (!TASK_STATES.has(state)) f.fail('state', `unknown state ${state}`);
+      for (const key of ['exitState', 'exitCode', 'exitSignal'] as const) {
+        const value = f.got(p[key]);
+        if (value !== 0) f.fail(contractName(key), `${contractName(key)} ${value}, not 0`);
+      }
+      commLen = f.got(p.taskCommLen);
+      if (commLen < 0 || commLen > 4095)
+        f.fail('task_comm_len', `task_comm_len ${commLen} outside 0..4095`);
+      const flags = f.got(p.flags);
+      if ((flags & ~3) !== 0) f.fail('flags', `unknown bits in ${hex(flags)}`);
+      task = {
+        offset: taskRec.offset,
+        state,
+        exit_state: 0,
+        exit_code: 0,
+        exit_signal: 0,
+        flags,
+        comm: '',
+      };
+    });
+    const commRec = this.next<CrimgDebug.Text>(
+      this.taskExpect(vpid, [RecordType.STRING], { stringLen: commLen + 1 }),
+    );
+    const comm = this.text(commRec, 'value', false);
+    const taskRecord: TaskRecord = { ...(task as unknown as TaskRecord), comm };
+
+    const cred = this.readCred(vpid);
+    const { mm, vmas } = this.readMm(vpid);
+    const files = this.readFiles(vpid);
+    const cpuRec = this.next<CrimgDebug.Cpu>(
+      this.taskExpect(vpid, [RecordType.CPU], {
+        mismatches: [{ types: [RecordType.FD_ENT], field: 'FILES.nfds' }],
+      }),
+    );
+    let cpu: CpuRecord | null = null;
+    this.checkFields(cpuRec, (f, p) => {
+      const pc = f.u64('pc');
+      const sp = f.u64('sp');
+      const flags = f.u64('flags');
+      const origAx = f.u64('origAx');
+      const regs: number[] = [];
+      const start = f.got(p._debug['regs']).start;
+      for (let i = 0; i < 16; i++) {
+        const { lo, hi } = u64Words(cpuRec.body, start + 8 * i);
+        const signedHi = hi | 0;
+        const tooHigh = signedHi >= HI_2POW53;
+        const tooLow = signedHi < -HI_2POW53 || (signedHi === -HI_2POW53 && lo === 0);
+        if (tooHigh || tooLow) f.fail(`regs[${i}]`, 'register outside ±2^53');
+        regs.push(signedHi * TWO_POW_32 + lo);
+      }
+      cpu = { offset: cpuRec.offset, pc, sp, flags, orig_ax: origAx, regs };
+    });
+    return {
+      vpid,
+      task: taskRecord,
+      cred,
+      mm,
+      vmas,
+      files,
+      cpu: cpu as unknown as CpuRecord,
+    };
+  }
+
+  private readCred(vpid: number): CredRecord {
+    const rec = this.next<CrimgDebug.Cred>(this.taskExpect(vpid, [RecordType.CRED]));
+    let cred: CredRecord | null = null;
+    this.checkFields(rec, (f, p) => {
+      const ids = ['uid', 'suid', 'euid', 'fsuid', 'gid', 'sgid', 'egid', 'fsgid'] as const;
+      const values = ids.map((id) => f.got(p[id]));
+      const inheritable = f.capSet('capInheritable');
+      const permitted = f.capSet('capPermitted');
+      const effective = f.capSet('capEffective');
+      if ((effective & ~permitted) !== 0n) {
+        f.fail(
+          'cap_effective',
+          `effective ${hex(effective)} is not within permitted ${hex(permitted)}`,
+        );
+      }
+      const bset = f.capSet('capBset');
+      const securebits = f.got(p.securebits);
+      if ((securebits & ~0x3f) !== 0) f.fail('securebits', `unknown bits in ${hex(securebits)}`);
+      const ngroups = f.got(p.ngroups);
+      if (ngroups > MAX_GROUPS) f.fail('ngroups', `ngroups ${ngroups} above ${MAX_GROUPS}`);
+      const [uid, suid, euid, fsuid, gid, sgid, egid, fsgid] = values as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      cred = {
+        offset: rec.offset,
+        uid,
+        suid,
+        euid,
+        fsuid,
+        gid,
+        sgid,
+        egid,
+        fsgid,
+        cap_inheritable: inheritable,
+        cap_permitted: permitted,
+        cap_effective: effective,
+        cap_bset: bset,
+        securebits,
+        groups: new Array<number>(ngroups).fill(0),
+        label: null,
+      };
+    });
+    const c = cred as unknown as CredRecord;
+    const ngroups = c.groups.length;
+    let next = this.next<DebugParsed>(
+      ngroups > 0
+        ? this.taskExpect(vpid, [RecordType.GROUPINFO], {
+            mismatches: [{ types: [RecordType.SECURITY, RecordType.MM], field: 'CRED.ngroups' }],
+          })
+        : this.taskExpect(vpid, [RecordType.SECURITY, RecordType.MM], {
+            mismatches: [{ types: [RecordType.GROUPINFO], field: 'CRED.ngroups' }],
+          }),
+    );
+    if (next.type === RecordType.GROUPINFO) {
+      const groupRec = next as ParsedRecord<CrimgDebug.Groupinfo>;
+      this.checkFields(groupRec, (f, p) => {
+        const n = f.got(p.ngroups);
+        if (n < 1 || n > MAX_GROUPS || n * 4 !== groupRec.len - 8) {
+          f.fail('ngroups', `ngroups ${n} disagrees with len ${groupRec.len}`);
+        }
+        if (n !== ngroups) f.fail('ngroups', `ngroups ${n}, CRED.ngroups is ${ngroups}`);
+        f.zeroPad(p.pad);
+        const groups = f.got(p.groups);
+        for (let i = 0; i < n; i++) {
+          const g = f.got(groups[i]);
+          const previous = groups[i - 1];
+          if (i > 0 && previous !== undefined && g <= previous) {
+            f.fail(`groups[${i}]`, `group ${g} does not ascend after ${previous}`);
+          }
+          c.groups[i] = g;
+        }
+      });
+      next = this.next(this.taskExpect(vpid, [RecordType.SECURITY, RecordType.MM]));
+    }
+    if (next.type === RecordType.SECURITY) {
+      c.label = this.readSecurity(next as ParsedRecord<CrimgDebug.Security>, SecType.CRED);
+      next = this.next(this.taskExpect(vpid, [RecordType.MM]));
+    }
+    this.pending = next;
+    return c;
+  }
+
+  /** A record already read that the next step consumes (MM after the optional cred records). */
+  private pending: ParsedRecord<DebugParsed> | null = null;
+
+  private readSecurity(rec: ParsedRecord<CrimgDebug.Security>, sectype: number): string {
+    let label = '';
+    this.checkFields(rec, (f, p) => {
+      const t = f.got(p.sectype);
+      if (t !== SecType.CRED && t !== SecType.FILE) f.fail('sectype', `unknown sectype ${t}`);
+      if (t !== sectype) {
+        f.fail(
+          'sectype',
+          `sectype ${t} where a ${sectype === SecType.CRED ? 'cred' : 'file'} label belongs`,
+        );
+      }
+      f.zeroPad(p.pad);
+      const text = rec.body.subarray(8);
+      const problem = checkText(text);
+      if (problem !== null) f.fail('label', problem);
+      label = textValue(text);
+    });
+    return label;
+  }
+
+  private readMm(vpid: number): { mm: MmRecord; vmas: VmaRecord[] } {
+    const rec = (this.pending ??
+      this.next(this.taskExpect(vpid, [RecordType.MM]))) as ParsedRecord<CrimgDebug.Mm>;
+    this.pending = null;
+    let mm: MmRecord | null = null;
+    let mapCount = 0;
+    this.checkFields(rec, (f, p) => {
+      const objref = f.got(p.objref);
+      if (objref < 1) f.fail('objref', 'objref 0');
+      if (this.vmObjrefs.has(objref))
+        f.fail('objref', `objref ${objref} is already used by an MM or FILES`);
+      this.vmObjrefs.add(objref);
+      mapCount = f.got(p.mapCount);
+      if (mapCount > MAX_VMAS) f.fail('map_count', `map_count ${mapCount} above ${MAX_VMAS}`);
+      const names = [
+        'startCode',
+        'endCode',
+        'startData',
+        'endData',
+        'startBrk',
+        'brk',
+        'startStack',
+        'argStart',
+        'argEnd',
+        'envStart',
+        'envEnd',
+      ] as const;
+      const v = names.map((n) => f.u64(n)) as number[];
+      mm = {
+        offset: rec.offset,
+        objref,
+        start_code: v[0] ?? 0,
+        end_code: v[1] ?? 0,
+        start_data: v[2] ?? 0,
+        end_data: v[3] ?? 0,
+        start_brk: v[4] ?? 0,
+        brk: v[5] ?? 0,
+        start_stack: v[6] ?? 0,
+        arg_start: v[7] ?? 0,
+        arg_end: v[8] ?? 0,
+        env_start: v[9] ?? 0,
+        env_end: v[10] ?? 0,
+        exe: '',
+      };
+    });
+    const m = mm as unknown as MmRecord;
+    m.exe = this.text(this.next(this.taskExpect(vpid, [RecordType.FNAME])), 'value', true);
+    const vmas: VmaRecord[] = [];
+    let previousEnd = 0;
+    for (let i = 0; i < mapCount; i++) {
+      const vmaRec = this.next<CrimgDebug.Vma>(
+        this.taskExpect(vpid, [RecordType.VMA], {
+          mismatches: [{ types: [RecordType.FILES], field: 'MM.map_count' }],
+        }),
+      );
+      const vma = this.readVma(vmaRec, previousEnd);
+      previousEnd = vma.vm_end;
+      if (vma.vma_type === VmaType.FILE) {
+        vma.file = this.text(this.next(this.taskExpect(vpid, [RecordType.FNAME])), 'value', true);
+      }
+      this.readPages(vpid, vma);
+      vmas.push(vma);
+    }
+    this.pending = null;
+    return { mm: m, vmas };
+  }
+
+  private readVma(rec: ParsedRecord<CrimgDebug.Vma>, previousEnd: number): VmaRecord {
+    let vma: VmaRecord | null = null;
+    this.checkFields(rec, (f, p) => {
+      const vmaType = f.got(p.vmaType);
+      if (vmaType !== VmaType.ANON && vmaType !== VmaType.FILE)
+        f.fail('vma_type', `unknown vma_type ${vmaType}`);
+      f.zeroPad(p.pad);
+      const start = f.u64('vmStart');
+      if (start % PAGE_SIZE !== 0) f.fail('vm_start', `${hex(start)} is not page aligned`);
+      if (start < previousEnd)
+        f.fail('vm_start', `${hex(start)} is below the previous VMA's end ${hex(previousEnd)}`);
+      const end = f.u64('vmEnd');
+      if (end % PAGE_SIZE !== 0) f.fail('vm_end', `${hex(end)} is not page aligned`);
+      if (end <= start) f.fail('vm_end', `${hex(end)} is not above vm_start ${hex(start)}`);
+      if (end > TASK_SIZE) f.fail('vm_end', `${hex(end)} is above TASK_SIZE`);
+      const prot = f.u64('vmPageProt');
+      if (prot > 7) f.fail('vm_page_prot', `unknown bits in ${hex(prot)}`);
+      const flags = f.u64('vmFlags');
+      if (flags >= TWO_POW_32 || (flags & ~VM_FLAG_BITS) !== 0)
+        f.fail('vm_flags', `unknown bits in ${hex(flags)}`);
+      if ((flags & 7) !== prot)
+        f.fail(
+          'vm_flags',
+          `READ/WRITE/EXEC ${hex(flags & 7)} disagree with vm_page_prot ${hex(prot)}`,
+        );
+      const pgoff = f.u64('vmPgoff');
+      if (vmaType === VmaType.ANON && pgoff !== 0)
+        f.fail('vm_pgoff', `vm_pgoff ${pgoff} for an ANON mapping`);
+      vma = {
+        offset: rec.offset,
+        vma_type: vmaType,
+        vm_start: start,
+        vm_end: end,
+        vm_page_prot: prot,
+        vm_flags: flags,
+        vm_pgoff: pgoff,
+        file: null,
+        pages: [],
+      };
+    });
+    return vma as unknown as VmaRecord;
+  }
+
+  private readPages(vpid: number, vma: VmaRecord): void {
+    let lastAddr = -1;
+    for (;;) {
+      const rec = this.next<CrimgDebug.Pgarr>(this.taskExpect(vpid, [RecordType.PGARR]));
+      let nr = 0;
+      this.checkFields(rec, (f) => {
+        nr = f.u64('nrPages');
+        if (nr > MAX_PAGES) f.fail('nr_pages', `nr_pages ${nr} above ${MAX_PAGES}`);
+      });
+      if (nr === 0) return;
+      const dataStart = this.pos;
+      const addrBytes = nr * 8;
+      const total = addrBytes + nr * PAGE_SIZE;
+      const available = this.bytes.length - dataStart;
+      if (available < total) {
+        const field =
+          available < addrBytes
+            ? `PGARR.addrs[${Math.floor(available / 8)}]`
+            : `PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`;
+        this.reject(
+          'EPIPE',
+          rec.offset,
+          field,
+          `the stream ends inside the page data of PGARR (${available} of ${total} bytes)`,
+        );
+      }
+      // The whole record with its page arrays, through the generated (normal-mode) parser.
+      const whole = new CrimgParser.Record(
+        streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
+      );
+      const addrs = whole.addrs ?? [];
+      const pages = whole.pages ?? [];
+      for (let i = 0; i < nr; i++) {
+        const field = `PGARR.addrs[${i}]`;
+        const { hi } = u64Words(this.bytes, dataStart + 8 * i);
+        const addr = addrs[i] ?? 0;
+        const data = pages[i];
+        if (hi >= HI_2POW53) this.reject('EINVAL', rec.offset, field, 'address at or above 2^53');
+        if (addr % PAGE_SIZE !== 0)
+          this.reject('EINVAL', rec.offset, field, `${hex(addr)} is not page aligned`);
+        if (addr < vma.vm_start || addr >= vma.vm_end) {
+          this.reject(
+            'EINVAL',
+            rec.offset,
+            field,
+            `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
+          );
+        }
+        if (addr <= lastAddr)
+          this.reject(
+            'EINVAL',
+            rec.offset,
+            field,
+            `${hex(addr)} does not ascend after ${hex(lastAddr)}`,
+          );
+        if (data === undefined)
+          this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
+        lastAddr = addr;
+        const page: PageImage = { offset: rec.offset, addr, data };
+        vma.pages.push(page);
+      }
+      this.pos = dataStart + total;
+    }
+  }
+
+  private readFiles(vpid: number): { objref: number; fds: FdRecord[]; offset: number } {
+    const rec = this.next<CrimgDebug.Files>(
+      this.taskExpect(vpid, [RecordType.FILES], {
+        mismatches: [{ types: [RecordType.VMA], field: 'MM.map_count' }],
+      }),
+    );
+    let objref = 0;
+    let nfds = 0;
+    this.checkFields(rec, (f, p) => {
+      objref = f.got(p.objref);
+      if (objref < 1) f.fail('objref', 'objref 0');
+      if (this.vmObjrefs.has(objref))
+        f.fail('objref', `objref ${objref} is already used by an MM or FILES`);
+      this.vmObjrefs.add(objref);
+      nfds = f.got(p.nfds);
+      if (nfds > MAX_FDS) f.fail('nfds', `nfds ${nfds} above ${MAX_FDS}`);
+    });
+    const fds: FdRecord[] = [];
+    let lastFd = -1;
+    for (let i = 0; i < nfds; i++) {
+      const fdRec = this.next<CrimgDebug.FdEnt>(
+        this.taskExpect(vpid, [RecordType.FD_ENT], {
+          mismatches: [{ types: [RecordType.CPU], field: 'FILES.nfds' }],
+        }),
+      );
+      let fd: FdRecord | null = null;
+      this.checkFields(fdRec, (f, p) => {
+        const ref = f.got(p.objref);
+        if (ref < 1) f.fail('objref', 'objref 0');
+        const num = f.got(p.fd);
+        if (num < 0 || num > 1023) f.fail('fd', `fd ${num} outside 0..1023`);
+        if (num <= lastFd) f.fail('fd', `fd ${num} does not ascend after ${lastFd}`);
+        const cloexec = f.got(p.closeOnExec);
+        if (cloexec > 1) f.fail('close_on_exec', `close_on_exec ${cloexec}, not 0 or 1`);
+        f.zeroPad(p.pad);
+        fd = { offset: fdRec.offset, objref: ref, fd: num, close_on_exec: cloexec };
+      });
+      const entry = fd as unknown as FdRecord;
+      lastFd = entry.fd;
+      fds.push(entry);
+      if (!this.fileObjrefs.has(entry.objref)) this.readOpenFile(entry.objref);
+    }
+    return { offset: rec.offset, objref, fds };
+  }
+
+  private readOpenFile(objref: number): void {
+    const rec = this.next<CrimgDebug.FdData>({
+      allowed: [RecordType.FD_DATA],
+      parentOf: () => objref,
+      errorAllowed: true,
+      missing: 'FD_DATA',
+    });
+    let file: OpenFileRecord | null = null;
+    this.checkFields(rec, (f, p) => {
+      const fdType = f.got(p.fdType);
+      if (fdType !== FdType.FILE && fdType !== FdType.DIR)
+        f.fail('fd_type', `unknown fd_type ${fdType}`);
+      const mode = f.got(p.fMode);
+      if (mode === 0) f.fail('f_mode', 'f_mode 0');
+      if ((mode & ~(FMode.READ | FMode.WRITE)) !== 0)
+        f.fail('f_mode', `unknown bits in ${hex(mode)}`);
+      const flags = f.got(p.fFlags);
+      if ((flags & ~O_FLAG_BITS) !== 0) f.fail('f_flags', `unknown bits in ${hex(flags)}`);
+      const access = flags & OFlag.ACCMODE;
+      if (access === OFlag.ACCMODE) f.fail('f_flags', 'access mode 3 is invalid');
+      if (fdType === FdType.DIR && access !== OFlag.RDONLY)
+        f.fail('f_flags', 'a directory opened other than O_RDONLY');
+      const wanted =
+        access === OFlag.RDONLY
+          ? FMode.READ
+          : access === OFlag.WRONLY
+            ? FMode.WRITE
+            : FMode.READ | FMode.WRITE;
+      if (mode !== wanted) f.fail('f_mode', `f_mode ${mode} disagrees with access mode ${access}`);
+      const pos = f.u64('fPos');
+      const version = f.u64('fVersion');
+      file = {
+        offset: rec.offset,
+        objref,
+        fd_type: fdType,
+        f_mode: mode,
+        f_flags: flags,
+        f_pos: pos,
+        f_version: version,
+        path: '',
+        label: null,
+      };
+    });
+    const open = file as unknown as OpenFileRecord;
+    const nameRec = this.next<DebugParsed>({
+      allowed: [RecordType.FNAME],
+      parentOf: () => objref,
+      errorAllowed: true,
+      missing: 'FNAME',
+    });
+    open.path = this.text(nameRec, 'value', true);
+    this.fileObjrefs.set(objref, open);
+    this.openFiles.push(open);
+    // The optional file label: peek at the header without consuming anything else.
+    if (this.peekType() === RecordType.SECURITY) {
+      const secRec = this.next<CrimgDebug.Security>({
+        allowed: [RecordType.SECURITY],
+        parentOf: () => objref,
+        errorAllowed: true,
+        missing: 'SECURITY',
+      });
+      open.label = this.readSecurity(secRec, SecType.FILE);
+    }
+  }
+
+  /** The type of the next record's header, or null when fewer than 2 bytes are left. */
+  private peekType(): number | null {
+    if (this.bytes.length - this.pos < 2) return null;
+    return new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 2).getInt16(0, true);
+  }
+
+  private readSign(rec: ParsedRecord<CrimgDebug.Sign>): {
+    sign: NonNullable<CheckpointImage['sign']>;
+    sigStart: number;
+  } {
+    let sign: NonNullable<CheckpointImage['sign']> | null = null;
+    let sigStart = 0;
+    this.checkFields(rec, (f, p) => {
+      const alg = f.got(p.alg);
+      if (alg !== SignAlg.HMAC_SHA256) f.fail('alg', `unknown alg ${alg}`);
+      const keyIdLen = f.got(p.keyIdLen);
+      if (keyIdLen < 1 || keyIdLen > 64)
+        f.fail('key_id_len', `key_id_len ${keyIdLen} outside 1..64`);
+      const sigLen = f.got(p.sigLen);
+      if (sigLen !== 32) f.fail('sig_len', `sig_len ${sigLen}, not 32 for HMAC-SHA256`);
+      f.zeroPad(p.pad);
+      if (rec.len !== 8 + keyIdLen + sigLen) {
+        throw new Reject({
+          errno: 'EINVAL',
+          offset: rec.offset,
+          field: 'hdr.len',
+          message: `SIGN len ${rec.len}, not 8 + ${keyIdLen} + ${sigLen}`,
+        });
+      }
+      const keyId = f.got(p.keyId);
+      const sig = f.got(p.sig);
+      sigStart = rec.offset + HEADER_SIZE + 8 + keyIdLen;
+      sign = { offset: rec.offset, alg, key_id: keyId, sig: sig.slice() };
+    });
+    return { sign: sign as unknown as NonNullable<CheckpointImage['sign']>, sigStart };
+  }
+}
+
+/** The contract name of the last field a debug run finished. */
+function lastFieldRead(parsed: DebugParsed): string | null {
+  let last: string | null = null;
+  for (const [name, entry] of Object.entries(parsed._debug)) {
+    if (!name.startsWith('_m_') && entry?.end !== undefined) last = contractName(name);
+  }
+  return last;
+}
+
+/**
+ * Judges and decodes a `.crimg` image.
+ *
+ * Returns the first violation of image-format.md with its errno, offset and field, or the
+ * decoded image with the state of its signature: `verified` when `opts.keys` holds the key
+ * SIGN names and the MAC verifies (a failing MAC is EBADMSG), `unverified` when the reader
+ * does not hold that key, `none` for an unsigned image. `records` lists every record judged
+ * sound before any damage. Page data in the result are views of `bytes`, not copies.
+ * Never throws.
+ */
+export function readImage(bytes: Uint8Array, opts: ReadOptions = {}): ReadResult {
+  const judge = new ImageJudge(bytes, opts.keys ?? {});
+  try {
+    const { image, signature } = judge.run();
+    return { ok: true, image, signature, records: judge.records };
+  } catch (err) {
+    if (err instanceof Reject) return { ok: false, error: err.error, records: judge.records };
+    // A failure no check foresaw still names where the reader was.
+    return {
+      ok: false,
+      error: {
+        errno: 'EINVAL',
+        offset: judge.current.offset,
+        field: judge.current.field,
+        message: `malformed record: ${describeFailure(err)}`,
+      },
+      records: judge.records,
+    };
+  }
+}
+
+/** Used by tools that need the generated classes' types. */
+export type { Crimg };

@@ -1,0 +1,171 @@
+// Generates the image parser from extension/image/crimg.ksy, the single source of truth for
+// reading images:
+//   extension/image/generated/Crimg.js        the parser (kaitai-struct-compiler, normal mode)
+//   extension/image/generated/CrimgDebug.js   the same parser in debug mode (field offsets)
+//   extension/image/generated/Crimg.d.ts, CrimgDebug.d.ts   declarations generated here from the ksy
+// Any spec error fails the build: buildKsy() throws, and run directly the script exits non-zero.
+import { createRequire } from 'node:module';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ksyPath = join(root, 'extension', 'image', 'crimg.ksy');
+const outDir = join(root, 'extension', 'image', 'generated');
+
+/** Kaitai's own name mangling for JavaScript: `fd_ent` -> `FdEnt`, `vm_start` -> `vmStart`. */
+function upperCamel(id) {
+  return id
+    .split('_')
+    .filter((part) => part.length > 0)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}
+function lowerCamel(id) {
+  const upper = upperCamel(id);
+  return upper.length === 0 ? id : upper[0].toLowerCase() + upper.slice(1);
+}
+
+const integerTypes = /^[us][1248](le|be)?$/;
+const floatTypes = /^f[48](le|be)?$/;
+
+/** The TypeScript type of one seq attribute (before repetition). */
+function attrType(attr, typeNames, where) {
+  if (attr.contents !== undefined) return 'Uint8Array';
+  const t = attr.type;
+  if (t === undefined) return 'Uint8Array';
+  if (typeof t === 'object' && t !== null) {
+    const cases = t.cases ?? {};
+    const members = new Set();
+    for (const caseType of Object.values(cases))
+      members.add(attrType({ type: caseType }, typeNames, where));
+    // Without a matching case a sized switch keeps its raw bytes.
+    if (attr.size !== undefined || attr['size-eos'] === true || !('_' in cases))
+      members.add('Uint8Array');
+    return [...members].sort().join(' | ');
+  }
+  if (typeof t !== 'string') throw new Error(`${where}: unsupported type ${JSON.stringify(t)}`);
+  if (integerTypes.test(t) || floatTypes.test(t)) return 'number';
+  if (t === 'str' || t === 'strz') return 'string';
+  if (!typeNames.has(t)) throw new Error(`${where}: unknown type '${t}'`);
+  return `Crimg.${upperCamel(t)}`;
+}
+
+/** The TypeScript type of a value instance, from the shape of its expression. */
+function instanceType(expr) {
+  const text = String(expr);
+  if (/(==|!=|<=|>=|\band\b|\bor\b|\bnot\b|<|>)/.test(text) && !/\?/.test(text)) return 'boolean';
+  return 'number';
+}
+
+function emitEnum(name, values) {
+  const entries = Object.entries(values).map(([value, id]) => {
+    const label = typeof id === 'object' && id !== null ? id.id : id;
+    return { value: Number(value), label: String(label).toUpperCase() };
+  });
+  const byName = entries.map((e) => `readonly ${e.label}: ${e.value};`).join(' ');
+  return `  static readonly ${upperCamel(name)}: { ${byName} readonly [value: number]: string | undefined };`;
+}
+
+function docComment(doc, indent) {
+  if (typeof doc !== 'string' || doc.trim() === '') return '';
+  const lines = doc.trim().replaceAll('*/', '*\\/').split('\n');
+  return `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
+}
+
+/** Emits one class body (fields and instances) for a ksy type. */
+function emitMembers(spec, typeNames, where, debug) {
+  const out = [];
+  out.push('    constructor(io: KaitaiStream, parent?: unknown, root?: unknown);');
+  out.push('    _read(): void;');
+  out.push('    _io: KaitaiStream;');
+  if (debug) out.push('    _debug: { [field: string]: CrimgDebugEntry | undefined };');
+  for (const [index, attr] of (spec.seq ?? []).entries()) {
+    if (typeof attr.id !== 'string') throw new Error(`${where}/seq/${index}: attribute without id`);
+    let tsType = attrType(attr, typeNames, `${where}/seq/${index}`);
+    if (attr.repeat !== undefined) tsType = `Array<${tsType}>`;
+    const optional = attr.if !== undefined ? '?' : '';
+    out.push(docComment(attr.doc, '    ') + `    ${lowerCamel(attr.id)}${optional}: ${tsType};`);
+  }
+  for (const [id, inst] of Object.entries(spec.instances ?? {})) {
+    if (inst.value === undefined)
+      throw new Error(`${where}/instances/${id}: only value instances are supported`);
+    out.push(
+      docComment(inst.doc, '    ') + `    readonly ${lowerCamel(id)}: ${instanceType(inst.value)};`,
+    );
+  }
+  return out.filter((l) => l !== '').join('\n');
+}
+
+/** TypeScript declarations for the generated module, derived from the ksy itself. */
+export function declarationsFor(ksy, debug) {
+  const types = ksy.types ?? {};
+  const typeNames = new Set(Object.keys(types));
+  const rootName = upperCamel(ksy.meta.id);
+  if (rootName !== 'Crimg') throw new Error(`meta/id must be crimg, got ${ksy.meta.id}`);
+  const lines = [];
+  lines.push('// Generated by scripts/build-ksy.mjs from extension/image/crimg.ksy. Do not edit.');
+  lines.push("import KaitaiStream from 'kaitai-struct/KaitaiStream';");
+  if (debug) {
+    lines.push('/** Where a field was read (debug mode): positions relative to its stream. */');
+    lines.push('export interface CrimgDebugEntry {');
+    lines.push('  start: number;');
+    lines.push('  end?: number;');
+    lines.push('  ioOffset: number;');
+    lines.push('  enumName?: string;');
+    lines.push('  arr?: Array<{ start: number; end?: number; ioOffset: number }>;');
+    lines.push('  validationError?: Error;');
+    lines.push('}');
+  }
+  lines.push(docComment(ksy.doc, '') + 'export declare class Crimg {');
+  lines.push(
+    emitMembers(ksy, typeNames, '', debug).replaceAll('\n    ', '\n  ').replace(/^ {4}/, '  '),
+  );
+  for (const [name, values] of Object.entries(ksy.enums ?? {})) lines.push(emitEnum(name, values));
+  lines.push('}');
+  lines.push('export declare namespace Crimg {');
+  for (const name of Object.keys(types).sort()) {
+    const spec = types[name];
+    lines.push(docComment(spec.doc, '  ') + `  class ${upperCamel(name)} {`);
+    lines.push(emitMembers(spec, typeNames, `/types/${name}`, debug));
+    lines.push('  }');
+  }
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/** Compiles the ksy twice and writes the parsers and their declarations. Throws on any error. */
+export async function buildKsy() {
+  const source = await readFile(ksyPath, 'utf8');
+  const ksy = parse(source);
+  if (ksy === null || typeof ksy !== 'object' || typeof ksy.meta?.id !== 'string') {
+    throw new Error(`${ksyPath}: not a Kaitai Struct spec (meta/id missing)`);
+  }
+  const compiler = require('kaitai-struct-compiler');
+  await mkdir(outDir, { recursive: true });
+  for (const debug of [false, true]) {
+    let files;
+    try {
+      // The compiler mutates nothing we keep, but give each run its own copy to be safe.
+      files = await compiler.compile('javascript', structuredClone(ksy), null, debug);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : JSON.stringify(err);
+      throw new Error(`${ksyPath}: kaitai-struct-compiler failed: ${detail}`);
+    }
+    const js = files['Crimg.js'];
+    if (typeof js !== 'string')
+      throw new Error(`compiler produced ${Object.keys(files).join(', ')}, not Crimg.js`);
+    const base = debug ? 'CrimgDebug' : 'Crimg';
+    await writeFile(join(outDir, `${base}.js`), js);
+    await writeFile(join(outDir, `${base}.d.ts`), declarationsFor(ksy, debug));
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildKsy().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
