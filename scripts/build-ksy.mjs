@@ -3,6 +3,7 @@
 //   extension/image/generated/Crimg.js        the parser (kaitai-struct-compiler, normal mode)
 //   extension/image/generated/CrimgDebug.js   the same parser in debug mode (field offsets)
 //   extension/image/generated/Crimg.d.ts, CrimgDebug.d.ts   declarations generated here from the ksy
+//   extension/image/generated/crimg-meta.json   field names, contract types, enums and docs for viewers
 // Any spec error fails the build: buildKsy() throws, and run directly the script exits non-zero.
 import { createRequire } from 'node:module';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -136,6 +137,72 @@ export function declarationsFor(ksy, debug) {
   return lines.join('\n') + '\n';
 }
 
+const contractIntegers = {
+  u1: 'u8',
+  u2: 'u16',
+  u4: 'u32',
+  u8: 'u64',
+  s1: 's8',
+  s2: 's16',
+  s4: 's32',
+  s8: 's64',
+};
+
+/** The contract's spelling of an attribute's type (`u32`, `char[64]`, `u8[8]`, `TreeEntry`). */
+function contractType(attr) {
+  const size = attr['size-eos'] === true ? '' : (attr.size ?? '');
+  if (attr.contents !== undefined) return `u8[${attr.contents.length}]`;
+  const t = attr.type;
+  if (t === undefined) return `u8[${size}]`;
+  if (typeof t === 'object') return 'switch';
+  const integer = contractIntegers[t.replace(/(le|be)$/, '')];
+  if (integer !== undefined) return integer;
+  if (t === 'str' || t === 'strz') return `char[${size}]`;
+  return upperCamel(t);
+}
+
+/**
+ * Field metadata for viewers, generated from the ksy: per type, its fields in order with the
+ * contract's names and types, enum names and docs; and the enums.
+ */
+export function metadataFor(ksy) {
+  const describe = (spec) =>
+    (spec.seq ?? []).map((attr) => {
+      const field = { id: attr.id, js: lowerCamel(attr.id), type: contractType(attr) };
+      if (
+        typeof attr.type === 'string' &&
+        !contractIntegers[attr.type] &&
+        !/^strz?$/.test(attr.type)
+      ) {
+        field.user = attr.type;
+      }
+      if (typeof attr.type === 'object' && attr.type !== null) {
+        field.switchOn = String(attr.type['switch-on']);
+        field.cases = Object.fromEntries(
+          Object.entries(attr.type.cases ?? {}).map(([key, type]) => [
+            String(key).replace(/^.*::/, ''),
+            type,
+          ]),
+        );
+      }
+      if (attr.enum !== undefined) field.enum = attr.enum;
+      if (attr.repeat !== undefined) field.repeat = String(attr['repeat-expr'] ?? attr.repeat);
+      if (attr.doc !== undefined) field.doc = String(attr.doc).trim();
+      return field;
+    });
+  const types = { crimg: { doc: String(ksy.doc ?? '').trim(), seq: describe(ksy) } };
+  for (const [name, spec] of Object.entries(ksy.types ?? {})) {
+    types[name] = { doc: String(spec.doc ?? '').trim(), seq: describe(spec) };
+  }
+  const enums = {};
+  for (const [name, values] of Object.entries(ksy.enums ?? {})) {
+    enums[name] = Object.fromEntries(
+      Object.entries(values).map(([v, id]) => [v, typeof id === 'object' ? id.id : id]),
+    );
+  }
+  return { types, enums };
+}
+
 /** Compiles the ksy twice and writes the parsers and their declarations. Throws on any error. */
 export async function buildKsy() {
   const source = await readFile(ksyPath, 'utf8');
@@ -161,6 +228,10 @@ export async function buildKsy() {
     await writeFile(join(outDir, `${base}.js`), js);
     await writeFile(join(outDir, `${base}.d.ts`), declarationsFor(ksy, debug));
   }
+  await writeFile(
+    join(outDir, 'crimg-meta.json'),
+    JSON.stringify(metadataFor(ksy), null, 1) + '\n',
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
