@@ -1,0 +1,659 @@
+/**
+ * Runs a checked scenario against a fresh emulated kernel: builds the world, then executes the
+ * script statement by statement, recording a transcript entry for every action, every line of
+ * program output and every expectation. Deterministic: the kernel gets the scenario's seed and an
+ * emulated clock that advances one second per action, never the wall clock.
+ */
+import type {
+  CallOutcome,
+  CheckRecord,
+  KernelApi,
+  ProgramSource,
+  StepOutcome,
+  SysctlName,
+  Sysctls,
+  TaskInfo,
+  WorldSpec,
+} from '../kernel/index';
+import { createKernel, errnoName } from '../kernel/index';
+import type { Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
+import type { CallEntry, TranscriptEntry } from './transcript';
+import { tamperImage } from './tamper';
+import { SEARCH_PATH } from './resolve';
+
+/** 2008-09-01T00:00:00Z, the month the patchset's RFC circulated: where the emulated clock starts. */
+export const CLOCK_EPOCH = 1_220_227_200;
+
+/** Steps a `run` without a bound may take before it stops, so an endless loop cannot hang a run. */
+export const DEFAULT_RUN_STEPS = 10_000;
+
+/** Language names of system calls that the kernel IR spells differently. */
+const SYSCALL_OPS: Record<string, string> = { seteuid: 'setresuid', setegid: 'setresgid' };
+
+/** A VFS file the scenario asked to export (`export PATH as "NAME"`); the host decides where. */
+export interface ExportedFile {
+  line: number;
+  path: string;
+  name: string;
+  bytes: Uint8Array;
+}
+
+interface LastResult {
+  ok: boolean;
+  errno: string | null;
+  /** The checks of the last checkpoint/restart the action made, if any. */
+  call: CallEntry | null;
+}
+
+export class RuntimeError extends Error {}
+
+/**
+ * A scenario loaded into a kernel. `run()` executes the whole script; hosts that need finer
+ * control (the CLI's `checkpoint` command, a debugger) use `step()` and the task lookups.
+ */
+export class ScenarioSession {
+  readonly kernel: KernelApi;
+  readonly entries: TranscriptEntry[] = [];
+  readonly exports: ExportedFile[] = [];
+  /** Checkpoint and restart calls made so far, script and programs alike. */
+  readonly calls: CallEntry[] = [];
+  private readonly names = new Map<string, number>();
+  private readonly containers = new Map<string, number>();
+  private consoleSeen = 0;
+  private last: LastResult = { ok: true, errno: null, call: null };
+  private lastChecks: CheckRecord[] = [];
+  private next = 0;
+  private clock = CLOCK_EPOCH;
+  expectations = 0;
+  failures = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly lines: readonly string[],
+    readonly world: WorldSpec,
+    seed: number,
+  ) {
+    this.kernel = createKernel({ world, seed, clock: () => this.clock });
+  }
+
+  /** Whether every statement ran. */
+  get finished(): boolean {
+    return this.next >= this.scenario.script.length;
+  }
+
+  /** The source line of the next statement to run, or null at the end. */
+  get nextLine(): number | null {
+    return this.scenario.script[this.next]?.line ?? null;
+  }
+
+  /** Runs every remaining statement; stops early at a runtime error. */
+  run(): void {
+    while (!this.finished) {
+      if (!this.step()) return;
+    }
+  }
+
+  /** Runs one statement. Returns false when a runtime error ended the run. */
+  step(): boolean {
+    const statement = this.scenario.script[this.next];
+    if (statement === undefined) return false;
+    this.next++;
+    this.clock++;
+    try {
+      this.execute(statement);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RuntimeError)) throw error;
+      this.entries.push({
+        kind: 'error',
+        line: statement.line,
+        text: this.textOf(statement),
+        message: error.message,
+      });
+      this.failures++;
+      this.next = this.scenario.script.length;
+      return false;
+    }
+  }
+
+  /** Root-namespace pid for a task name: a `-> NAME` binding, a container, or a live comm. */
+  findTask(name: string): TaskInfo | null {
+    const bound = this.names.get(name) ?? this.containers.get(name);
+    if (bound !== undefined) return this.kernel.task(bound);
+    const byComm = this.kernel
+      .tasks()
+      .filter((task) => task.comm === name)
+      .sort((a, b) => Number(a.state === 'zombie') - Number(b.state === 'zombie') || b.pid - a.pid);
+    return byComm[0] ?? null;
+  }
+
+  private textOf(statement: ScriptStatement): string {
+    const source = this.lines[statement.line - 1] ?? '';
+    return source.replace(/#.*$/, '').trim();
+  }
+
+  private requireTask(name: Name): TaskInfo {
+    const task = this.findTask(name.text);
+    if (task === null) throw new RuntimeError(`no task \`${name.text}\` at this point`);
+    return task;
+  }
+
+  private userArg(name: Name): string | number {
+    return /^[0-9]+$/.test(name.text) ? Number(name.text) : name.text;
+  }
+
+  private uidOf(name: string): number | undefined {
+    if (/^[0-9]+$/.test(name)) return Number(name);
+    return this.world.users.find((u) => u.name === name)?.uid;
+  }
+
+  private gidOf(name: string): number | undefined {
+    if (/^[0-9]+$/.test(name)) return Number(name);
+    return this.world.groups.find((g) => g.name === name)?.gid;
+  }
+
+  /** Collects console lines printed since the last call. */
+  private drainConsole(line: number | null): void {
+    const lines = this.kernel.console();
+    for (; this.consoleSeen < lines.length; this.consoleSeen++) {
+      const output = lines[this.consoleSeen];
+      if (output === undefined) continue;
+      this.entries.push({
+        kind: 'output',
+        line,
+        pid: output.pid,
+        comm: output.comm,
+        text: output.text,
+      });
+    }
+  }
+
+  private recordCall(outcome: CallOutcome, line: number): CallEntry {
+    const checks = outcome.checks.map((check) => ({ ...check, line }));
+    const entry: CallEntry = {
+      call: outcome.call,
+      caller: outcome.caller,
+      ret: outcome.ret,
+      errno: outcome.errno,
+      checks,
+    };
+    if (outcome.restored !== undefined) entry.restored = outcome.restored;
+    this.calls.push(entry);
+    this.lastChecks = checks;
+    return entry;
+  }
+
+  private action(
+    statement: ScriptStatement,
+    ok: boolean,
+    errno: string | null,
+    summary: string,
+    calls: CallEntry[] = [],
+  ): void {
+    this.entries.push({
+      kind: 'action',
+      line: statement.line,
+      text: this.textOf(statement),
+      ok,
+      errno,
+      summary,
+      calls,
+    });
+    this.last = { ok, errno, call: calls.at(-1) ?? null };
+    this.drainConsole(statement.line);
+  }
+
+  private expectation(statement: ScriptStatement, passed: boolean, detail: string): void {
+    this.expectations++;
+    if (!passed) this.failures++;
+    this.entries.push({
+      kind: 'expect',
+      line: statement.line,
+      text: this.textOf(statement),
+      passed,
+      detail,
+    });
+  }
+
+  /** The program file `spawn` executes for a program name or a path. */
+  private executableFor(program: Name | PathArg): string {
+    if ('path' in program) return program.path;
+    const installed = this.world.files.filter((f) => f.kind === 'file' && f.runs === program.text);
+    const preferred =
+      installed.find((f) => SEARCH_PATH.some((dir) => f.path === `${dir}/${program.text}`)) ??
+      installed[0];
+    if (preferred !== undefined) return preferred.path;
+    for (const dir of SEARCH_PATH) {
+      const path = `${dir}/${program.text}`;
+      if (this.world.files.some((f) => f.path === path)) return path;
+    }
+    throw new RuntimeError(`no file runs program \`${program.text}\``);
+  }
+
+  private runTask(
+    pid: number,
+    mode: RunMode,
+    line: number,
+  ): { summary: string; last: StepOutcome | null; calls: CallEntry[] } {
+    const calls: CallEntry[] = [];
+    const limit = mode.kind === 'steps' ? mode.steps : DEFAULT_RUN_STEPS;
+    let steps = 0;
+    let last: StepOutcome | null = null;
+    const wantedOp =
+      mode.kind === 'syscall' ? (SYSCALL_OPS[mode.syscall.text] ?? mode.syscall.text) : null;
+    while (steps < limit) {
+      if (mode.kind === 'label' && steps > 0) {
+        const task = this.kernel.task(pid);
+        const program = task === null ? null : this.kernel.program(task.program);
+        if (task !== null && program?.labels[mode.label.text] === task.pc) {
+          return { summary: `${steps} steps, at label ${mode.label.text}`, last, calls };
+        }
+      }
+      const outcome = this.kernel.step(pid);
+      last = outcome;
+      if (outcome.status === 'blocked') {
+        return {
+          summary: `${steps} steps, blocked (${this.kernel.task(pid)?.state ?? 'gone'})`,
+          last,
+          calls,
+        };
+      }
+      steps++;
+      const stepLine = outcome.instruction?.line ?? null;
+      if (outcome.call !== undefined) calls.push(this.recordCall(outcome.call, stepLine ?? line));
+      this.drainConsole(stepLine);
+      if (outcome.status === 'exited' || outcome.status === 'killed') {
+        const task = this.kernel.task(pid);
+        const code = task?.exitCode ?? null;
+        return {
+          summary: `${steps} steps, ${outcome.status}${code === null ? '' : ` with status ${code}`}`,
+          last,
+          calls,
+        };
+      }
+      if (wantedOp !== null && outcome.instruction?.op === wantedOp) {
+        return {
+          summary: `${steps} steps, after ${mode.kind === 'syscall' ? mode.syscall.text : ''}`,
+          last,
+          calls,
+        };
+      }
+    }
+    return {
+      summary: mode.kind === 'steps' ? `${steps} steps` : `stopped after ${steps} steps`,
+      last,
+      calls,
+    };
+  }
+
+  private execute(statement: ScriptStatement): void {
+    switch (statement.kind) {
+      case 'spawn': {
+        const exe = this.executableFor(statement.program);
+        const options: Parameters<KernelApi['spawn']>[0] = {
+          user: this.userArg(statement.user),
+          exe,
+        };
+        if (statement.inContainer !== undefined) {
+          const init = this.containers.get(statement.inContainer.text);
+          if (init === undefined)
+            throw new RuntimeError(`no container \`${statement.inContainer.text}\``);
+          options.parent = init;
+        }
+        if (statement.newContainer !== undefined) options.newPidNamespace = true;
+        const result = this.kernel.spawn(options);
+        if (!result.ok) {
+          this.action(statement, false, result.errno, result.reason);
+          return;
+        }
+        this.names.set(statement.target.text, result.pid);
+        if (statement.newContainer !== undefined)
+          this.containers.set(statement.newContainer.text, result.pid);
+        const info = this.kernel.task(result.pid);
+        const nsPid = info?.nsPids.at(-1) ?? result.pid;
+        this.action(
+          statement,
+          true,
+          null,
+          `pid ${result.pid}${nsPid !== result.pid ? ` (pid ${nsPid} in its namespace)` : ''}`,
+        );
+        return;
+      }
+      case 'run': {
+        const pids =
+          statement.task === 'all'
+            ? this.kernel
+                .tasks()
+                .filter((t) => t.state !== 'zombie')
+                .map((t) => t.pid)
+            : [this.requireTask(statement.task).pid];
+        const summaries: string[] = [];
+        const calls: CallEntry[] = [];
+        let last: StepOutcome | null = null;
+        for (const pid of pids) {
+          const result = this.runTask(pid, statement.mode, statement.line);
+          summaries.push(
+            statement.task === 'all' ? `pid ${pid}: ${result.summary}` : result.summary,
+          );
+          calls.push(...result.calls);
+          last = result.last ?? last;
+        }
+        const call = last?.call;
+        let ok = true;
+        let errno: string | null = null;
+        if (call !== undefined) {
+          ok = call.errno === null;
+          errno = call.errno;
+        } else if (last?.ret !== undefined && last.ret < 0) {
+          ok = false;
+          errno = errnoName(last.ret) ?? `errno ${-last.ret}`;
+        } else if (last?.status === 'killed') {
+          ok = false;
+        }
+        this.action(statement, ok, errno, summaries.join('; '), calls);
+        return;
+      }
+      case 'freeze':
+      case 'thaw': {
+        const task = this.requireTask(statement.task);
+        const done =
+          statement.kind === 'freeze' ? this.kernel.freeze(task.pid) : this.kernel.thaw(task.pid);
+        this.action(statement, done, done ? null : 'EINVAL', `pid ${task.pid}`);
+        return;
+      }
+      case 'checkpoint': {
+        const task = this.requireTask(statement.task);
+        const outcome = this.kernel.checkpointAs(
+          this.userArg(statement.user),
+          task.pid,
+          statement.path.path,
+          statement.flags,
+        );
+        const call = this.recordCall(outcome, statement.line);
+        const summary =
+          outcome.errno === null
+            ? `crid ${outcome.ret}, image ${statement.path.path}`
+            : failedCheckSummary(call);
+        this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
+        return;
+      }
+      case 'restart': {
+        const outcome = this.kernel.restartAs(
+          this.userArg(statement.user),
+          statement.path.path,
+          statement.flags,
+        );
+        const call = this.recordCall(outcome, statement.line);
+        const restored = outcome.restored ?? [];
+        if (outcome.errno === null && statement.target !== undefined && restored[0] !== undefined) {
+          this.names.set(statement.target.text, restored[0]);
+        }
+        const summary =
+          outcome.errno === null
+            ? `restored ${restored.map((pid) => `pid ${pid}`).join(', ')}`
+            : failedCheckSummary(call);
+        this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
+        return;
+      }
+      case 'tamper': {
+        const bytes = this.kernel.readFile(statement.path.path);
+        if (bytes === null) throw new RuntimeError(`no file ${statement.path.path} to tamper with`);
+        const value =
+          'kind' in statement.value ? evaluateConstant(statement.value) : statement.value.value;
+        const result = tamperImage(bytes, statement.field.text, value);
+        if (!result.ok) throw new RuntimeError(result.message);
+        this.kernel.writeFile(statement.path.path, result.bytes);
+        this.action(statement, true, null, result.summary);
+        return;
+      }
+      case 'sysctl': {
+        const value = typeof statement.value === 'number' ? statement.value : statement.value.text;
+        this.kernel.setSysctl(statement.name.text as SysctlName, value as Sysctls[SysctlName]);
+        this.action(statement, true, null, '');
+        return;
+      }
+      case 'export': {
+        const bytes = this.kernel.readFile(statement.path.path);
+        if (bytes === null) throw new RuntimeError(`no file ${statement.path.path} to export`);
+        this.exports.push({
+          line: statement.line,
+          path: statement.path.path,
+          name: statement.as.value,
+          bytes,
+        });
+        this.action(statement, true, null, `${bytes.length} bytes`);
+        return;
+      }
+      default:
+        this.checkExpectation(statement);
+    }
+  }
+
+  private checkExpectation(statement: ScriptStatement): void {
+    switch (statement.kind) {
+      case 'expect-last': {
+        const last = this.last;
+        const failed = last.call?.checks.find((check) => check.result === 'fail');
+        if (statement.ok) {
+          this.expectation(
+            statement,
+            last.ok,
+            last.ok
+              ? ''
+              : `last action failed with ${last.errno ?? 'an error'}${failed ? ` (${failed.id}: ${failed.reason})` : ''}`,
+          );
+          return;
+        }
+        const errnoHolds = !last.ok && last.errno === statement.errno?.text;
+        const checkHolds = statement.check === undefined || failed?.id === statement.check.text;
+        const actual = last.ok
+          ? 'the last action succeeded'
+          : `got ${last.errno ?? 'an error'}${failed ? ` from ${failed.id}` : ''}`;
+        this.expectation(
+          statement,
+          errnoHolds && checkHolds,
+          errnoHolds && checkHolds ? '' : actual,
+        );
+        return;
+      }
+      case 'expect-check': {
+        const records = this.lastChecks.filter((check) => check.id === statement.check.text);
+        const errnoOk = (check: CheckRecord): boolean =>
+          statement.errno === undefined || check.errno === statement.errno.text;
+        // `fail` holds when any instance failed (per-task checks run once per task); `pass` and
+        // `skip` hold when every instance has that result.
+        const holds =
+          records.length > 0 &&
+          (statement.result === 'fail'
+            ? records.some((check) => check.result === 'fail' && errnoOk(check))
+            : records.every((check) => check.result === statement.result));
+        const actual =
+          records.length === 0
+            ? `the last call did not run ${statement.check.text}`
+            : records
+                .map(
+                  (check) =>
+                    `${check.result}${check.errno ? ` ${check.errno}` : ''}: ${check.reason}`,
+                )
+                .join('; ');
+        this.expectation(statement, holds, holds ? '' : actual);
+        return;
+      }
+      case 'expect-task': {
+        const task = this.findTask(statement.task.text);
+        if (task === null) {
+          this.expectation(statement, false, `no task \`${statement.task.text}\``);
+          return;
+        }
+        const { actual, expected } = this.taskField(task, statement);
+        this.expectation(
+          statement,
+          actual === expected,
+          actual === expected ? '' : `${statement.field} is ${actual}`,
+        );
+        return;
+      }
+      case 'expect-var': {
+        const task = this.findTask(statement.task.text);
+        const actual = task?.vars[statement.variable.text];
+        const holds = actual === statement.value;
+        this.expectation(
+          statement,
+          holds,
+          holds
+            ? ''
+            : task === null
+              ? `no task \`${statement.task.text}\``
+              : actual === undefined
+                ? `no variable ${statement.variable.text}`
+                : `${statement.variable.text} is ${actual}`,
+        );
+        return;
+      }
+      case 'expect-output': {
+        const lines = this.kernel.console();
+        let pids: Set<number> | null = null;
+        if (statement.task !== undefined) {
+          const name = statement.task.text;
+          const bound = this.names.get(name) ?? this.containers.get(name);
+          pids = new Set(bound !== undefined ? [bound] : []);
+          lines.forEach((l) => {
+            if (bound === undefined && l.comm === name) pids?.add(l.pid);
+          });
+        }
+        const holds = lines.some(
+          (l) => l.text === statement.text.value && (pids === null || pids.has(l.pid)),
+        );
+        this.expectation(
+          statement,
+          holds,
+          holds
+            ? ''
+            : `no output line "${statement.text.value}"${statement.task ? ` from ${statement.task.text}` : ''}`,
+        );
+        return;
+      }
+      case 'expect-file': {
+        const bytes = this.kernel.readFile(statement.path.path);
+        if (statement.test === 'exists' || statement.test === 'missing') {
+          const holds = (bytes !== null) === (statement.test === 'exists');
+          this.expectation(
+            statement,
+            holds,
+            holds ? '' : bytes === null ? 'the file does not exist' : 'the file exists',
+          );
+          return;
+        }
+        const text = bytes === null ? null : new TextDecoder().decode(bytes);
+        const holds = text !== null && text.includes(statement.text?.value ?? '');
+        this.expectation(
+          statement,
+          holds,
+          holds
+            ? ''
+            : text === null
+              ? 'the file does not exist'
+              : `the file holds ${JSON.stringify(text.slice(0, 80))}`,
+        );
+        return;
+      }
+      default:
+        throw new RuntimeError('not an expectation');
+    }
+  }
+
+  private taskField(
+    task: TaskInfo,
+    statement: ScriptStatement & { kind: 'expect-task' },
+  ): { actual: string; expected: string } {
+    const value = statement.value;
+    const raw =
+      typeof value === 'number' ? String(value) : 'text' in value ? value.text : value.value;
+    const cred = task.cred;
+    const ids: Record<string, number> = {
+      uid: cred.uid,
+      euid: cred.euid,
+      suid: cred.suid,
+      fsuid: cred.fsuid,
+      gid: cred.gid,
+      egid: cred.egid,
+      sgid: cred.sgid,
+      fsgid: cred.fsgid,
+    };
+    const field = statement.field;
+    if (field in ids) {
+      const lookup = field.includes('gid') ? this.gidOf(raw) : this.uidOf(raw);
+      return { actual: String(ids[field]), expected: String(lookup ?? raw) };
+    }
+    switch (field) {
+      case 'state': {
+        const state = task.state === 'zombie' && raw === 'exited' ? 'exited' : task.state;
+        return { actual: state, expected: raw };
+      }
+      case 'pc':
+        return { actual: String(task.pc), expected: raw };
+      case 'comm':
+        return { actual: task.comm, expected: raw };
+      case 'dumpable':
+        return {
+          actual: task.dumpable ? 'yes' : 'no',
+          expected: raw === '1' ? 'yes' : raw === '0' ? 'no' : raw,
+        };
+      case 'exit':
+        return { actual: task.exitCode === null ? 'none' : String(task.exitCode), expected: raw };
+      case 'groups':
+        return {
+          actual: [...cred.groups].sort((a, b) => a - b).join(','),
+          expected: raw
+            .split(/[,\s]+/)
+            .filter(Boolean)
+            .map((g) => String(this.gidOf(g) ?? g))
+            .sort((a, b) => Number(a) - Number(b))
+            .join(','),
+        };
+      case 'caps':
+        return {
+          actual: `0x${cred.capEffective.toString(16)}`,
+          expected: `0x${BigInt(raw).toString(16)}`,
+        };
+      default:
+        return { actual: '?', expected: raw };
+    }
+  }
+}
+
+function failedCheckSummary(call: CallEntry): string {
+  const failed = call.checks.find((check) => check.result === 'fail');
+  return failed === undefined ? 'refused' : `${failed.id}: ${failed.reason}`;
+}
+
+function evaluateConstant(expr: import('./ast').Expr): number {
+  switch (expr.kind) {
+    case 'int':
+      return expr.value;
+    case 'neg':
+      return -evaluateConstant(expr.operand);
+    case 'binary': {
+      const a = evaluateConstant(expr.left);
+      const b = evaluateConstant(expr.right);
+      switch (expr.op) {
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return Math.trunc(a / b);
+        case '%':
+          return a % b;
+        default:
+          throw new RuntimeError('a tamper value is a number or a string');
+      }
+    }
+    case 'name':
+      throw new RuntimeError(`a tamper value is a constant, not \`${expr.name}\``);
+  }
+}
+
+export type { ProgramSource };

@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert';
+import { checkScenario, formatDiagnostic, type Diagnostic } from '../../../extension/lab/index';
+
+/** The diagnostics of a scenario whose body follows `world default`. */
+function diagnose(body: string): Diagnostic[] {
+  return checkScenario(`world default\n${body}`).diagnostics;
+}
+
+function only(body: string): Diagnostic {
+  const diagnostics = diagnose(body);
+  assert.equal(diagnostics.length, 1, JSON.stringify(diagnostics, null, 2));
+  return diagnostics[0] as Diagnostic;
+}
+
+describe('lab diagnostics: one per error class, with line and column', () => {
+  it('unknown statement, with a suggestion', () => {
+    const d = only('spawn sh as hallyn -> shell\nchekpoint shell as root to /tmp/x.crimg');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['unknown-statement', 3, 1, 'checkpoint'],
+    );
+  });
+
+  it('unknown instruction inside a program', () => {
+    const d = only('program p\n  prnt "hi"\nend');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['unknown-statement', 3, 3, 'print'],
+    );
+  });
+
+  it('bad argument: a missing keyword', () => {
+    const d = only('spawn sh hallyn -> shell');
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 2, 10]);
+    assert.match(d.message, /expected `as`, found `hallyn`/);
+  });
+
+  it('bad argument: an unknown sysctl value, with a suggestion', () => {
+    const d = only('sysctl kernel.ckpt_restore_creds = authorised');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['bad-argument', 2, 36, 'authorized'],
+    );
+  });
+
+  it('bad argument: an unknown errno', () => {
+    const d = only('spawn sh as root -> s\nexpect last EPREM');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['bad-argument', 3, 13, 'EPERM']);
+  });
+
+  it('bad argument: an unknown check id', () => {
+    const d = only('spawn sh as root -> s\nexpect check restart.cred.uid fail');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['bad-argument', 3, 14, 'restart.creds.uid'],
+    );
+  });
+
+  it('unknown user, suggesting hallyn', () => {
+    const d = only('spawn sh as halyn -> shell');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['unknown-user', 2, 13, 'hallyn']);
+    assert.equal(
+      formatDiagnostic(d, 'x.crlab'),
+      'x.crlab:2:13: unknown user `halyn` (did you mean `hallyn`?)',
+    );
+  });
+
+  it('unknown group in a file owner', () => {
+    const d = only('file /etc/x owner root:shadw');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['unknown-group', 2, 24, 'shadow']);
+  });
+
+  it('unknown path', () => {
+    const d = only('spawn /bin/pasword as hallyn -> p');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['unknown-path', 2, 7, '/bin/passwd'],
+    );
+  });
+
+  it('unknown path: a file whose directory does not exist', () => {
+    const d = only('file /opt/tool mode 0755');
+    assert.deepEqual([d.code, d.line, d.column], ['unknown-path', 2, 6]);
+  });
+
+  it('unknown program', () => {
+    const d = only('program counter2\n  exit 0\nend\nfile /bin/c runs countr2');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['unknown-program', 5, 18, 'counter2'],
+    );
+  });
+
+  it('unknown label in a program', () => {
+    const d = only('program p\nloop:\n  goto lop\nend');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['unknown-label', 4, 8, 'loop']);
+  });
+
+  it('unknown label in `run ... until`', () => {
+    const d = only('program p\ntop:\n  exit 0\nend\nspawn p as root -> t\nrun t until tpo');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['unknown-label', 7, 13, 'top']);
+  });
+
+  it('unknown task', () => {
+    const d = only('spawn sh as root -> shell\nfreeze shel');
+    assert.deepEqual([d.code, d.line, d.column, d.suggestion], ['unknown-task', 3, 8, 'shell']);
+  });
+
+  it('undefined variable', () => {
+    const d = only('program p\n  set count = 1\n  print cont\nend');
+    assert.deepEqual(
+      [d.code, d.line, d.column, d.suggestion],
+      ['undefined-variable', 4, 9, 'count'],
+    );
+  });
+
+  it('type mismatch: a descriptor used as a memory address', () => {
+    const d = only('program p\n  open /etc/passwd r -> fd\n  store fd "x"\nend');
+    assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 4, 9]);
+    assert.match(d.message, /`fd` is a file descriptor, but a memory address is needed/);
+  });
+
+  it('type mismatch: a word for a numeric sysctl', () => {
+    const d = only('sysctl kernel.ckpt_sign_images = yes');
+    assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 2, 34]);
+  });
+
+  it('type mismatch: a string where a number is needed', () => {
+    const d = only('program p\n  sleep "1"\nend');
+    assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 3, 9]);
+  });
+
+  it('syntax: an unterminated string', () => {
+    const d = only('program p\n  print "oops\nend');
+    assert.deepEqual([d.code, d.line, d.column], ['syntax', 3, 9]);
+  });
+
+  it('reports every bad line, not only the first', () => {
+    const diagnostics = diagnose('spawn sh as nobody -> a\nfrobnicate\nspawn sh as halyn -> b');
+    assert.deepEqual(
+      diagnostics.map((d) => [d.line, d.code]),
+      [
+        [2, 'unknown-user'],
+        [3, 'unknown-statement'],
+        [4, 'unknown-user'],
+      ],
+    );
+  });
+
+  it('refuses world statements after the first action', () => {
+    const d = only('spawn sh as root -> s\nuser alice 600');
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 1]);
+  });
+});
