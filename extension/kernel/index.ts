@@ -17,6 +17,7 @@ export type {
   ConsoleLine,
   CredInfo,
   FdInfo,
+  FileStat,
   KernelApi,
   KernelOptions,
   RunOptions,

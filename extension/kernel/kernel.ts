@@ -1,7 +1,372 @@
-/** The emulated kernel (work in progress: the implementation lands in the next commits). */
-import type { KernelApi, KernelOptions } from './types';
+/**
+ * The emulated kernel as hosts drive it: boot from a world, spawn and step tasks, freeze and thaw,
+ * sys_checkpoint / sys_restart (and the transient-caller conveniences), VFS import/export and
+ * snapshots of tasks, console and calls. Every pid in this API is a root-namespace pid.
+ */
+import { OFlag } from '../image/model';
+import { sysCheckpoint } from './checkpoint';
+import type { Errno } from './errno';
+import { ERRNO } from './errno';
+import { readVar, step } from './exec';
+import { Machine } from './machine';
+import type { Program, ProgramSource } from './program';
+import { assemble } from './program';
+import { sysRestart } from './restart';
+import type { Task } from './task';
+import { activeNs, globalPid, isNsInit } from './task';
+import type {
+  CallOutcome,
+  ConsoleLine,
+  FileStat,
+  KernelApi,
+  KernelOptions,
+  RunOptions,
+  RunOutcome,
+  SpawnOptions,
+  SpawnResult,
+  StepOutcome,
+  TaskInfo,
+  TaskStateName,
+} from './types';
+import type { SysctlName, Sysctls } from './world';
+import { defaultWorld } from './world';
 
-/** Boot an emulated kernel from a world description. */
-export function createKernel(_options: KernelOptions = {}): KernelApi {
-  throw new Error('createKernel: not implemented yet');
+/** Default step budget of {@link Kernel.run}. */
+export const DEFAULT_RUN_STEPS = 10_000;
+
+function stateName(task: Task): TaskStateName {
+  if (task.zombie) return 'zombie';
+  if (task.frozen) return 'frozen';
+  return task.runState;
+}
+
+class Kernel implements KernelApi {
+  constructor(private readonly machine: Machine) {}
+
+  private requireTask(pid: number): Task {
+    const task = this.machine.findTask(pid);
+    if (task === null) throw new RangeError(`no task with pid ${pid}`);
+    return task;
+  }
+
+  spawn(options: SpawnOptions): SpawnResult {
+    const user = this.machine.findUser(options.user);
+    if (user === null)
+      return {
+        ok: false,
+        errno: 'EINVAL',
+        reason: `no user ${String(options.user)} in this world`,
+      };
+    const parent =
+      options.parent !== undefined ? this.machine.findTask(options.parent) : this.machine.init;
+    if (parent === null || parent.zombie) {
+      return {
+        ok: false,
+        errno: 'ESRCH',
+        reason: `no live parent task with pid ${String(options.parent)}`,
+      };
+    }
+    const spawned = this.machine.spawn(user, options.exe, parent, options.newPidNamespace === true);
+    if (!spawned.ok) return { ok: false, errno: spawned.errno, reason: spawned.reason };
+    return { ok: true, pid: globalPid(spawned.value) };
+  }
+
+  step(pid: number): StepOutcome {
+    return step(this.machine, this.requireTask(pid));
+  }
+
+  run(pid: number, options: RunOptions = {}): RunOutcome {
+    const task = this.requireTask(pid);
+    const budget = options.steps ?? DEFAULT_RUN_STEPS;
+    let last: StepOutcome | null = null;
+    for (let count = 0; count < budget; count++) {
+      if (
+        options.untilLabel !== undefined &&
+        task.program?.labels[options.untilLabel] === task.pc &&
+        count > 0
+      ) {
+        return { steps: count, stopped: 'label', last };
+      }
+      last = step(this.machine, task);
+      if (last.status === 'exited' || last.status === 'killed')
+        return { steps: count + 1, stopped: 'exited', last };
+      if (last.status === 'blocked') return { steps: count, stopped: 'blocked', last };
+      if (options.untilSyscall !== undefined && last.instruction?.op === options.untilSyscall) {
+        return { steps: count + 1, stopped: 'syscall', last };
+      }
+    }
+    return { steps: budget, stopped: 'steps', last };
+  }
+
+  freeze(pid: number): boolean {
+    const task = this.machine.findTask(pid);
+    if (task === null) return false;
+    this.machine.setFrozen(task, true);
+    return true;
+  }
+
+  thaw(pid: number): boolean {
+    const task = this.machine.findTask(pid);
+    if (task === null) return false;
+    this.machine.setFrozen(task, false);
+    return true;
+  }
+
+  sysCheckpoint(caller: number, pid: number, fd: number, flags: number): CallOutcome {
+    return sysCheckpoint(this.machine, this.requireTask(caller), pid, fd, flags);
+  }
+
+  sysRestart(caller: number, crid: number, fd: number, flags: number): CallOutcome {
+    return sysRestart(this.machine, this.requireTask(caller), crid, fd, flags);
+  }
+
+  /** A task of `user` in the root namespace, child of init, with no program. */
+  private transientCaller(user: string | number): Task | { errno: Errno; reason: string } {
+    const spec = this.machine.findUser(user);
+    if (spec === null) return { errno: 'EINVAL', reason: `no user ${String(user)} in this world` };
+    const machine = this.machine;
+    const task = machine.blankTask(machine.loginCredFor(spec), `${spec.name}-crlab`, null);
+    task.label = machine.lsm.loginLabel(spec, spec.uid);
+    task.transient = true;
+    const pids = machine.attachPids(task, machine.rootNs, null);
+    if (!pids.ok) return { errno: pids.errno, reason: pids.reason };
+    machine.adopt(machine.init, task);
+    return task;
+  }
+
+  private failedBeforeCall(
+    call: CallOutcome['call'],
+    caller: number,
+    errno: Errno,
+    reason: string,
+  ): CallOutcome {
+    const outcome: CallOutcome = { call, caller, ret: -ERRNO[errno], errno, checks: [], reason };
+    this.machine.callLog.push(outcome);
+    return outcome;
+  }
+
+  checkpointAs(user: string | number, targetPid: number, path: string, flags: number): CallOutcome {
+    const caller = this.transientCaller(user);
+    if (!('pids' in caller))
+      return this.failedBeforeCall('checkpoint', 0, caller.errno, caller.reason);
+    const fd = this.machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o600);
+    let outcome: CallOutcome;
+    if (!fd.ok) {
+      outcome = this.failedBeforeCall(
+        'checkpoint',
+        globalPid(caller),
+        fd.errno,
+        `cannot open ${path} for the image: ${fd.reason}`,
+      );
+    } else {
+      outcome = sysCheckpoint(this.machine, caller, targetPid, fd.value, flags);
+    }
+    this.machine.reap(caller);
+    return outcome;
+  }
+
+  restartAs(user: string | number, path: string, flags: number): CallOutcome {
+    const caller = this.transientCaller(user);
+    if (!('pids' in caller))
+      return this.failedBeforeCall('restart', 0, caller.errno, caller.reason);
+    const fd = this.machine.open(caller, path, OFlag.RDONLY, 0);
+    if (!fd.ok) {
+      const outcome = this.failedBeforeCall(
+        'restart',
+        globalPid(caller),
+        fd.errno,
+        `cannot open ${path}: ${fd.reason}`,
+      );
+      this.machine.reap(caller);
+      return outcome;
+    }
+    const outcome = sysRestart(this.machine, caller, 0, fd.value, flags);
+    if (outcome.restoredIntoCaller === true) {
+      // RESTART_TASKSELF: the transient caller has become the restored task and stays.
+      caller.transient = false;
+      return outcome;
+    }
+    // The coordinator goes away; its restored children are reparented to init, as on exit.
+    for (const child of [...caller.children]) this.machine.adopt(this.machine.init, child);
+    caller.children = [];
+    this.machine.reap(caller);
+    return outcome;
+  }
+
+  openAs(pid: number, path: string, flags: number, mode = 0o644): number {
+    const opened = this.machine.open(this.requireTask(pid), path, flags, mode);
+    return opened.ok ? opened.value : -ERRNO[opened.errno];
+  }
+
+  readFile(path: string): Uint8Array | null {
+    const inode = this.machine.vfs.lookupRaw(path);
+    return inode === null || inode.kind !== 'file' ? null : inode.data.slice();
+  }
+
+  writeFile(
+    path: string,
+    bytes: Uint8Array,
+    options: { mode?: number; uid?: number; gid?: number } = {},
+  ): void {
+    const vfs = this.machine.vfs;
+    const existing = vfs.lookupRaw(path);
+    if (existing !== null) {
+      if (existing.kind !== 'file') throw new RangeError(`${path} is a directory`);
+      existing.data = bytes.slice();
+      if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
+      if (options.uid !== undefined) existing.uid = options.uid;
+      if (options.gid !== undefined) existing.gid = options.gid;
+      return;
+    }
+    const slash = path.lastIndexOf('/');
+    const dir = vfs.lookupRaw(path.slice(0, slash) || '/');
+    if (dir === null || dir.kind !== 'dir') throw new RangeError(`no directory for ${path}`);
+    vfs.addChild(dir, path.slice(slash + 1), {
+      kind: 'file',
+      mode: (options.mode ?? 0o644) & 0o7777,
+      uid: options.uid ?? 0,
+      gid: options.gid ?? 0,
+      data: bytes.slice(),
+    });
+  }
+
+  stat(path: string): FileStat | null {
+    const inode = this.machine.vfs.lookupRaw(path);
+    if (inode === null) return null;
+    return {
+      path: this.machine.vfs.pathOf(inode),
+      kind: inode.kind,
+      mode: inode.mode,
+      uid: inode.uid,
+      gid: inode.gid,
+      size: inode.data.length,
+      runs: inode.runs,
+      label: inode.label,
+    };
+  }
+
+  private info(task: Task): TaskInfo {
+    const vars: Record<string, number> = {};
+    if (!task.zombie && task.program !== null) {
+      for (const name of task.program.vars) {
+        try {
+          vars[name] = readVar(task, name);
+        } catch {
+          // An unmapped data page (after munmap) has no value to show.
+        }
+      }
+    }
+    const cred = task.cred;
+    return {
+      pid: globalPid(task),
+      nsPids: task.pids.map((link) => link.nr),
+      ppid: task.parent !== null ? globalPid(task.parent) : 0,
+      comm: task.comm,
+      state: stateName(task),
+      exitCode: task.exitCode,
+      exe: task.mm.exe,
+      program: task.program?.name ?? '',
+      pc: task.pc,
+      regs: [...task.regs],
+      cred: {
+        uid: cred.uid,
+        euid: cred.euid,
+        suid: cred.suid,
+        fsuid: cred.fsuid,
+        gid: cred.gid,
+        egid: cred.egid,
+        sgid: cred.sgid,
+        fsgid: cred.fsgid,
+        groups: [...cred.groups],
+        capInheritable: cred.capInheritable,
+        capPermitted: cred.capPermitted,
+        capEffective: cred.capEffective,
+        capBset: cred.capBset,
+        securebits: cred.securebits,
+      },
+      dumpable: task.dumpable,
+      label: task.label,
+      fds: task.files.sorted().map(([fd, entry]) => ({
+        fd,
+        path: entry.file.path,
+        flags: entry.file.flags,
+        pos: entry.file.pos,
+        closeOnExec: entry.closeOnExec,
+        openFileId: entry.file.id,
+      })),
+      vmas: task.mm.vmas.map((vma) => ({
+        start: vma.start,
+        end: vma.end,
+        prot: vma.prot,
+        flags: vma.flags,
+        file: vma.path,
+        pgoff: vma.pgoff,
+        residentPages: [...task.mm.pages.keys()].filter(
+          (index) => index * 4096 >= vma.start && index * 4096 < vma.end,
+        ).length,
+      })),
+      vars,
+      nsInit: isNsInit(task),
+      nsLevel: activeNs(task).level,
+    };
+  }
+
+  tasks(): TaskInfo[] {
+    return this.machine.allTasks().map((task) => this.info(task));
+  }
+
+  task(pid: number): TaskInfo | null {
+    const task = this.machine.findTask(pid);
+    return task === null ? null : this.info(task);
+  }
+
+  readMemory(pid: number, addr: number, length: number): Uint8Array | null {
+    const read = this.requireTask(pid).mm.read(addr, length, false);
+    return read.ok ? read.value : null;
+  }
+
+  console(): readonly ConsoleLine[] {
+    return this.machine.consoleLines;
+  }
+
+  calls(): readonly CallOutcome[] {
+    return this.machine.callLog;
+  }
+
+  sysctl<K extends SysctlName>(name: K): Sysctls[K] {
+    return this.machine.sysctls.get(name);
+  }
+
+  setSysctl<K extends SysctlName>(name: K, value: Sysctls[K]): void {
+    this.machine.sysctls.set(name, value);
+  }
+
+  program(name: string): Program | null {
+    return this.machine.programs.get(name) ?? null;
+  }
+
+  addProgram(source: ProgramSource): Program {
+    const program = assemble(source);
+    this.machine.programs.set(program.name, program);
+    return program;
+  }
+
+  memoryInUse(): number {
+    return this.machine.accounting.used * 4096;
+  }
+}
+
+/**
+ * Boot an emulated kernel. Deterministic: the same options and the same calls give the same
+ * pids, transcripts, checks and image bytes.
+ */
+export function createKernel(options: KernelOptions = {}): KernelApi {
+  const world = options.world ?? defaultWorld();
+  const machine = new Machine({
+    world,
+    clock: options.clock ?? (() => 0),
+    seed: options.seed ?? 0,
+    machineKey: options.machineKey ?? world.machineKey,
+  });
+  return new Kernel(machine);
 }

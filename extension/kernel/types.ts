@@ -87,6 +87,20 @@ export interface TaskInfo {
   vars: Record<string, number>;
   /** Whether the task is the init (pid 1) of its pid namespace. */
   nsInit: boolean;
+  /** Depth of the task's pid namespace (0 = the root namespace). */
+  nsLevel: number;
+}
+
+/** A VFS entry as hosts see it. */
+export interface FileStat {
+  path: string;
+  kind: 'dir' | 'file';
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  runs: string | null;
+  label: string;
 }
 
 /** One line of the console transcript. */
@@ -107,6 +121,13 @@ export interface CallOutcome {
   checks: CheckRecord[];
   /** Root-namespace pids of the restored tasks, root first (restart only). */
   restored?: number[];
+  /** RESTART_TASKSELF: the calling task itself became the restored task. */
+  restoredIntoCaller?: boolean;
+  /**
+   * Set when the call never reached the kernel's checks (checkpointAs/restartAs could not open
+   * the image path, or no such user): why, with `checks` empty.
+   */
+  reason?: string;
 }
 
 export type StepStatus = 'ran' | 'blocked' | 'sleeping' | 'exited' | 'killed';

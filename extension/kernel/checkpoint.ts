@@ -1,0 +1,581 @@
+/**
+ * sys_checkpoint(pid, fd, flags): the checks of kernel.md's checkpoint table, in its order, then
+ * kernel state → CheckpointImage → image bytes written to the file open on `fd`.
+ *
+ * Every check runs before the first byte is written (as in the later patchsets, which collect and
+ * judge the whole tree before writing the header), so a failed checkpoint writes nothing and
+ * changes nothing; an ERROR record can therefore only come from elsewhere (a crafted image).
+ */
+import type {
+  CheckpointImage,
+  CredRecord,
+  OpenFileRecord,
+  TaskImage,
+  TreeEntry,
+  VmaRecord,
+} from '../image/model';
+import { FdType, HeadFlag, TaskFlag, TaskState, TreeFlag, VmaType } from '../image/model';
+import type { CheckStep } from './audit';
+import { Audit, runChecks } from './audit';
+import { Cap } from './caps';
+import { capable, credSummary } from './creds';
+import { ERRNO } from './errno';
+import type { OpenFile } from './files';
+import { encodeImage, MACHINE_KEY_ID } from './imageio';
+import type { Machine } from './machine';
+import type { Task } from './task';
+import { activeNs, describeTask, globalPid, isNsInit, pidIn, subtree } from './task';
+import type { CallOutcome } from './types';
+import { CheckpointFlag } from './types';
+
+/** The flags sys_checkpoint knows (CHECKPOINT_USER_FLAGS). */
+export const CHECKPOINT_USER_FLAGS = CheckpointFlag.SUBTREE;
+
+/** The emulated kernel's uname. */
+export const KERNEL_VERSION = { major: 2, minor: 6, patch: 27, rev: 1 } as const;
+export const KERNEL_RELEASE = '2.6.27-crlab';
+export const KERNEL_UNAME_VERSION = '#1 crlab';
+export const KERNEL_MACHINE = 'lab64';
+
+interface CheckpointContext {
+  machine: Machine;
+  caller: Task;
+  pid: number;
+  fd: number;
+  flags: number;
+  output: OpenFile | null;
+  target: Task | null;
+  /** The caller checkpoints itself (pid 0 or its own pid): implies SUBTREE. */
+  self: boolean;
+  tree: Task[];
+  signed: boolean;
+}
+
+function subtreeMode(context: CheckpointContext): boolean {
+  return context.self || (context.flags & CheckpointFlag.SUBTREE) !== 0;
+}
+
+const checkFlags: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.flags',
+  run({ flags }, audit) {
+    const unknown = flags & ~CHECKPOINT_USER_FLAGS;
+    if (unknown !== 0 || flags < 0) {
+      return audit.fail(
+        'checkpoint.flags',
+        `flags 0x${flags.toString(16)}`,
+        'EINVAL',
+        `unknown checkpoint flags 0x${unknown.toString(16)}: only CHECKPOINT_SUBTREE (0x1) is defined`,
+      );
+    }
+    return audit.pass(
+      'checkpoint.flags',
+      `flags 0x${flags.toString(16)}`,
+      'only known flags are set',
+    );
+  },
+};
+
+const checkUnpriv: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.unpriv',
+  run({ machine, caller }, audit) {
+    const object = 'sysctl kernel.ckpt_unpriv_allowed';
+    if (machine.sysctls.get('kernel.ckpt_unpriv_allowed') === 1) {
+      return audit.pass(
+        'checkpoint.unpriv',
+        object,
+        'kernel.ckpt_unpriv_allowed is 1: unprivileged checkpoint is allowed',
+      );
+    }
+    if (capable(caller.cred, Cap.SYS_ADMIN)) {
+      return audit.pass(
+        'checkpoint.unpriv',
+        object,
+        'kernel.ckpt_unpriv_allowed is 0 and the caller has CAP_SYS_ADMIN',
+      );
+    }
+    return audit.fail(
+      'checkpoint.unpriv',
+      object,
+      'EPERM',
+      'kernel.ckpt_unpriv_allowed is 0: checkpoint needs CAP_SYS_ADMIN, which the caller lacks',
+    );
+  },
+};
+
+const checkFd: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.fd',
+  run(context, audit) {
+    const { caller, fd } = context;
+    const entry = caller.files.get(fd);
+    const object = `fd ${fd}`;
+    if (entry === null)
+      return audit.fail(
+        'checkpoint.fd',
+        object,
+        'EBADF',
+        `descriptor ${fd} is not open in the caller`,
+      );
+    if (!entry.file.writable || entry.file.inode.kind !== 'file') {
+      return audit.fail(
+        'checkpoint.fd',
+        `${object} (${entry.file.path})`,
+        'EBADF',
+        `descriptor ${fd} (${entry.file.path}) is not open for writing: open the image file O_WRONLY or O_RDWR`,
+      );
+    }
+    context.output = entry.file;
+    return audit.pass(
+      'checkpoint.fd',
+      `${object} (${entry.file.path})`,
+      `descriptor ${fd} is open for writing`,
+    );
+  },
+};
+
+const checkTarget: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.target',
+  run(context, audit) {
+    const { machine, caller, pid } = context;
+    const target = pid === 0 ? caller : machine.findTaskInNs(caller, pid);
+    if (target === null) {
+      return audit.fail(
+        'checkpoint.target',
+        `pid ${pid}`,
+        'ESRCH',
+        `no task with pid ${pid} in the caller's pid namespace`,
+      );
+    }
+    context.target = target;
+    context.self = target === caller;
+    context.tree = subtree(target);
+    return audit.pass(
+      'checkpoint.target',
+      describeTask(target),
+      context.self
+        ? 'the caller checkpoints itself'
+        : `pid ${pid} found in the caller's pid namespace`,
+    );
+  },
+};
+
+const checkContainerInit: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.container_init',
+  run(context, audit) {
+    const target = context.target as Task;
+    const object = describeTask(target);
+    if (context.self) {
+      return audit.skip(
+        'checkpoint.container_init',
+        object,
+        'the caller checkpoints itself, which implies CHECKPOINT_SUBTREE',
+      );
+    }
+    if ((context.flags & CheckpointFlag.SUBTREE) !== 0) {
+      return audit.pass(
+        'checkpoint.container_init',
+        object,
+        'CHECKPOINT_SUBTREE: the target need not be a container init',
+      );
+    }
+    if (isNsInit(target)) {
+      return audit.pass(
+        'checkpoint.container_init',
+        object,
+        'the target is the init of its pid namespace',
+      );
+    }
+    return audit.fail(
+      'checkpoint.container_init',
+      object,
+      'EINVAL',
+      'not container init: checkpoint the init of the container, or pass CHECKPOINT_SUBTREE',
+    );
+  },
+};
+
+/** ptrace_may_access(t, mode) as kernel.md states it, then the LSM's ptrace hook. */
+const checkPtrace: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.ptrace',
+  run({ machine, caller, tree }, audit) {
+    const mode = machine.sysctls.get('kernel.ckpt_ptrace_mode');
+    const cred = caller.cred;
+    const uid = mode === 'read' ? cred.fsuid : cred.uid;
+    const gid = mode === 'read' ? cred.fsgid : cred.gid;
+    const idName = mode === 'read' ? 'fsuid' : 'uid';
+    for (const task of tree) {
+      const object = describeTask(task);
+      if (task === caller) {
+        audit.pass('checkpoint.ptrace', object, 'a task may always checkpoint itself');
+        continue;
+      }
+      const t = task.cred;
+      const sameIds =
+        uid === t.uid &&
+        uid === t.euid &&
+        uid === t.suid &&
+        gid === t.gid &&
+        gid === t.egid &&
+        gid === t.sgid;
+      const ptraceCap = capable(cred, Cap.SYS_PTRACE);
+      if (!sameIds && !ptraceCap) {
+        return audit.fail(
+          'checkpoint.ptrace',
+          object,
+          'EPERM',
+          `ptrace ${mode} denied: caller ${idName} ${uid} does not match the target's uid/euid/suid ` +
+            `${t.uid}/${t.euid}/${t.suid} (gids ${t.gid}/${t.egid}/${t.sgid}) and CAP_SYS_PTRACE is missing`,
+        );
+      }
+      if (!task.dumpable && !ptraceCap) {
+        return audit.fail(
+          'checkpoint.ptrace',
+          object,
+          'EPERM',
+          'ptrace denied: the target is not dumpable (it gained privilege through a setuid/setgid exec) and CAP_SYS_PTRACE is missing',
+        );
+      }
+      const denial = machine.lsm.ptrace(caller.label, task.label);
+      if (denial !== null) return audit.fail('checkpoint.ptrace', object, 'EPERM', denial);
+      audit.pass(
+        'checkpoint.ptrace',
+        object,
+        sameIds
+          ? `caller ${idName} matches the target's ids and the target is dumpable`
+          : 'the caller has CAP_SYS_PTRACE',
+      );
+    }
+    return true;
+  },
+};
+
+const checkFrozen: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.frozen',
+  run({ caller, tree }, audit) {
+    for (const task of tree) {
+      const object = describeTask(task);
+      if (task === caller) {
+        audit.pass('checkpoint.frozen', object, 'the caller itself need not be frozen');
+      } else if (task.frozen) {
+        audit.pass('checkpoint.frozen', object, 'the task is frozen');
+      } else {
+        return audit.fail(
+          'checkpoint.frozen',
+          object,
+          'EBUSY',
+          'not frozen: freeze the container before checkpointing it',
+        );
+      }
+    }
+    return true;
+  },
+};
+
+const checkState: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.state',
+  run({ tree }, audit) {
+    for (const task of tree) {
+      const object = describeTask(task);
+      if (task.zombie) {
+        return audit.fail(
+          'checkpoint.state',
+          object,
+          'EBUSY',
+          'the task is a zombie (exited): zombies are never checkpointed',
+        );
+      }
+      audit.pass('checkpoint.state', object, 'the task is neither a zombie nor traced');
+    }
+    return true;
+  },
+};
+
+const checkLsm: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.lsm',
+  run({ machine, tree }, audit) {
+    const lsm = machine.lsm;
+    for (const task of tree) {
+      const object = describeTask(task);
+      const taskDenial = lsm.checkpointTask(task.label);
+      if (taskDenial !== null) return audit.fail('checkpoint.lsm', object, 'EACCES', taskDenial);
+      for (const [fd, entry] of task.files.sorted()) {
+        const fileDenial = lsm.checkpointFile(lsm.fileLabel(entry.file.inode.label));
+        if (fileDenial !== null) {
+          return audit.fail(
+            'checkpoint.lsm',
+            `${object} fd ${fd} (${entry.file.path})`,
+            'EACCES',
+            fileDenial,
+          );
+        }
+      }
+      audit.pass(
+        'checkpoint.lsm',
+        object,
+        `LSM ${lsm.name} allows checkpointing the task and its open files`,
+      );
+    }
+    return true;
+  },
+};
+
+const checkLeak: CheckStep<CheckpointContext> = {
+  id: 'checkpoint.leak',
+  run(context, audit) {
+    const { machine, tree } = context;
+    const object = `tree of ${tree.length} task(s)`;
+    if (subtreeMode(context)) {
+      return audit.skip(
+        'checkpoint.leak',
+        object,
+        'CHECKPOINT_SUBTREE: resources shared with tasks outside the tree are not checked',
+      );
+    }
+    const inside = new Set(tree);
+    const holders = new Map<OpenFile, Task>();
+    for (const task of machine.allTasks()) {
+      if (inside.has(task) || task.zombie) continue;
+      for (const [, entry] of task.files.entries)
+        if (!holders.has(entry.file)) holders.set(entry.file, task);
+    }
+    for (const task of tree) {
+      for (const [fd, entry] of task.files.sorted()) {
+        const outsider = holders.get(entry.file);
+        if (outsider !== undefined) {
+          return audit.fail(
+            'checkpoint.leak',
+            `${describeTask(task)} fd ${fd} (${entry.file.path})`,
+            'EBUSY',
+            `the open file ${entry.file.path} is shared with ${describeTask(outsider)} outside the container: close it there or use CHECKPOINT_SUBTREE`,
+          );
+        }
+      }
+    }
+    return audit.pass(
+      'checkpoint.leak',
+      object,
+      'no open file or address space is shared with a task outside the tree',
+    );
+  },
+};
+
+/** The checkpoint table (kernel.md), in order; checkpoint.sign runs after the image is written. */
+export const CHECKPOINT_STEPS: readonly CheckStep<CheckpointContext>[] = [
+  checkFlags,
+  checkUnpriv,
+  checkFd,
+  checkTarget,
+  checkContainerInit,
+  checkPtrace,
+  checkFrozen,
+  checkState,
+  checkLsm,
+  checkLeak,
+];
+
+function recordSign(context: CheckpointContext, audit: Audit): boolean {
+  if (!context.signed) {
+    return audit.skip(
+      'checkpoint.sign',
+      'image',
+      'kernel.ckpt_sign_images is 0: the image is not signed',
+    );
+  }
+  return audit.pass(
+    'checkpoint.sign',
+    'image',
+    `SIGN record written (HMAC-SHA256, key id "${MACHINE_KEY_ID}")`,
+  );
+}
+
+/** The row list including the post-write sign step, for registries and tests. */
+export const CHECKPOINT_STEP_IDS = [
+  ...CHECKPOINT_STEPS.map((step) => step.id),
+  'checkpoint.sign',
+] as const;
+
+function credRecord(task: Task): CredRecord {
+  const cred = task.cred;
+  return {
+    uid: cred.uid,
+    suid: cred.suid,
+    euid: cred.euid,
+    fsuid: cred.fsuid,
+    gid: cred.gid,
+    sgid: cred.sgid,
+    egid: cred.egid,
+    fsgid: cred.fsgid,
+    cap_inheritable: cred.capInheritable,
+    cap_permitted: cred.capPermitted,
+    cap_effective: cred.capEffective,
+    cap_bset: cred.capBset,
+    securebits: cred.securebits,
+    groups: [...cred.groups],
+    label: task.label,
+  };
+}
+
+function taskState(task: Task, caller: Task): number {
+  if (task !== caller && task.frozen) return TaskState.FROZEN;
+  if (task.runState === 'sleeping') return TaskState.SLEEPING;
+  if (task.runState === 'stopped') return TaskState.STOPPED;
+  return TaskState.RUNNING;
+}
+
+/** Kernel state of a checked tree → the decoded image. */
+export function buildImage(
+  machine: Machine,
+  caller: Task,
+  tree: Task[],
+  headFlags: number,
+): CheckpointImage {
+  const root = tree[0] as Task;
+  const rootNs = activeNs(root);
+  const vpidOf = (task: Task): number => pidIn(task, rootNs) ?? 0;
+  const treeEntries: TreeEntry[] = tree.map((task, index) => ({
+    vpid: vpidOf(task),
+    vppid: index === 0 || task.parent === null ? 0 : vpidOf(task.parent),
+    vtgid: vpidOf(task),
+    nspid: pidIn(task, activeNs(task)) ?? 0,
+    nsdepth: activeNs(task).level - rootNs.level,
+    flags: isNsInit(task) ? TreeFlag.NS_INIT : 0,
+  }));
+
+  let nextObjref = 1;
+  const fileObjrefs = new Map<OpenFile, number>();
+  const openFiles: OpenFileRecord[] = [];
+  const tasks: TaskImage[] = tree.map((task) => {
+    const vmas: VmaRecord[] = task.mm.vmas.map((vma) => ({
+      vma_type: vma.file !== null ? VmaType.FILE : VmaType.ANON,
+      vm_start: vma.start,
+      vm_end: vma.end,
+      vm_page_prot: vma.prot,
+      vm_flags: vma.flags,
+      vm_pgoff: vma.file !== null ? vma.pgoff : 0,
+      file: vma.file !== null ? (vma.path ?? machine.vfs.pathOf(vma.file)) : null,
+      pages: task.mm.savedPages(vma),
+    }));
+    const mmObjref = nextObjref++;
+    const filesObjref = nextObjref++;
+    const fds = task.files.sorted().map(([fd, entry]) => {
+      let objref = fileObjrefs.get(entry.file);
+      if (objref === undefined) {
+        objref = fileObjrefs.size + 1;
+        fileObjrefs.set(entry.file, objref);
+        openFiles.push({
+          objref,
+          fd_type: entry.file.inode.kind === 'dir' ? FdType.DIR : FdType.FILE,
+          f_mode: entry.file.fmode,
+          f_flags: entry.file.flags,
+          f_pos: entry.file.pos,
+          f_version: entry.file.version,
+          path: entry.file.path,
+          label: machine.lsm.fileLabel(entry.file.inode.label),
+        });
+      }
+      return { objref, fd, close_on_exec: entry.closeOnExec ? 1 : 0 };
+    });
+    const regs = [...task.regs];
+    if (task === caller) regs[0] = 0;
+    const layout = task.mm.layout;
+    return {
+      vpid: vpidOf(task),
+      task: {
+        state: taskState(task, caller),
+        exit_state: 0,
+        exit_code: 0,
+        exit_signal: 0,
+        flags: (task.dumpable ? TaskFlag.DUMPABLE : 0) | (task.superpriv ? TaskFlag.SUPERPRIV : 0),
+        comm: task.comm,
+      },
+      cred: credRecord(task),
+      mm: {
+        objref: mmObjref,
+        start_code: layout.startCode,
+        end_code: layout.endCode,
+        start_data: layout.startData,
+        end_data: layout.endData,
+        start_brk: layout.startBrk,
+        brk: layout.brk,
+        start_stack: layout.startStack,
+        arg_start: layout.argStart,
+        arg_end: layout.argEnd,
+        env_start: layout.envStart,
+        env_end: layout.envEnd,
+        exe: task.mm.exe,
+      },
+      vmas,
+      files: { objref: filesObjref, fds },
+      cpu: { pc: task.pc, sp: layout.startStack, flags: 0, orig_ax: 0, regs },
+    };
+  });
+
+  return {
+    head: {
+      major: KERNEL_VERSION.major,
+      minor: KERNEL_VERSION.minor,
+      patch: KERNEL_VERSION.patch,
+      rev: KERNEL_VERSION.rev,
+      time: Math.max(0, Math.floor(machine.clock())),
+      flags: headFlags,
+      release: KERNEL_RELEASE,
+      version: KERNEL_UNAME_VERSION,
+      machine: KERNEL_MACHINE,
+    },
+    lsm: machine.lsm.name === 'none' ? null : machine.lsm.name,
+    tree: treeEntries,
+    tasks,
+    openFiles,
+    sign: null,
+  };
+}
+
+/**
+ * sys_checkpoint as `caller`. On success the image is written at the descriptor's offset and the
+ * crid (> 0) is returned; on failure nothing is written and -errno is returned. The ordered
+ * check records come back either way.
+ */
+export function sysCheckpoint(
+  machine: Machine,
+  caller: Task,
+  pid: number,
+  fd: number,
+  flags: number,
+): CallOutcome {
+  const audit = new Audit(`${describeTask(caller)} ${credSummary(caller.cred)}`);
+  const context: CheckpointContext = {
+    machine,
+    caller,
+    pid,
+    fd,
+    flags,
+    output: null,
+    target: null,
+    self: false,
+    tree: [],
+    signed: machine.sysctls.get('kernel.ckpt_sign_images') === 1,
+  };
+  const outcome = (ret: number): CallOutcome => {
+    const errno = audit.failure?.errno ?? null;
+    const result: CallOutcome = {
+      call: 'checkpoint',
+      caller: globalPid(caller),
+      ret,
+      errno,
+      checks: audit.records,
+    };
+    machine.callLog.push(result);
+    return result;
+  };
+  if (!runChecks(CHECKPOINT_STEPS, context, audit)) {
+    return outcome(-ERRNO[audit.failure?.errno ?? 'EINVAL']);
+  }
+  let headFlags: number = HeadFlag.CKPT;
+  if (subtreeMode(context)) headFlags |= HeadFlag.SUBTREE;
+  if (context.self) headFlags |= HeadFlag.SELF;
+  if (context.signed) headFlags |= HeadFlag.SIGNED;
+  const image = buildImage(machine, caller, context.tree, headFlags);
+  const bytes = encodeImage(image, context.signed ? machine.machineKey : null);
+  (context.output as OpenFile).write(bytes);
+  recordSign(context, audit);
+  return outcome(machine.allocateCrid());
+}

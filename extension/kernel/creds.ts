@@ -1,0 +1,229 @@
+/**
+ * Task credentials and the Linux rules for changing them (setresuid, setresgid, setgroups,
+ * capset, exec of setuid/setgid files), plus the restart-time authorisation of saved credentials
+ * against the caller's (cred_setresuid & co. evaluated with the caller's privileges).
+ */
+import { CAP_EMPTY_SET, CAP_FULL_SET, Cap, capHex, hasCap, isSubset } from './caps';
+import type { Errno } from './errno';
+
+export interface Cred {
+  uid: number;
+  euid: number;
+  suid: number;
+  fsuid: number;
+  gid: number;
+  egid: number;
+  sgid: number;
+  fsgid: number;
+  /** Supplementary groups, strictly ascending. */
+  groups: number[];
+  capInheritable: bigint;
+  capPermitted: bigint;
+  capEffective: bigint;
+  capBset: bigint;
+  securebits: number;
+}
+
+export function copyCred(cred: Cred): Cred {
+  return { ...cred, groups: [...cred.groups] };
+}
+
+/** A login's credentials: root holds every capability, others none, all with the full bset. */
+export function loginCred(uid: number, gid: number, groups: readonly number[]): Cred {
+  const all = uid === 0 ? CAP_FULL_SET : CAP_EMPTY_SET;
+  return {
+    uid,
+    euid: uid,
+    suid: uid,
+    fsuid: uid,
+    gid,
+    egid: gid,
+    sgid: gid,
+    fsgid: gid,
+    groups: [...new Set(groups)].sort((a, b) => a - b),
+    capInheritable: CAP_EMPTY_SET,
+    capPermitted: all,
+    capEffective: all,
+    capBset: CAP_FULL_SET,
+    securebits: 0,
+  };
+}
+
+/** capable(cap): the effective set holds it. */
+export function capable(cred: Cred, cap: number): boolean {
+  return hasCap(cred.capEffective, cap);
+}
+
+/** in_group_p: the fsgid or a supplementary group. */
+export function inGroup(cred: Cred, gid: number): boolean {
+  return cred.fsgid === gid || cred.groups.includes(gid);
+}
+
+/** in_egroup_p: the egid or a supplementary group. */
+export function inEgroup(cred: Cred, gid: number): boolean {
+  return cred.egid === gid || cred.groups.includes(gid);
+}
+
+/** One-line summary of a caller, the `subject` of check records. */
+export function credSummary(cred: Cred): string {
+  return (
+    `uid=${cred.uid} euid=${cred.euid} suid=${cred.suid} fsuid=${cred.fsuid} ` +
+    `gid=${cred.gid} egid=${cred.egid} groups=${cred.groups.join(',') || '-'} cap_eff=${capHex(cred.capEffective)}`
+  );
+}
+
+export type CredChange = { ok: true; cred: Cred } | { ok: false; errno: Errno; reason: string };
+
+/**
+ * sys_setresuid with cap_task_fix_setuid: without CAP_SETUID each new id must be one of the
+ * current uid/euid/suid; -1 keeps an id. Dropping every 0 uid clears permitted and effective;
+ * leaving euid 0 clears effective; gaining euid 0 restores effective from permitted.
+ */
+export function setresuid(cred: Cred, ruid: number, euid: number, suid: number): CredChange {
+  const current = [cred.uid, cred.euid, cred.suid];
+  const privileged = capable(cred, Cap.SETUID);
+  for (const [name, id] of [
+    ['ruid', ruid],
+    ['euid', euid],
+    ['suid', suid],
+  ] as const) {
+    if (id !== -1 && !privileged && !current.includes(id)) {
+      return {
+        ok: false,
+        errno: 'EPERM',
+        reason: `${name} ${id} is not one of ${current.join('/')} and CAP_SETUID is missing`,
+      };
+    }
+  }
+  const next = copyCred(cred);
+  if (ruid !== -1) next.uid = ruid;
+  if (euid !== -1) next.euid = euid;
+  if (suid !== -1) next.suid = suid;
+  next.fsuid = next.euid;
+  const hadRoot = cred.uid === 0 || cred.euid === 0 || cred.suid === 0;
+  const hasRoot = next.uid === 0 || next.euid === 0 || next.suid === 0;
+  if (hadRoot && !hasRoot) {
+    next.capPermitted = CAP_EMPTY_SET;
+    next.capEffective = CAP_EMPTY_SET;
+  }
+  if (cred.euid === 0 && next.euid !== 0) next.capEffective = CAP_EMPTY_SET;
+  if (cred.euid !== 0 && next.euid === 0) next.capEffective = next.capPermitted;
+  return { ok: true, cred: next };
+}
+
+/** sys_setresgid: without CAP_SETGID each new id must be one of the current gid/egid/sgid. */
+export function setresgid(cred: Cred, rgid: number, egid: number, sgid: number): CredChange {
+  const current = [cred.gid, cred.egid, cred.sgid];
+  const privileged = capable(cred, Cap.SETGID);
+  for (const [name, id] of [
+    ['rgid', rgid],
+    ['egid', egid],
+    ['sgid', sgid],
+  ] as const) {
+    if (id !== -1 && !privileged && !current.includes(id)) {
+      return {
+        ok: false,
+        errno: 'EPERM',
+        reason: `${name} ${id} is not one of ${current.join('/')} and CAP_SETGID is missing`,
+      };
+    }
+  }
+  const next = copyCred(cred);
+  if (rgid !== -1) next.gid = rgid;
+  if (egid !== -1) next.egid = egid;
+  if (sgid !== -1) next.sgid = sgid;
+  next.fsgid = next.egid;
+  return { ok: true, cred: next };
+}
+
+/** NGROUPS_MAX of the era. */
+export const NGROUPS_MAX = 65536;
+
+/** sys_setgroups: CAP_SETGID. */
+export function setgroups(cred: Cred, groups: readonly number[]): CredChange {
+  if (!capable(cred, Cap.SETGID))
+    return { ok: false, errno: 'EPERM', reason: 'setgroups needs CAP_SETGID' };
+  if (groups.length > NGROUPS_MAX) return { ok: false, errno: 'EINVAL', reason: 'too many groups' };
+  const next = copyCred(cred);
+  next.groups = [...new Set(groups)].sort((a, b) => a - b);
+  return { ok: true, cred: next };
+}
+
+/**
+ * sys_capset on oneself (cap_capset_check): permitted may only shrink, effective stays within the
+ * new permitted, inheritable within the old inheritable ∪ permitted (∪ bset with CAP_SETPCAP).
+ */
+export function capset(
+  cred: Cred,
+  effective: bigint,
+  permitted: bigint,
+  inheritable: bigint,
+): CredChange {
+  if (!isSubset(permitted, cred.capPermitted)) {
+    return {
+      ok: false,
+      errno: 'EPERM',
+      reason: `permitted ${capHex(permitted)} is not within ${capHex(cred.capPermitted)}`,
+    };
+  }
+  if (!isSubset(effective, permitted)) {
+    return {
+      ok: false,
+      errno: 'EPERM',
+      reason: `effective ${capHex(effective)} is not within permitted ${capHex(permitted)}`,
+    };
+  }
+  const inheritableLimit =
+    cred.capInheritable | (capable(cred, Cap.SETPCAP) ? cred.capBset : cred.capPermitted);
+  if (!isSubset(inheritable, inheritableLimit)) {
+    return {
+      ok: false,
+      errno: 'EPERM',
+      reason: `inheritable ${capHex(inheritable)} is not within ${capHex(inheritableLimit)}`,
+    };
+  }
+  const next = copyCred(cred);
+  next.capEffective = effective;
+  next.capPermitted = permitted;
+  next.capInheritable = inheritable;
+  return { ok: true, cred: next };
+}
+
+/** What executing a file does to the credentials (2.6.27's prepare_binprm + cap_bprm_apply_creds). */
+export interface ExecCredResult {
+  cred: Cred;
+  /** False when the exec gained privilege (the dumpable flag is cleared). */
+  dumpable: boolean;
+}
+
+/**
+ * exec: a setuid file sets euid, suid and fsuid to its owner, a setgid file (with group exec)
+ * the gids to its group. Capabilities follow the legacy root rules: when the new uid or euid is
+ * 0 the file counts as having every capability, so permitted = inheritable | bset, and effective
+ * = permitted if the new euid is 0; otherwise permitted = effective = 0 (no file capabilities in
+ * this model). Gaining ids or capabilities clears dumpable.
+ */
+export function execCred(
+  cred: Cred,
+  file: { mode: number; uid: number; gid: number },
+): ExecCredResult {
+  const next = copyCred(cred);
+  if ((file.mode & 0o4000) !== 0) next.euid = file.uid;
+  if ((file.mode & 0o2000) !== 0 && (file.mode & 0o010) !== 0) next.egid = file.gid;
+  next.suid = next.euid;
+  next.fsuid = next.euid;
+  next.sgid = next.egid;
+  next.fsgid = next.egid;
+  if (next.uid === 0 || next.euid === 0) {
+    next.capPermitted = (next.capInheritable | next.capBset) & CAP_FULL_SET;
+    next.capEffective = next.euid === 0 ? next.capPermitted : CAP_EMPTY_SET;
+  } else {
+    next.capPermitted = CAP_EMPTY_SET;
+    next.capEffective = CAP_EMPTY_SET;
+  }
+  const gained =
+    next.euid !== next.uid ||
+    next.egid !== next.gid ||
+    !isSubset(next.capPermitted, cred.capPermitted);
+  return { cred: next, dumpable: !gained };
+}

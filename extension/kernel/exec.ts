@@ -1,0 +1,524 @@
+/**
+ * The CPU of the lab machine: executes one program instruction per step. The pc moves past an
+ * instruction before it runs (as a real CPU's instruction pointer does during a system call), so a
+ * checkpoint taken inside a call saves the pc of the next instruction, and a restarted task
+ * resumes there with the saved regs[0] as the call's return value.
+ */
+import { OFlag, PAGE_SIZE, Prot } from '../image/model';
+import { Cap, capSetOf } from './caps';
+import type { CredChange } from './creds';
+import { capable, capset, setgroups, setresgid, setresuid } from './creds';
+import type { Errno } from './errno';
+import { ERRNO } from './errno';
+import { sysCheckpoint } from './checkpoint';
+import type { Machine } from './machine';
+import { DATA_BASE, vmFlagsFor } from './mm';
+import type { CmpOp, Instruction, PrintPart, SyscallInstruction, Value } from './program';
+import { sysRestart } from './restart';
+import type { Task } from './task';
+import { activeNs, globalPid, pidIn } from './task';
+import type { CallOutcome, StepOutcome } from './types';
+
+/** The largest single mapping a program may ask for (4 GiB): more is EINVAL, not a hang. */
+export const MAX_MMAP_PAGES = 1 << 20;
+
+/** A fault that kills the task (SIGSEGV for a bad address, SIGFPE for division by zero, OOM). */
+class Fault {
+  constructor(
+    readonly message: string,
+    readonly exitCode: number,
+  ) {}
+}
+
+const neg = (errno: Errno): number => -ERRNO[errno];
+
+/** Wrap a number to s64 the way the machine's registers and memory hold it. */
+function toS64(value: bigint): number {
+  return Number(BigInt.asIntN(64, value));
+}
+
+function varAddress(task: Task, name: string): number {
+  const index = task.program?.vars.indexOf(name) ?? -1;
+  if (index < 0) throw new Fault(`unknown variable ${name}`, 139);
+  return DATA_BASE + index * 8;
+}
+
+/** Read a variable's 8-byte slot from task memory. */
+export function readVar(task: Task, name: string): number {
+  const bytes = task.mm.read(varAddress(task, name), 8, false);
+  if (!bytes.ok) throw new Fault(`segmentation fault reading ${name}`, 139);
+  return toS64(new DataView(bytes.value.buffer).getBigInt64(0, true));
+}
+
+function writeVar(task: Task, name: string, value: number): void {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigInt64(0, BigInt.asIntN(64, BigInt(Math.trunc(value))), true);
+  const written = task.mm.write(varAddress(task, name), bytes, false);
+  if (!written.ok)
+    throw new Fault(
+      written.errno === 'ENOMEM' ? 'out of memory' : `segmentation fault writing ${name}`,
+      written.errno === 'ENOMEM' ? 137 : 139,
+    );
+}
+
+function valueOf(task: Task, value: Value): number {
+  switch (value.kind) {
+    case 'imm':
+      return value.value;
+    case 'var':
+      return readVar(task, value.name);
+    case 'reg':
+      return task.regs[value.index] ?? 0;
+  }
+}
+
+function compare(fn: CmpOp, a: number, b: number): boolean {
+  switch (fn) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+  }
+}
+
+function arithmetic(fn: string, a: number, b: number): number {
+  const x = BigInt(Math.trunc(a));
+  const y = BigInt(Math.trunc(b));
+  switch (fn) {
+    case 'add':
+      return toS64(x + y);
+    case 'sub':
+      return toS64(x - y);
+    case 'mul':
+      return toS64(x * y);
+    case 'div':
+      if (y === 0n) throw new Fault('division by zero', 136);
+      return toS64(x / y);
+    case 'mod':
+      if (y === 0n) throw new Fault('division by zero', 136);
+      return toS64(x % y);
+    case 'and':
+      return toS64(x & y);
+    case 'or':
+      return toS64(x | y);
+    default:
+      return toS64(x ^ y);
+  }
+}
+
+/** The NUL-terminated string at `addr` (at most one page), as the task can read it. */
+function readCString(task: Task, addr: number): string {
+  const out: number[] = [];
+  for (let at = addr; out.length < PAGE_SIZE; at++) {
+    const byte = task.mm.read(at, 1);
+    if (!byte.ok) throw new Fault(`segmentation fault reading 0x${at.toString(16)}`, 139);
+    const value = byte.value[0] ?? 0;
+    if (value === 0) break;
+    out.push(value);
+  }
+  return new TextDecoder().decode(Uint8Array.from(out));
+}
+
+function printText(task: Task, parts: PrintPart[]): string {
+  return parts
+    .map((part) => {
+      if ('text' in part) return part.text;
+      if ('value' in part) return String(valueOf(task, part.value));
+      return readCString(
+        task,
+        valueOf(task, part.cstr) + (part.offset !== undefined ? valueOf(task, part.offset) : 0),
+      );
+    })
+    .join('');
+}
+
+function applyCred(task: Task, change: CredChange): number {
+  if (!change.ok) return neg(change.errno);
+  task.cred = change.cred;
+  return 0;
+}
+
+/** What a system call did besides its return value. */
+interface SyscallEffect {
+  ret: number;
+  /** The call replaced the task's context (exec, exit, restart into the caller): leave regs alone. */
+  replaced?: boolean;
+  call?: CallOutcome;
+}
+
+function sysWrite(task: Task, ins: Extract<SyscallInstruction, { op: 'write' }>): SyscallEffect {
+  const entry = task.files.get(valueOf(task, ins.fd));
+  if (entry === null || !entry.file.writable) return { ret: neg('EBADF') };
+  let data: Uint8Array;
+  if (ins.text !== undefined) data = new TextEncoder().encode(ins.text);
+  else if (ins.buf !== undefined && ins.len !== undefined) {
+    const bytes = task.mm.read(valueOf(task, ins.buf), Math.max(0, valueOf(task, ins.len)));
+    if (!bytes.ok) return { ret: neg('EFAULT') };
+    data = bytes.value;
+  } else if (ins.buf !== undefined)
+    data = new TextEncoder().encode(readCString(task, valueOf(task, ins.buf)));
+  else data = new Uint8Array(0);
+  // /dev/null swallows what is written to it.
+  if (entry.file.path === '/dev/null') return { ret: data.length };
+  return { ret: entry.file.write(data) };
+}
+
+function sysRead(task: Task, ins: Extract<SyscallInstruction, { op: 'read' }>): SyscallEffect {
+  const entry = task.files.get(valueOf(task, ins.fd));
+  if (entry === null || !entry.file.readable) return { ret: neg('EBADF') };
+  if (entry.file.inode.kind === 'dir') return { ret: neg('EISDIR') };
+  const position = entry.file.pos;
+  const bytes = entry.file.read(Math.max(0, valueOf(task, ins.len)));
+  const written = task.mm.write(valueOf(task, ins.buf), bytes);
+  if (!written.ok) {
+    entry.file.pos = position;
+    return { ret: neg(written.errno === 'ENOMEM' ? 'ENOMEM' : 'EFAULT') };
+  }
+  return { ret: bytes.length };
+}
+
+function sysMmap(task: Task, ins: Extract<SyscallInstruction, { op: 'mmap' }>): SyscallEffect {
+  const pages = valueOf(task, ins.pages);
+  if (!Number.isInteger(pages) || pages <= 0 || pages > MAX_MMAP_PAGES)
+    return { ret: neg('EINVAL') };
+  if ((ins.prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) !== 0) return { ret: neg('EINVAL') };
+  const shared = ins.shared === true;
+  let file = null;
+  let path: string | null = null;
+  let pgoff = 0;
+  if (ins.fd !== undefined) {
+    const entry = task.files.get(valueOf(task, ins.fd));
+    if (entry === null) return { ret: neg('EBADF') };
+    if (entry.file.inode.kind !== 'file') return { ret: neg('ENODEV') };
+    if (!entry.file.readable) return { ret: neg('EACCES') };
+    if (shared && (ins.prot & Prot.WRITE) !== 0 && !entry.file.writable)
+      return { ret: neg('EACCES') };
+    file = entry.file.inode;
+    path = entry.file.path;
+    pgoff = ins.pgoff !== undefined ? valueOf(task, ins.pgoff) : 0;
+  }
+  const start = task.mm.findFreeRange(pages);
+  if (start === null) return { ret: neg('ENOMEM') };
+  const inserted = task.mm.insertVma({
+    start,
+    end: start + pages * PAGE_SIZE,
+    prot: ins.prot,
+    flags: vmFlagsFor(ins.prot, shared),
+    file,
+    path,
+    pgoff,
+  });
+  return { ret: inserted.ok ? start : neg(inserted.errno) };
+}
+
+function sysDup(task: Task, ins: Extract<SyscallInstruction, { op: 'dup' }>): SyscallEffect {
+  const entry = task.files.get(valueOf(task, ins.fd));
+  if (entry === null) return { ret: neg('EBADF') };
+  let target: number | null;
+  if (ins.to !== undefined) {
+    target = valueOf(task, ins.to);
+    if (!Number.isInteger(target) || target < 0 || target >= 1024) return { ret: neg('EBADF') };
+  } else target = task.files.lowestFree();
+  if (target === null) return { ret: neg('EMFILE') };
+  task.files.install(target, entry.file, false);
+  return { ret: target };
+}
+
+function sysFreeze(machine: Machine, task: Task, pidValue: Value, frozen: boolean): SyscallEffect {
+  const target = machine.findTaskInNs(task, valueOf(task, pidValue));
+  if (target === null) return { ret: neg('ESRCH') };
+  if (!machine.mayFreeze(task.cred, target)) return { ret: neg('EPERM') };
+  machine.setFrozen(target, frozen);
+  return { ret: 0 };
+}
+
+/** sys_checkpoint from a program: with `path`, the kernel opens the image file around the call. */
+function sysCheckpointFromProgram(
+  machine: Machine,
+  task: Task,
+  ins: Extract<SyscallInstruction, { op: 'checkpoint' }>,
+): SyscallEffect {
+  const pid = valueOf(task, ins.pid);
+  if (ins.path === undefined) {
+    const call = sysCheckpoint(
+      machine,
+      task,
+      pid,
+      ins.fd !== undefined ? valueOf(task, ins.fd) : -1,
+      ins.flags,
+    );
+    return { ret: call.ret, call };
+  }
+  const fd = machine.open(task, ins.path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o600);
+  if (!fd.ok) return { ret: neg(fd.errno) };
+  const call = sysCheckpoint(machine, task, pid, fd.value, ins.flags);
+  task.files.close(fd.value);
+  return { ret: call.ret, call };
+}
+
+function sysRestartFromProgram(
+  machine: Machine,
+  task: Task,
+  ins: Extract<SyscallInstruction, { op: 'restart' }>,
+): SyscallEffect {
+  const crid = ins.crid !== undefined ? valueOf(task, ins.crid) : 0;
+  if (ins.path === undefined) {
+    const call = sysRestart(
+      machine,
+      task,
+      crid,
+      ins.fd !== undefined ? valueOf(task, ins.fd) : -1,
+      ins.flags,
+    );
+    return { ret: call.ret, call, replaced: call.restoredIntoCaller === true };
+  }
+  const fd = machine.open(task, ins.path, OFlag.RDONLY, 0);
+  if (!fd.ok) return { ret: neg(fd.errno) };
+  const call = sysRestart(machine, task, crid, fd.value, ins.flags);
+  if (call.restoredIntoCaller === true) return { ret: 0, call, replaced: true };
+  task.files.close(fd.value);
+  return { ret: call.ret, call };
+}
+
+function syscall(machine: Machine, task: Task, ins: SyscallInstruction): SyscallEffect {
+  switch (ins.op) {
+    case 'open': {
+      const fd = machine.open(task, ins.path, ins.flags, ins.mode ?? 0o644);
+      return { ret: fd.ok ? fd.value : neg(fd.errno) };
+    }
+    case 'close':
+      return { ret: task.files.close(valueOf(task, ins.fd)) ? 0 : neg('EBADF') };
+    case 'read':
+      return sysRead(task, ins);
+    case 'write':
+      return sysWrite(task, ins);
+    case 'dup':
+      return sysDup(task, ins);
+    case 'mmap':
+      return sysMmap(task, ins);
+    case 'munmap': {
+      const addr = valueOf(task, ins.addr);
+      const pages = valueOf(task, ins.pages);
+      if (addr % PAGE_SIZE !== 0 || pages <= 0) return { ret: neg('EINVAL') };
+      task.mm.unmap(addr, pages);
+      return { ret: 0 };
+    }
+    case 'fork': {
+      const child = machine.fork(task);
+      if (!child.ok) return { ret: neg(child.errno) };
+      child.value.regs[0] = 0;
+      return { ret: pidIn(child.value, activeNs(task)) ?? 0 };
+    }
+    case 'exec': {
+      const inode = machine.resolveExec(task, ins.path);
+      if (!inode.ok) return { ret: neg(inode.errno) };
+      machine.execInto(task, inode.value, ins.path);
+      return { ret: 0, replaced: true };
+    }
+    case 'setresuid':
+      return {
+        ret: applyCred(
+          task,
+          setresuid(
+            task.cred,
+            valueOf(task, ins.ruid),
+            valueOf(task, ins.euid),
+            valueOf(task, ins.suid),
+          ),
+        ),
+      };
+    case 'setresgid':
+      return {
+        ret: applyCred(
+          task,
+          setresgid(
+            task.cred,
+            valueOf(task, ins.rgid),
+            valueOf(task, ins.egid),
+            valueOf(task, ins.sgid),
+          ),
+        ),
+      };
+    case 'setgroups':
+      return { ret: applyCred(task, setgroups(task.cred, ins.groups)) };
+    case 'capset': {
+      const all = [...ins.effective, ...ins.permitted, ...ins.inheritable];
+      if (all.some((cap) => !Number.isInteger(cap) || cap < 0 || cap > 40))
+        return { ret: neg('EINVAL') };
+      return {
+        ret: applyCred(
+          task,
+          capset(
+            task.cred,
+            capSetOf(ins.effective),
+            capSetOf(ins.permitted),
+            capSetOf(ins.inheritable),
+          ),
+        ),
+      };
+    }
+    case 'unshare':
+      if (!capable(task.cred, Cap.SYS_ADMIN)) return { ret: neg('EPERM') };
+      task.childPidNamespacePending = true;
+      return { ret: 0 };
+    case 'freeze':
+      return sysFreeze(machine, task, ins.pid, true);
+    case 'thaw':
+      return sysFreeze(machine, task, ins.pid, false);
+    case 'checkpoint':
+      return sysCheckpointFromProgram(machine, task, ins);
+    case 'restart':
+      return sysRestartFromProgram(machine, task, ins);
+    case 'print':
+      machine.print(task, printText(task, ins.parts));
+      return { ret: 0 };
+    case 'sleep': {
+      const ticks = valueOf(task, ins.ticks);
+      if (ticks > 0) {
+        task.runState = 'sleeping';
+        task.sleepTicks = ticks;
+      }
+      return { ret: 0 };
+    }
+    case 'exit':
+      machine.exit(task, valueOf(task, ins.code));
+      return { ret: 0, replaced: true };
+    case 'unlink': {
+      const removed = machine.vfs.unlink(task.cred, ins.path);
+      return { ret: removed.ok ? 0 : neg(removed.errno) };
+    }
+    case 'chmod': {
+      const changed = machine.vfs.chmod(task.cred, ins.path, ins.mode);
+      return { ret: changed.ok ? 0 : neg(changed.errno) };
+    }
+    case 'getpid':
+      return { ret: pidIn(task, activeNs(task)) ?? 0 };
+    case 'getuid':
+      return { ret: task.cred.uid };
+  }
+}
+
+function compute(task: Task, ins: Exclude<Instruction, SyscallInstruction>): void {
+  switch (ins.op) {
+    case 'nop':
+      return;
+    case 'set':
+      writeVar(task, ins.dst, valueOf(task, ins.value));
+      return;
+    case 'arith':
+      writeVar(task, ins.dst, arithmetic(ins.fn, valueOf(task, ins.a), valueOf(task, ins.b)));
+      return;
+    case 'cmp':
+      writeVar(task, ins.dst, compare(ins.fn, valueOf(task, ins.a), valueOf(task, ins.b)) ? 1 : 0);
+      return;
+    case 'jump':
+      if (
+        ins.when === undefined ||
+        compare(ins.when.fn, valueOf(task, ins.when.a), valueOf(task, ins.when.b))
+      ) {
+        task.pc = task.program?.labels[ins.target] ?? task.pc;
+      }
+      return;
+    case 'store': {
+      const addr =
+        valueOf(task, ins.addr) + (ins.offset !== undefined ? valueOf(task, ins.offset) : 0);
+      let bytes: Uint8Array;
+      if ('text' in ins.data) {
+        const text = new TextEncoder().encode(ins.data.text);
+        bytes = new Uint8Array(text.length + 1);
+        bytes.set(text);
+      } else {
+        bytes = new Uint8Array(8);
+        new DataView(bytes.buffer).setBigInt64(
+          0,
+          BigInt.asIntN(64, BigInt(Math.trunc(valueOf(task, ins.data.value)))),
+          true,
+        );
+      }
+      const written = task.mm.write(addr, bytes);
+      if (!written.ok) {
+        throw written.errno === 'ENOMEM'
+          ? new Fault('out of memory: the machine memory limit is reached', 137)
+          : new Fault(`segmentation fault writing 0x${addr.toString(16)}`, 139);
+      }
+      return;
+    }
+    case 'load': {
+      const addr =
+        valueOf(task, ins.addr) + (ins.offset !== undefined ? valueOf(task, ins.offset) : 0);
+      const bytes = task.mm.read(addr, 8);
+      if (!bytes.ok) throw new Fault(`segmentation fault reading 0x${addr.toString(16)}`, 139);
+      writeVar(task, ins.dst, toS64(new DataView(bytes.value.buffer).getBigInt64(0, true)));
+      return;
+    }
+  }
+}
+
+function isSyscallInstruction(ins: Instruction): ins is SyscallInstruction {
+  switch (ins.op) {
+    case 'nop':
+    case 'set':
+    case 'arith':
+    case 'cmp':
+    case 'jump':
+    case 'store':
+    case 'load':
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Execute one instruction of `task`. */
+export function step(machine: Machine, task: Task): StepOutcome {
+  const pid = globalPid(task);
+  const pc = task.pc;
+  if (task.zombie) return { pid, status: 'exited', pc, instruction: null };
+  if (task.frozen || task.runState === 'stopped')
+    return { pid, status: 'blocked', pc, instruction: null };
+  if (task.runState === 'sleeping') {
+    if (task.sleepTicks > 0) {
+      task.sleepTicks--;
+      if (task.sleepTicks === 0) task.runState = 'running';
+      return { pid, status: 'sleeping', pc, instruction: null };
+    }
+    task.runState = 'running';
+  }
+  const program = task.program;
+  const instruction = program?.code[pc];
+  if (program === null || instruction === undefined) {
+    machine.exit(task, 0);
+    return { pid, status: 'exited', pc, instruction: null };
+  }
+  task.pc = pc + 1;
+  try {
+    if (!isSyscallInstruction(instruction)) {
+      compute(task, instruction);
+      return { pid, status: 'ran', pc, instruction };
+    }
+    const effect = syscall(machine, task, instruction);
+    if (!effect.replaced) task.regs[0] = effect.ret;
+    const outcome: StepOutcome = {
+      pid,
+      status: task.zombie ? 'exited' : 'ran',
+      pc,
+      instruction,
+      ret: effect.ret,
+    };
+    if (effect.call !== undefined) outcome.call = effect.call;
+    return outcome;
+  } catch (error) {
+    if (!(error instanceof Fault)) throw error;
+    machine.print(task, `killed: ${error.message}`);
+    machine.exit(task, error.exitCode);
+    return { pid, status: 'killed', pc, instruction };
+  }
+}

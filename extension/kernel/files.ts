@@ -1,0 +1,116 @@
+/**
+ * Open files and descriptor tables. An open file (struct file) carries the offset, the flags and
+ * the access mode; descriptors point at open files, so dup and fork share one offset, as in Linux.
+ */
+import { FMode, OFlag } from '../image/model';
+import type { Inode } from './vfs';
+
+/** Descriptors per table (the format's fd bound). */
+export const MAX_FDS = 1024;
+
+export class OpenFile {
+  constructor(
+    /** Unique per kernel: the identity descriptors share. */
+    readonly id: number,
+    readonly inode: Inode,
+    /** The canonical path at open time (the image's FNAME). */
+    readonly path: string,
+    /** O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND as opened. */
+    public flags: number,
+    public pos: number,
+    public version = 0,
+  ) {}
+
+  get accessMode(): number {
+    return this.flags & OFlag.ACCMODE;
+  }
+
+  /** FMODE_READ | FMODE_WRITE for the access mode. */
+  get fmode(): number {
+    const access = this.accessMode;
+    return (access === OFlag.WRONLY ? 0 : FMode.READ) | (access === OFlag.RDONLY ? 0 : FMode.WRITE);
+  }
+
+  get readable(): boolean {
+    return (this.fmode & FMode.READ) !== 0;
+  }
+
+  get writable(): boolean {
+    return (this.fmode & FMode.WRITE) !== 0;
+  }
+
+  /** read(2) at the file offset. */
+  read(length: number): Uint8Array {
+    const data = this.inode.data;
+    const from = Math.min(this.pos, data.length);
+    const bytes = data.slice(from, Math.min(from + length, data.length));
+    this.pos = from + bytes.length;
+    return bytes;
+  }
+
+  /** write(2) at the file offset (at the end with O_APPEND), growing the file. */
+  write(bytes: Uint8Array): number {
+    if ((this.flags & OFlag.APPEND) !== 0) this.pos = this.inode.data.length;
+    const end = this.pos + bytes.length;
+    const current = this.inode.data;
+    if (this.pos === 0 && current.length <= bytes.length) {
+      // Writing a whole image to a fresh file: keep the (fresh) buffer, no second 1 GiB copy.
+      this.inode.data = bytes;
+    } else {
+      const next = new Uint8Array(Math.max(end, current.length));
+      next.set(current);
+      next.set(bytes, this.pos);
+      this.inode.data = next;
+    }
+    this.pos = end;
+    return bytes.length;
+  }
+}
+
+export interface FdEntry {
+  file: OpenFile;
+  closeOnExec: boolean;
+}
+
+export class FdTable {
+  readonly entries = new Map<number, FdEntry>();
+
+  get(fd: number): FdEntry | null {
+    return this.entries.get(fd) ?? null;
+  }
+
+  /** The lowest free descriptor at or above `from`, or null when the table is full. */
+  lowestFree(from = 0): number | null {
+    for (let fd = from; fd < MAX_FDS; fd++) {
+      if (!this.entries.has(fd)) return fd;
+    }
+    return null;
+  }
+
+  install(fd: number, file: OpenFile, closeOnExec: boolean): void {
+    this.entries.set(fd, { file, closeOnExec });
+  }
+
+  close(fd: number): boolean {
+    return this.entries.delete(fd);
+  }
+
+  /** fork: a new table whose descriptors share the same open files. */
+  fork(): FdTable {
+    const copy = new FdTable();
+    for (const [fd, entry] of this.entries) copy.install(fd, entry.file, entry.closeOnExec);
+    return copy;
+  }
+
+  /** exec: close-on-exec descriptors go away. */
+  closeOnExec(): void {
+    for (const [fd, entry] of [...this.entries]) {
+      if (entry.closeOnExec) this.entries.delete(fd);
+    }
+  }
+
+  /** Descriptors in ascending order. */
+  sorted(): [number, FdEntry][] {
+    return [...this.entries].sort((a, b) => a[0] - b[0]);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The kernel's only door to the image layer: encode a decoded image (signing it with the
+ * machine key when asked) and judge bytes with the machine key as the one key the kernel holds.
+ * The key goes to the HMAC and nowhere else.
+ */
+import type { CheckpointImage } from '../image/model';
+import type { ReadResult } from '../image/reader';
+import { readImage } from '../image/reader';
+import { writeImage } from '../image/writer';
+
+/** The key id of the machine's sealed key in SIGN records. */
+export const MACHINE_KEY_ID = 'machine';
+
+export function encodeImage(image: CheckpointImage, signingKey: Uint8Array | null): Uint8Array {
+  return signingKey === null
+    ? writeImage(image)
+    : writeImage(image, { signingKey: { keyId: MACHINE_KEY_ID, key: signingKey } });
+}
+
+export function decodeImage(bytes: Uint8Array, machineKey: Uint8Array): ReadResult {
+  return readImage(bytes, { keys: { [MACHINE_KEY_ID]: machineKey } });
+}
+
+export type { ReadResult };

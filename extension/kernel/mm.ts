@@ -1,0 +1,298 @@
+/**
+ * Address spaces: VMAs (anonymous or file-backed, with prot and flags as the image format has
+ * them) over sparse 4 KiB pages. Only touched pages hold bytes (a Map of page index to page), so
+ * a task can map and touch 1 GiB; untouched anonymous pages read as zero and untouched pages of a
+ * file mapping read from the file. The machine's memory limit is charged per touched page.
+ */
+import { PAGE_SIZE, Prot, TASK_SIZE, VmFlag } from '../image/model';
+import type { Result } from './errno';
+import { fail, ok } from './errno';
+import type { Inode } from './vfs';
+
+/** Fixed layout of a task's address space (lab64). */
+export const CODE_BASE = 0x400000;
+export const DATA_BASE = 0x600000;
+export const STACK_PAGES = 8;
+export const STACK_TOP = TASK_SIZE;
+export const MMAP_BASE = 0x7f00_0000_0000;
+/** The most mappings one address space may have (the image format's map_count bound). */
+export const MAX_MAP_COUNT = 1024;
+
+export interface Vma {
+  start: number;
+  end: number;
+  /** PROT_READ | PROT_WRITE | PROT_EXEC. */
+  prot: number;
+  /** VM_* flags; READ/WRITE/EXEC mirror prot. */
+  flags: number;
+  file: Inode | null;
+  /** The backing file's path as mapped (for the image's FNAME). */
+  path: string | null;
+  /** Offset into the file, in pages. */
+  pgoff: number;
+}
+
+/** vm_flags for a prot and sharing, as mmap computes them. */
+export function vmFlagsFor(prot: number, shared: boolean, growsDown = false): number {
+  let flags = 0;
+  if (prot & Prot.READ) flags |= VmFlag.READ;
+  if (prot & Prot.WRITE) flags |= VmFlag.WRITE;
+  if (prot & Prot.EXEC) flags |= VmFlag.EXEC;
+  if (shared) flags |= VmFlag.SHARED;
+  if (growsDown) flags |= VmFlag.GROWSDOWN;
+  return flags;
+}
+
+/** The machine-wide count of touched pages against the memory limit. */
+export class MemoryAccounting {
+  used = 0;
+  constructor(readonly limitPages: number) {}
+
+  charge(pages: number): boolean {
+    if (this.used + pages > this.limitPages) return false;
+    this.used += pages;
+    return true;
+  }
+
+  uncharge(pages: number): void {
+    this.used -= pages;
+  }
+}
+
+/** The MM record's summary fields. */
+export interface MmLayout {
+  startCode: number;
+  endCode: number;
+  startData: number;
+  endData: number;
+  startBrk: number;
+  brk: number;
+  startStack: number;
+  argStart: number;
+  argEnd: number;
+  envStart: number;
+  envEnd: number;
+}
+
+export class AddressSpace {
+  /** In ascending address order, never overlapping. */
+  vmas: Vma[] = [];
+  /** Touched pages: page index (address / 4096) → 4096 bytes. */
+  readonly pages = new Map<number, Uint8Array>();
+  layout: MmLayout = {
+    startCode: 0,
+    endCode: 0,
+    startData: 0,
+    endData: 0,
+    startBrk: 0,
+    brk: 0,
+    startStack: 0,
+    argStart: 0,
+    argEnd: 0,
+    envStart: 0,
+    envEnd: 0,
+  };
+
+  constructor(
+    readonly accounting: MemoryAccounting,
+    /** The executable's path (the MM's FNAME). */
+    public exe: string,
+  ) {}
+
+  findVma(addr: number): Vma | null {
+    for (const vma of this.vmas) {
+      if (addr >= vma.start && addr < vma.end) return vma;
+    }
+    return null;
+  }
+
+  /** Insert a mapping at a fixed, free, page-aligned range. */
+  insertVma(vma: Vma): Result<Vma> {
+    if (this.vmas.length >= MAX_MAP_COUNT)
+      return fail('ENOMEM', `more than ${MAX_MAP_COUNT} mappings`);
+    if (
+      vma.start % PAGE_SIZE !== 0 ||
+      vma.end % PAGE_SIZE !== 0 ||
+      vma.start >= vma.end ||
+      vma.end > TASK_SIZE
+    ) {
+      return fail(
+        'EINVAL',
+        `bad mapping range 0x${vma.start.toString(16)}-0x${vma.end.toString(16)}`,
+      );
+    }
+    if (this.vmas.some((other) => vma.start < other.end && other.start < vma.end)) {
+      return fail('EINVAL', `mapping 0x${vma.start.toString(16)} overlaps another`);
+    }
+    this.vmas.push(vma);
+    this.vmas.sort((a, b) => a.start - b.start);
+    return ok(vma);
+  }
+
+  /** The lowest free range of `pages` pages at or above MMAP_BASE. */
+  findFreeRange(pages: number): number | null {
+    const length = pages * PAGE_SIZE;
+    let candidate = MMAP_BASE;
+    for (const vma of this.vmas) {
+      if (vma.end <= candidate) continue;
+      if (vma.start >= candidate + length) break;
+      candidate = vma.end;
+    }
+    return candidate + length <= TASK_SIZE - STACK_PAGES * PAGE_SIZE ? candidate : null;
+  }
+
+  /** Remove [start, start + pages) from every mapping, splitting where needed; drops its pages. */
+  unmap(start: number, pages: number): void {
+    const end = start + pages * PAGE_SIZE;
+    const kept: Vma[] = [];
+    for (const vma of this.vmas) {
+      if (vma.end <= start || vma.start >= end) {
+        kept.push(vma);
+        continue;
+      }
+      if (vma.start < start) kept.push({ ...vma, end: start });
+      if (vma.end > end) {
+        const skipped = (end - vma.start) / PAGE_SIZE;
+        kept.push({ ...vma, start: end, pgoff: vma.file !== null ? vma.pgoff + skipped : 0 });
+      }
+    }
+    this.vmas = kept;
+    let freed = 0;
+    for (const index of [...this.pages.keys()]) {
+      const addr = index * PAGE_SIZE;
+      if (addr >= start && addr < end) {
+        this.pages.delete(index);
+        freed++;
+      }
+    }
+    this.accounting.uncharge(freed);
+  }
+
+  /** Drop every mapping and page (exit, exec). */
+  release(): void {
+    this.accounting.uncharge(this.pages.size);
+    this.pages.clear();
+    this.vmas = [];
+  }
+
+  /** A copy for fork: same mappings, private copies of the touched pages. */
+  fork(): Result<AddressSpace> {
+    if (!this.accounting.charge(this.pages.size)) {
+      return fail(
+        'ENOMEM',
+        `fork needs ${this.pages.size} more pages than the memory limit allows`,
+      );
+    }
+    const copy = new AddressSpace(this.accounting, this.exe);
+    copy.vmas = this.vmas.map((vma) => ({ ...vma }));
+    copy.layout = { ...this.layout };
+    for (const [index, page] of this.pages) copy.pages.set(index, page.slice());
+    return ok(copy);
+  }
+
+  private isSharedFile(vma: Vma): boolean {
+    return vma.file !== null && (vma.flags & VmFlag.SHARED) !== 0;
+  }
+
+  /** The byte offset into the backing file of `addr` in a file mapping. */
+  private fileOffset(vma: Vma, addr: number): number {
+    return vma.pgoff * PAGE_SIZE + (addr - vma.start);
+  }
+
+  /** Read bytes as the task would (`checkProt`) or as the kernel does (no prot check). */
+  read(addr: number, length: number, checkProt = true): Result<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = addr + done;
+      const vma = this.findVma(at);
+      if (vma === null || (checkProt && (vma.prot & Prot.READ) === 0)) {
+        return fail('EFAULT', `bad read at 0x${at.toString(16)}`);
+      }
+      const index = Math.floor(at / PAGE_SIZE);
+      const inPage = at % PAGE_SIZE;
+      const chunk = Math.min(length - done, PAGE_SIZE - inPage, vma.end - at);
+      const page = this.pages.get(index);
+      if (page !== undefined && !this.isSharedFile(vma)) {
+        out.set(page.subarray(inPage, inPage + chunk), done);
+      } else if (vma.file !== null) {
+        const from = this.fileOffset(vma, at);
+        const available = vma.file.data.subarray(
+          Math.min(from, vma.file.data.length),
+          Math.min(from + chunk, vma.file.data.length),
+        );
+        out.set(available, done);
+      }
+      done += chunk;
+    }
+    return ok(out);
+  }
+
+  /** The page at `index`, materialised for writing (charged against the memory limit). */
+  private pageForWrite(vma: Vma, index: number): Result<Uint8Array> {
+    const existing = this.pages.get(index);
+    if (existing !== undefined) return ok(existing);
+    if (!this.accounting.charge(1)) return fail('ENOMEM', 'the machine memory limit is reached');
+    const page = new Uint8Array(PAGE_SIZE);
+    if (vma.file !== null) {
+      const from = this.fileOffset(vma, index * PAGE_SIZE);
+      page.set(
+        vma.file.data.subarray(
+          Math.min(from, vma.file.data.length),
+          Math.min(from + PAGE_SIZE, vma.file.data.length),
+        ),
+      );
+    }
+    this.pages.set(index, page);
+    return ok(page);
+  }
+
+  /** Write bytes as the task would (`checkProt`) or as the kernel restoring pages does. */
+  write(addr: number, bytes: Uint8Array, checkProt = true): Result<number> {
+    let done = 0;
+    while (done < bytes.length) {
+      const at = addr + done;
+      const vma = this.findVma(at);
+      if (vma === null || (checkProt && (vma.prot & Prot.WRITE) === 0)) {
+        return fail('EFAULT', `bad write at 0x${at.toString(16)}`);
+      }
+      const inPage = at % PAGE_SIZE;
+      const chunk = Math.min(bytes.length - done, PAGE_SIZE - inPage, vma.end - at);
+      if (vma.file !== null && this.isSharedFile(vma)) {
+        // MAP_SHARED file pages are the file's own: the write lands in the file.
+        const from = this.fileOffset(vma, at);
+        const file = vma.file;
+        const room = Math.max(0, Math.min(chunk, file.data.length - from));
+        file.data.set(bytes.subarray(done, done + room), from);
+      } else {
+        const page = this.pageForWrite(vma, Math.floor(at / PAGE_SIZE));
+        if (!page.ok) return page;
+        page.value.set(bytes.subarray(done, done + chunk), inPage);
+      }
+      done += chunk;
+    }
+    return ok(done);
+  }
+
+  /** Install a whole saved page (restart). The caller has charged the memory already. */
+  installPage(addr: number, data: Uint8Array): void {
+    this.pages.set(Math.floor(addr / PAGE_SIZE), data.slice());
+  }
+
+  /** The touched pages of one mapping, ascending, as saved in an image (all-zero pages omitted). */
+  savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
+    if (this.isSharedFile(vma)) return [];
+    const out: { addr: number; data: Uint8Array }[] = [];
+    const first = vma.start / PAGE_SIZE;
+    const last = vma.end / PAGE_SIZE;
+    const indexes = [...this.pages.keys()]
+      .filter((index) => index >= first && index < last)
+      .sort((a, b) => a - b);
+    for (const index of indexes) {
+      const data = this.pages.get(index);
+      if (data !== undefined && data.some((byte) => byte !== 0))
+        out.push({ addr: index * PAGE_SIZE, data });
+    }
+    return out;
+  }
+}
