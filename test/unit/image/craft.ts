@@ -60,7 +60,7 @@ export function splice(
   bytes: Uint8Array,
   at: number,
   remove: number,
-  insert = new Uint8Array(0),
+  insert: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
   const out = new Uint8Array(bytes.length - remove + insert.length);
   out.set(bytes.subarray(0, at), 0);
