@@ -6,8 +6,13 @@ const stages = [
   ['format', 'npx', ['prettier', '--check', '.']],
   ['lint', 'npx', ['eslint', '.']],
   ['typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']],
+  ['typecheck webview', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
   ['build', 'node', ['scripts/build.mjs']],
   ['unit', 'npx', ['mocha']],
+  // A real VS Code (code-server, installed into .vscode-test/ on first use): tests inside its
+  // extension host, then Debian's Chromium driving its workbench.
+  ['vscode', 'node', ['scripts/vscode/run-vscode-tests.mjs']],
+  ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
 ];
 
 for (const [name, cmd, args] of stages) {

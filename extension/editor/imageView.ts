@@ -50,38 +50,31 @@ export function buildImageView(fileName: string, bytes: Uint8Array): ImageView {
       leaf('parent', offset + 4, 4, String(parent)),
     ];
     let size = headerSize + len;
+    if (offset + size <= bytes.byteLength && type === pgarrType && len === 8) {
+      const pages = Number(data.getBigUint64(offset + headerSize, true));
+      fields.push(leaf('nr_pages', offset + headerSize, 8, String(pages)));
+      // The page addresses and contents follow the record, outside its framing.
+      size += pages * (8 + PAGE_SIZE);
+    }
     if (offset + size > bytes.byteLength) {
-      problems.push({
-        offset,
-        field: `${name}`,
-        errno: 'EPIPE',
-        message: `the image ends inside this ${name} record`,
-      });
-      records.push({
-        index: records.length,
-        name,
-        offset,
-        size: bytes.byteLength - offset,
-        parent,
-        fields,
-      });
+      const message = `the image ends inside this ${name} record`;
+      problems.push({ offset, field: name, errno: 'EPIPE', message });
+      const truncatedSize = bytes.byteLength - offset;
+      records.push({ index: records.length, name, offset, size: truncatedSize, parent, fields });
       break;
     }
     if (!recordNames.has(type)) {
-      problems.push({
-        offset,
-        field: 'hdr.type',
-        errno: 'EINVAL',
-        message: `unknown record type ${type}`,
-      });
-    }
-    if (type === pgarrType && len === 8) {
-      const pages = Number(data.getBigUint64(offset + headerSize, true));
-      fields.push(leaf('nr_pages', offset + headerSize, 8, String(pages)));
-      size += pages * (8 + PAGE_SIZE);
+      const message = `unknown record type ${type}`;
+      problems.push({ offset, field: 'hdr.type', errno: 'EINVAL', message });
     }
     records.push({ index: records.length, name, offset, size, parent, fields });
     offset += size;
+  }
+  const lastName = records.at(-1)?.name;
+  // A complete image ends with TAIL; a failed checkpoint ends with ERROR and its STRING.
+  if (problems.length === 0 && lastName !== 'TAIL' && lastName !== 'STRING') {
+    const message = 'the image ends without a TAIL record';
+    problems.push({ offset, field: 'TAIL', errno: 'EPIPE', message });
   }
   return { fileName, byteLength: bytes.byteLength, records, problems };
 }

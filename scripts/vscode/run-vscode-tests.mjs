@@ -103,6 +103,6 @@ try {
 for (const failure of failures) {
   console.log(`\n  ${failure.title}\n${failure.stack || failure.message}`);
 }
-console.log(`\nvscode tests: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`\nvscode: ${counts.passed} passed, ${counts.failed} failed`);
 console.log(`vscode tests: finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 process.exit(exitCode);

@@ -5,11 +5,11 @@
  *   plain/                    a workspace with no .crimg or .crlab file (activation must not happen)
  *   images/one-task.crimg     a valid image of one task, written by the image helper's writer
  *   images/truncated.crimg    the same image cut in the middle of a record (problems are shown)
- *   examples/                 a copy of the repository's examples/ when it has images, else images/
+ *   examples/                 a copy of the repository's examples/ plus the two images above
  *
  * Usage: node --import tsx test/e2e/fixtures.ts <folder>
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeadFlag, TaskState, VmaType, type CheckpointImage } from '../../extension/image/model';
 import { writeImage } from '../../extension/image/writer';
@@ -111,9 +111,8 @@ export function writeFixtures(folder: string): { plain: string; images: string; 
     bytes.subarray(0, Math.floor(bytes.length / 3)),
   );
   const repoExamples = path.resolve(import.meta.dirname, '..', '..', 'examples');
-  const hasExampleImages =
-    existsSync(repoExamples) && readdirSync(repoExamples).some((name) => name.endsWith('.crimg'));
-  cpSync(hasExampleImages ? repoExamples : images, examples, { recursive: true });
+  if (existsSync(repoExamples)) cpSync(repoExamples, examples, { recursive: true });
+  cpSync(images, examples, { recursive: true });
   return { plain, images, examples };
 }
 

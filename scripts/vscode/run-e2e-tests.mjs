@@ -1,0 +1,78 @@
+// Runs test/e2e: Debian's Chromium, driven by playwright-core, on a real VS Code (code-server)
+// that has the freshly built extension installed and the example images open as its workspace.
+// The tests themselves are plain mocha files (test/e2e/*.test.ts, through tsx); this script owns
+// the server's lifecycle and hands its URL over in the environment.
+// Needs `npm run build` first.
+import { spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { writeFixtures } from './fixtures.mjs';
+import { ensureVsCode } from './install.mjs';
+import { repoRoot } from './paths.mjs';
+import { prepareRun, startCodeServer } from './server.mjs';
+
+const started = Date.now();
+if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
+  console.error('e2e tests: dist/ is not built; run `npm run build` first');
+  process.exit(1);
+}
+if (!existsSync('/usr/bin/chromium')) {
+  console.error(
+    'e2e tests: /usr/bin/chromium is missing; install it with `apt-get install -y chromium`',
+  );
+  process.exit(1);
+}
+
+const installSeconds = ensureVsCode();
+if (installSeconds > 0.5)
+  console.log(`e2e tests: installed VS Code in ${installSeconds.toFixed(1)}s`);
+
+const run = prepareRun('e2e');
+const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
+// The built extension, installed by linking the repository into the extensions folder.
+const manifest = (await import(path.join(repoRoot, 'package.json'), { with: { type: 'json' } }))
+  .default;
+symlinkSync(
+  repoRoot,
+  path.join(run.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`),
+);
+
+const server = await startCodeServer({ folder: fixtures.examples, run });
+console.log(`e2e tests: VS Code on ${server.url}, workspace ${fixtures.examples}`);
+let status = 1;
+try {
+  const mocha = spawnSync(
+    'npx',
+    [
+      'mocha',
+      '--no-config',
+      '--node-option',
+      'import=tsx',
+      '--timeout',
+      '120000',
+      '--forbid-only',
+      '--forbid-pending',
+      '--reporter',
+      'spec',
+      'test/e2e/**/*.test.ts',
+    ],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        CRLAB_E2E_URL: server.url,
+        CRLAB_E2E_WORKSPACE: fixtures.examples,
+        CRLAB_E2E_SCRATCH: run.runDir,
+        CRLAB_E2E_ARTIFACTS: path.join(repoRoot, 'test-artifacts', 'e2e'),
+      },
+    },
+  );
+  status = mocha.status ?? 1;
+} finally {
+  await server.stop();
+}
+console.log(
+  `e2e tests: screenshots in test-artifacts/e2e/; finished in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+);
+process.exit(status);
