@@ -5,12 +5,7 @@
 import assert from 'node:assert/strict';
 import KaitaiStream from 'kaitai-struct/KaitaiStream';
 import { Crimg } from '../../../extension/image/generated/Crimg';
-import {
-  HeadFlag,
-  PAGE_SIZE,
-  RecordType,
-  type CheckpointImage,
-} from '../../../extension/image/model';
+import { HeadFlag, RecordType, type CheckpointImage } from '../../../extension/image/model';
 import { readImage } from '../../../extension/image/reader';
 import { PAGES_PER_PGARR, writeFailedImage, writeImage } from '../../../extension/image/writer';
 import { formatImageError } from '../../../extension/image/index';
