@@ -4,12 +4,12 @@
 // the server's lifecycle and hands its URL over in the environment.
 // Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFixtures } from './fixtures.mjs';
 import { ensureVsCode } from './install.mjs';
 import { repoRoot } from './paths.mjs';
-import { prepareRun, startCodeServer } from './server.mjs';
+import { linkExtension, prepareRun, startCodeServer } from './server.mjs';
 
 const started = Date.now();
 if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
@@ -29,13 +29,7 @@ if (installSeconds > 0.5)
 
 const run = prepareRun('e2e');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
-// The built extension, installed by linking the repository into the extensions folder.
-const manifest = (await import(path.join(repoRoot, 'package.json'), { with: { type: 'json' } }))
-  .default;
-symlinkSync(
-  repoRoot,
-  path.join(run.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`),
-);
+linkExtension(run);
 
 const server = await startCodeServer({ folder: fixtures.examples, run });
 console.log(`e2e tests: VS Code on ${server.url}, workspace ${fixtures.examples}`);

@@ -2,10 +2,19 @@
 // Each run gets a private folder under .vscode-test/runs/<name>: user data, extensions, and the
 // XDG and temp folders, so nothing is written outside the cache and runs do not share state.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { codeServerEntry, nodeBinary, runsDir } from './paths.mjs';
+import { codeServerEntry, nodeBinary, repoRoot, runsDir } from './paths.mjs';
 
 /** Settings that keep a test workbench quiet and predictable. */
 export const quietSettings = {
@@ -35,10 +44,13 @@ export function freePort() {
   });
 }
 
-/** Creates (empty) the private folders of run `name` and returns their paths. */
-export function prepareRun(name) {
+/**
+ * Creates the private folders of run `name` and returns their paths. They start empty unless
+ * `keep` is set (`npm start` keeps the user's settings and editor state between runs).
+ */
+export function prepareRun(name, { keep = false } = {}) {
   const runDir = path.join(runsDir, name);
-  rmSync(runDir, { recursive: true, force: true });
+  if (!keep) rmSync(runDir, { recursive: true, force: true });
   const dirs = {
     runDir,
     userDataDir: path.join(runDir, 'user-data'),
@@ -60,6 +72,7 @@ export function prepareRun(name) {
  * @param {Record<string, unknown>} [options.settings] user settings (quietSettings by default)
  * @param {string[]} [options.extraArgs] more code-server arguments
  * @param {Record<string, string>} [options.env] more environment for the server and its extension host
+ * @param {number} [options.port] the port to listen on (a free one by default)
  * @returns {Promise<{ port: number, url: string, pid: number, stop: () => Promise<void> }>}
  */
 export async function startCodeServer({
@@ -68,13 +81,14 @@ export async function startCodeServer({
   settings = quietSettings,
   extraArgs = [],
   env = {},
+  port: wantedPort,
 }) {
-  const port = await freePort();
-  mkdirSync(path.join(run.userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    path.join(run.userDataDir, 'User', 'settings.json'),
-    `${JSON.stringify(settings, null, 2)}\n`,
-  );
+  const port = wantedPort ?? (await freePort());
+  const settingsFile = path.join(run.userDataDir, 'User', 'settings.json');
+  mkdirSync(path.dirname(settingsFile), { recursive: true });
+  // An existing file is the user's (npm start keeps it); tests always start from an empty run.
+  if (!existsSync(settingsFile))
+    writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
   const args = [
     codeServerEntry,
     '--auth',
@@ -160,4 +174,17 @@ function signalGroup(pid, signal) {
 
 function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Installs the repository's built extension into the run's extensions folder by linking it, so
+ * that a rebuild is picked up on the next reload. Returns the extension id.
+ */
+export function linkExtension(run) {
+  const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const id = `${manifest.publisher}.${manifest.name}`;
+  const link = path.join(run.extensionsDir, `${id}-${manifest.version}`);
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(repoRoot, link);
+  return id;
 }
