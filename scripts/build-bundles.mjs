@@ -22,6 +22,9 @@ const nodeBundle = {
   sourcemap: 'linked',
   logLevel: 'warning',
   absWorkingDir: root,
+  // kaitai-struct requires iconv-lite only for text encodings other than UTF-8/UTF-16LE, which
+  // the image format never uses; leaving it out keeps the bundle free of an unused dependency.
+  external: ['iconv-lite'],
 };
 
 function extensionBundle() {
@@ -29,7 +32,7 @@ function extensionBundle() {
     ...nodeBundle,
     entryPoints: [fromRoot('extension', 'extension.ts')],
     outfile: fromRoot('dist', 'extension.js'),
-    external: ['vscode'],
+    external: [...nodeBundle.external, 'vscode'],
     minify: true,
   });
 }
@@ -78,7 +81,7 @@ function vscodeTestBundles() {
     outbase: fromRoot('test', 'vscode'),
     outdir: fromRoot('dist', 'test', 'vscode'),
     // mocha is loaded from node_modules at run time; the tests run from the repository.
-    external: ['vscode', 'mocha'],
+    external: [...nodeBundle.external, 'vscode', 'mocha'],
   });
 }
 
