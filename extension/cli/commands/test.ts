@@ -1,0 +1,66 @@
+/**
+ * `crlab test [PATH...]`: every `.crlab` under the paths is a test case; one line per file,
+ * then `N passed, M failed`. A file with diagnostics fails with its first diagnostic.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { checkScenario, formatDiagnostic, loadScenario } from '../../lab/index';
+import { CliError, EXIT_FAILED, EXIT_OK } from '../errors';
+import { printLines, readText } from '../io';
+import type { ParsedArgs } from '../args';
+
+function collect(path: string, into: string[]): void {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new CliError(`${path}: no such file or directory`);
+  }
+  if (stats.isDirectory()) {
+    for (const name of readdirSync(path).sort()) {
+      if (name === 'node_modules' || name.startsWith('.')) continue;
+      const child = join(path, name);
+      if (statSync(child).isDirectory() || name.endsWith('.crlab')) collect(child, into);
+    }
+  } else {
+    into.push(path);
+  }
+}
+
+export function testCommand(args: ParsedArgs): number {
+  const files: string[] = [];
+  for (const path of args.positionals.length > 0 ? args.positionals : ['.']) collect(path, files);
+  let passed = 0;
+  let failed = 0;
+  for (const file of files) {
+    const shown = relative(process.cwd(), file) || file;
+    const source = readText(file);
+    const checked = checkScenario(source);
+    const first = checked.diagnostics[0];
+    if (first !== undefined) {
+      failed++;
+      printLines([`FAIL ${shown}: ${formatDiagnostic(first, shown)}`]);
+      continue;
+    }
+    const session = loadScenario(source, checked);
+    session.run();
+    if (session.failures === 0) {
+      passed++;
+      printLines([`PASS ${shown} (${session.expectations} expectations)`]);
+    } else {
+      failed++;
+      const problem = session.entries.find(
+        (e) => (e.kind === 'expect' && !e.passed) || e.kind === 'error',
+      );
+      const detail =
+        problem?.kind === 'expect'
+          ? `line ${problem.line}: ${problem.text}: ${problem.detail}`
+          : problem?.kind === 'error'
+            ? `line ${problem.line}: ${problem.message}`
+            : 'failed';
+      printLines([`FAIL ${shown}: ${detail}`]);
+    }
+  }
+  printLines([`${passed} passed, ${failed} failed`]);
+  return failed === 0 ? EXIT_OK : EXIT_FAILED;
+}

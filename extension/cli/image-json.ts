@@ -1,0 +1,233 @@
+/**
+ * The lossless JSON form of a `.crimg` image (`crlab image decode` / `encode`).
+ *
+ * It is record-level, not model-level, so that it round-trips every valid image byte for byte:
+ * PGARR chunking, all-zero pages a writer chose to keep, and the stored signature survive. Each
+ * record lists its fields in stream order with the contract's field path, its type, its size in
+ * bytes and its value, exactly as the image layer's field tree (generated from the Kaitai spec)
+ * describes them; `display` is for people and ignored on encode. Encoding writes the fields back
+ * in order and then asks the image reader to judge the result, refusing what restart would
+ * refuse as malformed (EINVAL, EPIPE).
+ */
+import {
+  formatImageError,
+  indexRecords,
+  memoryReader,
+  readImage,
+  recordFieldTree,
+  type FieldNode,
+} from '../image/index';
+import { CliError, EXIT_FAILED } from './errors';
+
+export const IMAGE_JSON_FORMAT = 'crlab-image-json';
+export const IMAGE_JSON_VERSION = 1;
+
+/** Byte arrays up to this size are hex; longer ones (pages) are base64. */
+const HEX_LIMIT = 64;
+
+export interface JsonField {
+  /** The contract's path: `hdr.type`, `CRED.euid`, `TREE.tasks[0].nspid`, `pages[0]`. */
+  field: string;
+  /** `u16`, `s32`, `u64`, `char[64]`, `u8[4096]`, `enum VmaType`. */
+  type: string;
+  size: number;
+  /** Numbers as numbers, text as a string, bytes as `hex` or `base64` text (see `encoding`). */
+  value: number | string;
+  encoding?: 'hex' | 'base64';
+  /** Enum and flag names, for people; ignored by encode. */
+  display?: string;
+}
+
+export interface JsonRecord {
+  offset: number;
+  record: string;
+  fields: JsonField[];
+}
+
+export interface ImageJson {
+  format: typeof IMAGE_JSON_FORMAT;
+  version: number;
+  size: number;
+  records: JsonRecord[];
+}
+
+function leaves(node: FieldNode, into: FieldNode[]): void {
+  if (node.children === undefined || node.children.length === 0) into.push(node);
+  else node.children.forEach((child) => leaves(child, into));
+}
+
+function isBytes(type: string): boolean {
+  return /^u8\[\d+\]$/.test(type);
+}
+
+function isText(type: string): boolean {
+  return /^char\[\d+\]$/.test(type);
+}
+
+/** Decodes a valid image; an invalid one is refused with the reader's one-line error. */
+export function decodeImageJson(bytes: Uint8Array): ImageJson {
+  const verdict = readImage(bytes);
+  if (!verdict.ok) throw new CliError(formatImageError(verdict.error), EXIT_FAILED);
+  const index = indexRecords(memoryReader(bytes), bytes.length);
+  const records: JsonRecord[] = [];
+  for (const entry of index.entries) {
+    if (entry.kind !== 'record') continue;
+    const tree = recordFieldTree(bytes.subarray(entry.offset, entry.end), entry.offset);
+    const fields: FieldNode[] = [];
+    leaves(tree.root, fields);
+    let position = entry.offset;
+    const json: JsonField[] = [];
+    for (const node of fields) {
+      // An empty array (PGARR n=0 has no addrs/pages) is a leaf with no bytes: nothing to keep.
+      if (node.size === 0) continue;
+      if (node.offset !== position) {
+        throw new CliError(
+          `cannot decode ${entry.name} at 0x${entry.offset.toString(16)}: field ${node.path} leaves a gap`,
+          EXIT_FAILED,
+        );
+      }
+      position += node.size;
+      const raw = bytes.subarray(node.offset, node.offset + node.size);
+      const field: JsonField = { field: node.path, type: node.type, size: node.size, value: 0 };
+      if (isBytes(node.type)) {
+        field.encoding = node.size <= HEX_LIMIT ? 'hex' : 'base64';
+        field.value = Buffer.from(raw).toString(field.encoding);
+      } else if (isText(node.type)) {
+        field.value = typeof node.value === 'string' ? node.value : '';
+      } else {
+        field.value = readInteger(raw, node.type.startsWith('s'));
+        if (node.display !== String(field.value) && node.display !== '')
+          field.display = node.display;
+      }
+      json.push(field);
+    }
+    if (position !== entry.end) {
+      throw new CliError(
+        `cannot decode ${entry.name} at 0x${entry.offset.toString(16)}: its fields end at 0x${position.toString(16)}`,
+        EXIT_FAILED,
+      );
+    }
+    records.push({ offset: entry.offset, record: entry.name, fields: json });
+  }
+  const decoded: ImageJson = {
+    format: IMAGE_JSON_FORMAT,
+    version: IMAGE_JSON_VERSION,
+    size: bytes.length,
+    records,
+  };
+  return decoded;
+}
+
+function readInteger(raw: Uint8Array, signed: boolean): number {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  switch (raw.length) {
+    case 1:
+      return signed ? view.getInt8(0) : view.getUint8(0);
+    case 2:
+      return signed ? view.getInt16(0, true) : view.getUint16(0, true);
+    case 4:
+      return signed ? view.getInt32(0, true) : view.getUint32(0, true);
+    case 8:
+      return Number(signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true));
+    default:
+      throw new CliError(`cannot decode an integer of ${raw.length} bytes`, EXIT_FAILED);
+  }
+}
+
+function fail(where: string, message: string): never {
+  throw new CliError(`${where}: ${message}`);
+}
+
+/** Encodes the JSON form; refuses malformed JSON (exit 2) and malformed images (exit 1). */
+export function encodeImageJson(input: unknown): Uint8Array {
+  if (typeof input !== 'object' || input === null) fail('JSON', 'expected an object');
+  const json = input as Partial<ImageJson>;
+  if (json.format !== IMAGE_JSON_FORMAT) fail('JSON', `"format" must be "${IMAGE_JSON_FORMAT}"`);
+  if (json.version !== IMAGE_JSON_VERSION) fail('JSON', `"version" must be ${IMAGE_JSON_VERSION}`);
+  if (!Array.isArray(json.records)) fail('JSON', '"records" must be an array');
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  json.records.forEach((record: unknown, r) => {
+    const where = `records[${r}]`;
+    if (
+      typeof record !== 'object' ||
+      record === null ||
+      !Array.isArray((record as JsonRecord).fields)
+    ) {
+      fail(where, 'expected an object with "fields"');
+    }
+    (record as JsonRecord).fields.forEach((field: unknown, f) => {
+      const bytes = encodeField(field, `${where}.fields[${f}]`);
+      chunks.push(bytes);
+      total += bytes.length;
+    });
+  });
+  const out = new Uint8Array(total);
+  let position = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, position);
+    position += chunk.length;
+  }
+  const verdict = readImage(out);
+  if (!verdict.ok && (verdict.error.errno === 'EINVAL' || verdict.error.errno === 'EPIPE')) {
+    throw new CliError(
+      `refused, the image would be malformed: ${formatImageError(verdict.error)}`,
+      EXIT_FAILED,
+    );
+  }
+  return out;
+}
+
+function encodeField(input: unknown, where: string): Uint8Array {
+  if (typeof input !== 'object' || input === null) fail(where, 'expected a field object');
+  const field = input as Partial<JsonField>;
+  const { type, size, value } = field;
+  if (typeof type !== 'string') fail(where, '"type" must be a string');
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > 1 << 20) {
+    fail(where, '"size" must be a byte count');
+  }
+  const name = typeof field.field === 'string' ? field.field : where;
+  if (isBytes(type)) {
+    if (typeof value !== 'string') fail(name, 'bytes are a hex or base64 string');
+    const encoding = field.encoding ?? 'hex';
+    if (encoding !== 'hex' && encoding !== 'base64') fail(name, '"encoding" is hex or base64');
+    if (encoding === 'hex' && !/^([0-9a-fA-F]{2})*$/.test(value)) fail(name, 'not hex');
+    const bytes = new Uint8Array(Buffer.from(value, encoding));
+    if (bytes.length !== size) fail(name, `${bytes.length} bytes where ${size} are needed`);
+    return bytes;
+  }
+  if (isText(type)) {
+    if (typeof value !== 'string') fail(name, 'text is a string');
+    const text = new TextEncoder().encode(value);
+    if (text.length > size) fail(name, `text of ${text.length} bytes does not fit in ${size}`);
+    const bytes = new Uint8Array(size);
+    bytes.set(text);
+    return bytes;
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(name, 'expected an integer');
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  const signed = type.startsWith('s') || value < 0;
+  const range = (bits: number): [number, number] =>
+    signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const [low, high] =
+    size === 8 ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : range(size * 8);
+  if (value < low || value > high) fail(name, `${value} does not fit in ${type}`);
+  switch (size) {
+    case 1:
+      view.setUint8(0, value & 0xff);
+      break;
+    case 2:
+      view.setUint16(0, value & 0xffff, true);
+      break;
+    case 4:
+      view.setUint32(0, value >>> 0, true);
+      break;
+    case 8:
+      view.setBigInt64(0, BigInt(value), true);
+      break;
+    default:
+      fail(name, `an integer of ${size} bytes`);
+  }
+  return bytes;
+}
