@@ -177,18 +177,27 @@ const checkContainerInit: CheckStep<CheckpointContext> = {
         'CHECKPOINT_SUBTREE: the target need not be a container init',
       );
     }
-    if (isNsInit(target)) {
+    // Reading of kernel.md scenario 4 ("the inner init alone needs SUBTREE"): a whole container
+    // is the init of a pid namespace directly below the caller's. The init of a namespace nested
+    // inside another container is, seen from the caller, a task inside that container.
+    const ns = activeNs(target);
+    if (isNsInit(target) && ns.parent === activeNs(context.caller)) {
       return audit.pass(
         'checkpoint.container_init',
         object,
-        'the target is the init of its pid namespace',
+        "the target is the init of a container of the caller's namespace",
       );
     }
+    const why = !isNsInit(target)
+      ? 'not container init'
+      : ns.parent === null
+        ? "not container init: the root namespace's init is the whole machine"
+        : 'not container init of this namespace: the target is the init of a container nested inside another';
     return audit.fail(
       'checkpoint.container_init',
       object,
       'EINVAL',
-      'not container init: checkpoint the init of the container, or pass CHECKPOINT_SUBTREE',
+      `${why}: checkpoint the init of the outer container, or pass CHECKPOINT_SUBTREE`,
     );
   },
 };

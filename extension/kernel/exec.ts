@@ -257,7 +257,7 @@ function sysCheckpointFromProgram(
     );
     return { ret: call.ret, call };
   }
-  const fd = machine.open(task, ins.path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o600);
+  const fd = machine.open(task, ins.path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
   if (!fd.ok) return { ret: neg(fd.errno) };
   const call = sysCheckpoint(machine, task, pid, fd.value, ins.flags);
   task.files.close(fd.value);

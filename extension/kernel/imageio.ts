@@ -3,10 +3,8 @@
  * machine key when asked) and judge bytes with the machine key as the one key the kernel holds.
  * The key goes to the HMAC and nowhere else.
  */
-import type { CheckpointImage } from '../image/model';
-import type { ReadResult } from '../image/reader';
-import { readImage } from '../image/reader';
-import { writeImage } from '../image/writer';
+import type { CheckpointImage, ReadResult } from '../image/index';
+import { readImage, writeImage } from '../image/index';
 
 /** The key id of the machine's sealed key in SIGN records. */
 export const MACHINE_KEY_ID = 'machine';

@@ -149,7 +149,7 @@ class Kernel implements KernelApi {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
       return this.failedBeforeCall('checkpoint', 0, caller.errno, caller.reason);
-    const fd = this.machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o600);
+    const fd = this.machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
     let outcome: CallOutcome;
     if (!fd.ok) {
       outcome = this.failedBeforeCall(

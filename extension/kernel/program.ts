@@ -97,7 +97,7 @@ export type SyscallInstruction = SourceInfo &
     | { op: 'thaw'; pid: Value }
     /**
      * sys_checkpoint(pid, fd, flags); pid 0 = self. With `path` the kernel opens the path
-     * O_WRONLY|O_CREAT|O_TRUNC (mode 0600) first and closes it after the call.
+     * O_WRONLY|O_CREAT|O_TRUNC (mode 0644) first and closes it after the call.
      */
     | { op: 'checkpoint'; pid: Value; flags: number; path?: string; fd?: Value }
     /** sys_restart(crid, fd, flags); with `path` the kernel opens it O_RDONLY around the call. */
