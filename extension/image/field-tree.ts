@@ -191,7 +191,10 @@ class TreeBuilder {
       const entry: CrimgDebugEntry | undefined = obj._debug[field.js];
       if (entry === undefined) break;
       const name = contractName(field.js);
-      const path = prefix === '' ? name : `${prefix}.${name}`;
+      // At record level only the header keeps its own prefix (`hdr.len`); the page arrays
+      // are named after the record (`PGARR.addrs[3]`), like the payload fields.
+      const path =
+        prefix !== '' ? `${prefix}.${name}` : name === 'hdr' ? name : `${recordTypeName}.${name}`;
       const value = values[field.js];
       if (field.switchOn !== undefined) {
         // The payload: its fields stand directly under the record, named `RECORD.field`.
