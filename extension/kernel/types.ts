@@ -194,6 +194,12 @@ export interface KernelApi {
     bytes: Uint8Array,
     options?: { mode?: number; uid?: number; gid?: number },
   ): void;
+  /** A VFS entry's owner, mode, size, label and program, or null. */
+  stat(path: string): FileStat | null;
+  /** Bytes of a task's memory as the kernel reads them (null if unmapped). */
+  readMemory(pid: number, addr: number, length: number): Uint8Array | null;
+  /** Bytes of touched memory in the whole machine. */
+  memoryInUse(): number;
   tasks(): TaskInfo[];
   task(pid: number): TaskInfo | null;
   console(): readonly ConsoleLine[];
