@@ -203,35 +203,56 @@ export function metadataFor(ksy) {
   return { types, enums };
 }
 
-/** Compiles the ksy twice and writes the parsers and their declarations. Throws on any error. */
-export async function buildKsy() {
-  const source = await readFile(ksyPath, 'utf8');
-  const ksy = parse(source);
+/**
+ * Compiles a ksy source text into the generated files, by name. Pure apart from the compiler;
+ * throws on a YAML error, a spec the compiler refuses, or a spec this generator cannot type.
+ */
+export async function compileKsy(source, where = 'crimg.ksy') {
+  let ksy;
+  try {
+    ksy = parse(source, { prettyErrors: true });
+  } catch (err) {
+    throw new Error(
+      `${where}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   if (ksy === null || typeof ksy !== 'object' || typeof ksy.meta?.id !== 'string') {
-    throw new Error(`${ksyPath}: not a Kaitai Struct spec (meta/id missing)`);
+    throw new Error(`${where}: not a Kaitai Struct spec (meta/id missing)`);
   }
   const compiler = require('kaitai-struct-compiler');
-  await mkdir(outDir, { recursive: true });
+  const out = {};
   for (const debug of [false, true]) {
     let files;
     try {
-      // The compiler mutates nothing we keep, but give each run its own copy to be safe.
+      // Each run gets its own copy of the spec: the compiler is not promised to leave it alone.
       files = await compiler.compile('javascript', structuredClone(ksy), null, debug);
     } catch (err) {
-      const detail = err instanceof Error ? err.message : JSON.stringify(err);
-      throw new Error(`${ksyPath}: kaitai-struct-compiler failed: ${detail}`);
+      const detail =
+        err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
+      throw new Error(`${where}: kaitai-struct-compiler failed: ${detail}`);
     }
     const js = files['Crimg.js'];
-    if (typeof js !== 'string')
-      throw new Error(`compiler produced ${Object.keys(files).join(', ')}, not Crimg.js`);
+    if (typeof js !== 'string') {
+      throw new Error(`${where}: compiler produced ${Object.keys(files).join(', ')}, not Crimg.js`);
+    }
     const base = debug ? 'CrimgDebug' : 'Crimg';
-    await writeFile(join(outDir, `${base}.js`), js);
-    await writeFile(join(outDir, `${base}.d.ts`), declarationsFor(ksy, debug));
+    out[`${base}.js`] = js;
+    out[`${base}.d.ts`] = declarationsFor(ksy, debug);
   }
-  await writeFile(
-    join(outDir, 'crimg-meta.json'),
-    JSON.stringify(metadataFor(ksy), null, 1) + '\n',
-  );
+  out['crimg-meta.json'] = JSON.stringify(metadataFor(ksy), null, 1) + '\n';
+  return out;
+}
+
+/** Generates extension/image/generated/ from crimg.ksy. Throws on any spec error. */
+export async function buildKsy() {
+  const files = await compileKsy(await readFile(ksyPath, 'utf8'), ksyPath);
+  await mkdir(outDir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    const target = join(outDir, name);
+    // Unchanged outputs are left alone, so watchers and bundlers see no spurious change.
+    const previous = await readFile(target, 'utf8').catch(() => null);
+    if (previous !== text) await writeFile(target, text);
+  }
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
