@@ -11,6 +11,10 @@
 export interface FieldView {
   /** The field's name as the image format names it, e.g. `euid` or `tasks[2]`. */
   readonly name: string;
+  /** The name errors use, e.g. `CRED.euid`, `TREE.tasks[2].nspid`, `hdr.len`. */
+  readonly path: string;
+  /** The format's type of the field, e.g. `u32`, `char[64]`, `enum VmaType`. */
+  readonly type: string;
   /** Absolute byte offset of the field in the image file. */
   readonly offset: number;
   /** Size of the field in bytes. */
@@ -33,7 +37,6 @@ export interface RecordView {
   readonly size: number;
   /** The header's `parent` (owner vpid or objref). */
   readonly parent: number;
-  readonly fields: readonly FieldView[];
 }
 
 /** A reason the image is invalid, where it was found. */
@@ -47,12 +50,22 @@ export interface ProblemView {
   readonly message: string;
 }
 
+/** The fields of one record, parsed when the viewer first shows them. */
+export interface RecordFieldsView {
+  readonly index: number;
+  readonly fields: readonly FieldView[];
+  /** What stopped the parse of a damaged record (the fields before it are listed), or null. */
+  readonly error: string | null;
+}
+
 /** What the image editor shows for one file. */
 export interface ImageView {
   readonly fileName: string;
   readonly byteLength: number;
   readonly records: readonly RecordView[];
   readonly problems: readonly ProblemView[];
+  /** Why some checks were not made (e.g. an image too large to validate whole), or null. */
+  readonly notice: string | null;
 }
 
 /** Settings the image viewer follows (`crlab.imageEditor.*`). */
@@ -68,19 +81,28 @@ export interface ShowImageMessage {
   readonly settings: ImageViewerSettings;
 }
 
+/** Host → image viewer: the fields of a record the viewer asked for. */
+export interface RecordFieldsMessage {
+  readonly type: 'recordFields';
+  readonly fields: RecordFieldsView;
+}
+
 /** Webview → host: the script is loaded and listening; the host may post now. */
 export interface ReadyMessage {
   readonly type: 'ready';
 }
 
-/** Webview → host: a record was selected (the host uses it to report what is shown). */
-export interface RecordSelectedMessage {
-  readonly type: 'recordSelected';
-  readonly index: number;
+/** Webview → host: send the fields of these records (they are being expanded). */
+export interface RequestFieldsMessage {
+  readonly type: 'requestFields';
+  readonly indexes: readonly number[];
 }
 
-export type HostToImageViewerMessage = ShowImageMessage;
-export type ImageViewerToHostMessage = ReadyMessage | RecordSelectedMessage;
+export type HostToImageViewerMessage = ShowImageMessage | RecordFieldsMessage;
+export type ImageViewerToHostMessage = ReadyMessage | RequestFieldsMessage;
+
+/** At most this many records' fields are asked for in one message. */
+export const maxFieldRequest = 1000;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -95,6 +117,8 @@ function isFieldView(value: unknown, depth: number): value is FieldView {
     depth < 64 &&
     isObject(value) &&
     typeof value['name'] === 'string' &&
+    typeof value['path'] === 'string' &&
+    typeof value['type'] === 'string' &&
     isNonNegativeInteger(value['offset']) &&
     isNonNegativeInteger(value['size']) &&
     typeof value['value'] === 'string' &&
@@ -110,9 +134,7 @@ function isRecordView(value: unknown): value is RecordView {
     typeof value['name'] === 'string' &&
     isNonNegativeInteger(value['offset']) &&
     isNonNegativeInteger(value['size']) &&
-    isNonNegativeInteger(value['parent']) &&
-    Array.isArray(value['fields']) &&
-    value['fields'].every((field) => isFieldView(field, 0))
+    isNonNegativeInteger(value['parent'])
   );
 }
 
@@ -134,7 +156,8 @@ function isImageView(value: unknown): value is ImageView {
     Array.isArray(value['records']) &&
     value['records'].every(isRecordView) &&
     Array.isArray(value['problems']) &&
-    value['problems'].every(isProblemView)
+    value['problems'].every(isProblemView) &&
+    (value['notice'] === null || typeof value['notice'] === 'string')
   );
 }
 
@@ -146,14 +169,27 @@ function isImageViewerSettings(value: unknown): value is ImageViewerSettings {
   );
 }
 
+function isRecordFieldsView(value: unknown): value is RecordFieldsView {
+  return (
+    isObject(value) &&
+    isNonNegativeInteger(value['index']) &&
+    Array.isArray(value['fields']) &&
+    value['fields'].every((field) => isFieldView(field, 0)) &&
+    (value['error'] === null || typeof value['error'] === 'string')
+  );
+}
+
 /** True when `message` is a well-formed message from the host to the image viewer. */
 export function isHostToImageViewerMessage(message: unknown): message is HostToImageViewerMessage {
-  return (
-    isObject(message) &&
-    message['type'] === 'showImage' &&
-    isImageView(message['view']) &&
-    isImageViewerSettings(message['settings'])
-  );
+  if (!isObject(message)) return false;
+  switch (message['type']) {
+    case 'showImage':
+      return isImageView(message['view']) && isImageViewerSettings(message['settings']);
+    case 'recordFields':
+      return isRecordFieldsView(message['fields']);
+    default:
+      return false;
+  }
 }
 
 /** True when `message` is a well-formed message from the image viewer to the host. */
@@ -162,8 +198,12 @@ export function isImageViewerToHostMessage(message: unknown): message is ImageVi
   switch (message['type']) {
     case 'ready':
       return true;
-    case 'recordSelected':
-      return isNonNegativeInteger(message['index']);
+    case 'requestFields':
+      return (
+        Array.isArray(message['indexes']) &&
+        message['indexes'].length <= maxFieldRequest &&
+        message['indexes'].every(isNonNegativeInteger)
+      );
     default:
       return false;
   }

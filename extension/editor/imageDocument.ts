@@ -1,21 +1,20 @@
 import * as vscode from 'vscode';
-import type { ImageView } from '../../webview/protocol';
-import { buildImageView } from './imageView';
+import { ImageModel } from './imageView';
 
 /**
  * A `.crimg` file opened in the image editor. Read-only for now: it reads the file, keeps the
  * view model built from it, and rebuilds it when the file changes on disk.
  */
 export class ImageDocument implements vscode.CustomDocument {
-  private readonly changed = new vscode.EventEmitter<ImageView>();
+  private readonly changed = new vscode.EventEmitter<ImageModel>();
   private readonly watcher: vscode.FileSystemWatcher | undefined;
 
-  /** Fires with the new view when the file changed on disk and was read again. */
+  /** Fires with the new model when the file changed on disk and was read again. */
   readonly onDidChange = this.changed.event;
 
   private constructor(
     readonly uri: vscode.Uri,
-    private currentView: ImageView,
+    private currentModel: ImageModel,
   ) {
     if (uri.scheme === 'file') {
       const folder = vscode.Uri.joinPath(uri, '..');
@@ -33,20 +32,20 @@ export class ImageDocument implements vscode.CustomDocument {
     return new ImageDocument(uri, await ImageDocument.read(uri));
   }
 
-  /** The view model of the file as last read. */
-  get view(): ImageView {
-    return this.currentView;
+  /** The model of the file as last read. */
+  get model(): ImageModel {
+    return this.currentModel;
   }
 
-  private static async read(uri: vscode.Uri): Promise<ImageView> {
+  private static async read(uri: vscode.Uri): Promise<ImageModel> {
     const bytes = await vscode.workspace.fs.readFile(uri);
-    return buildImageView(uri.path.slice(uri.path.lastIndexOf('/') + 1), bytes);
+    return new ImageModel(uri.path.slice(uri.path.lastIndexOf('/') + 1), bytes);
   }
 
   private async reload(): Promise<void> {
     try {
-      this.currentView = await ImageDocument.read(this.uri);
-      this.changed.fire(this.currentView);
+      this.currentModel = await ImageDocument.read(this.uri);
+      this.changed.fire(this.currentModel);
     } catch {
       // The file is being replaced or was removed; the next change event reads it again.
     }

@@ -49,26 +49,30 @@ export class ImageEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const webview = panel.webview;
     webview.options = imageViewerOptions(this.context.extensionUri);
     let ready = false;
-    const post = (): void => {
-      if (!ready) return;
-      const message: HostToImageViewerMessage = {
-        type: 'showImage',
-        view: document.view,
-        settings: readImageViewerSettings(),
-      };
-      void webview.postMessage(message);
+    const send = (message: HostToImageViewerMessage): void => {
+      if (ready) void webview.postMessage(message);
     };
+    const showImage = (): void =>
+      send({ type: 'showImage', view: document.model.view, settings: readImageViewerSettings() });
     const subscriptions: vscode.Disposable[] = [
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isImageViewerToHostMessage(message)) return;
-        if (message.type === 'ready') {
-          ready = true;
-          post();
+        switch (message.type) {
+          case 'ready':
+            ready = true;
+            showImage();
+            break;
+          case 'requestFields':
+            for (const index of message.indexes) {
+              const fields = document.model.fields(index);
+              if (fields) send({ type: 'recordFields', fields });
+            }
+            break;
         }
       }),
-      document.onDidChange(post),
+      document.onDidChange(showImage),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('crlab.imageEditor')) post();
+        if (event.affectsConfiguration('crlab.imageEditor')) showImage();
       }),
     ];
     panel.onDidDispose(() => subscriptions.forEach((subscription) => subscription.dispose()));

@@ -1,80 +1,97 @@
-import type { FieldView, ImageView, ProblemView, RecordView } from '../../webview/protocol';
-import { PAGE_SIZE, RecordType } from '../image/model';
+import type {
+  FieldView,
+  ImageView,
+  ProblemView,
+  RecordFieldsView,
+  RecordView,
+} from '../../webview/protocol';
+import {
+  indexRecords,
+  memoryReader,
+  readImage,
+  recordFieldTree,
+  type FieldNode,
+  type RecordIndexEntry,
+} from '../image/index';
 
-const headerSize = 8;
-const pgarrType = RecordType.PGARR;
-const recordNames = new Map<number, string>(
-  Object.entries(RecordType).map(([name, type]) => [type, name]),
-);
+/** Field trees are nested at most this deep in the view (the format's own nesting is 3). */
+const maxFieldDepth = 16;
 
-function leaf(name: string, offset: number, size: number, value: string): FieldView {
-  return { name, offset, size, value, children: [] };
+function toFieldView(node: FieldNode, depth: number): FieldView {
+  const children = depth < maxFieldDepth ? (node.children ?? []) : [];
+  return {
+    name: node.name,
+    path: node.path,
+    type: node.type,
+    offset: node.offset,
+    size: node.size,
+    value: node.display,
+    children: children.map((child) => toFieldView(child, depth + 1)),
+  };
 }
 
 /**
- * Builds the editor's view of an image from its record framing: every record's header fields,
- * and where the framing breaks, a problem naming the offset. Never throws: a truncated or
- * hostile file yields the records that parsed plus the problem.
+ * One image as the editor sees it: the record index (headers only) and the verdict of the
+ * image reader, with field trees parsed per record when the viewer asks for them. Building
+ * it never throws on a hostile file: what parsed is shown and the rest becomes problems.
  */
-export function buildImageView(fileName: string, bytes: Uint8Array): ImageView {
-  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: RecordView[] = [];
-  const problems: ProblemView[] = [];
-  let offset = 0;
-  while (offset < bytes.byteLength) {
-    if (bytes.byteLength - offset < headerSize) {
+export class ImageModel {
+  private readonly entries: readonly RecordIndexEntry[];
+  private readonly fieldCache = new Map<number, RecordFieldsView>();
+
+  /** The summary the viewer shows first: records, problems, sizes. */
+  readonly view: ImageView;
+
+  constructor(
+    fileName: string,
+    private readonly bytes: Uint8Array,
+  ) {
+    const index = indexRecords(memoryReader(bytes), bytes.byteLength);
+    this.entries = index.entries.filter(
+      (entry): entry is RecordIndexEntry => entry.kind === 'record',
+    );
+    const records: RecordView[] = this.entries.map((entry, position) => ({
+      index: position,
+      name: entry.name,
+      offset: entry.offset,
+      size: entry.end - entry.offset,
+      parent: entry.parent,
+    }));
+    const problems: ProblemView[] = [];
+    const verdict = readImage(bytes);
+    if (!verdict.ok) problems.push({ ...verdict.error });
+    const damage = index.damage;
+    // The reader's verdict and the index usually name the same damage: show it once.
+    if (damage && !problems.some((p) => p.offset === damage.offset)) {
       problems.push({
-        offset,
-        field: 'hdr',
-        errno: 'EPIPE',
-        message: 'the image ends inside a record header',
+        offset: damage.offset,
+        field: damage.field,
+        errno: damage.errno,
+        message: damage.message,
       });
-      break;
     }
-    const type = data.getInt16(offset, true);
-    const len = data.getInt16(offset + 2, true);
-    const parent = data.getUint32(offset + 4, true);
-    const name = recordNames.get(type) ?? `type ${type}`;
-    if (len < 0) {
-      problems.push({
-        offset: offset + 2,
-        field: 'hdr.len',
-        errno: 'EINVAL',
-        message: `negative length ${len}`,
-      });
-      break;
-    }
-    const fields: FieldView[] = [
-      leaf('type', offset, 2, `${type} (${name})`),
-      leaf('len', offset + 2, 2, String(len)),
-      leaf('parent', offset + 4, 4, String(parent)),
-    ];
-    let size = headerSize + len;
-    if (offset + size <= bytes.byteLength && type === pgarrType && len === 8) {
-      const pages = Number(data.getBigUint64(offset + headerSize, true));
-      fields.push(leaf('nr_pages', offset + headerSize, 8, String(pages)));
-      // The page addresses and contents follow the record, outside its framing.
-      size += pages * (8 + PAGE_SIZE);
-    }
-    if (offset + size > bytes.byteLength) {
-      const message = `the image ends inside this ${name} record`;
-      problems.push({ offset, field: name, errno: 'EPIPE', message });
-      const truncatedSize = bytes.byteLength - offset;
-      records.push({ index: records.length, name, offset, size: truncatedSize, parent, fields });
-      break;
-    }
-    if (!recordNames.has(type)) {
-      const message = `unknown record type ${type}`;
-      problems.push({ offset, field: 'hdr.type', errno: 'EINVAL', message });
-    }
-    records.push({ index: records.length, name, offset, size, parent, fields });
-    offset += size;
+    this.view = { fileName, byteLength: bytes.byteLength, records, problems, notice: null };
   }
-  const lastName = records.at(-1)?.name;
-  // A complete image ends with TAIL; a failed checkpoint ends with ERROR and its STRING.
-  if (problems.length === 0 && lastName !== 'TAIL' && lastName !== 'STRING') {
-    const message = 'the image ends without a TAIL record';
-    problems.push({ offset, field: 'TAIL', errno: 'EPIPE', message });
+
+  /** The fields of record `index` (parsed once, then cached), or undefined for no such record. */
+  fields(index: number): RecordFieldsView | undefined {
+    const cached = this.fieldCache.get(index);
+    if (cached) return cached;
+    const entry = this.entries[index];
+    if (!entry) return undefined;
+    let result: RecordFieldsView;
+    try {
+      const tree = recordFieldTree(this.bytes.subarray(entry.offset, entry.end), entry.offset);
+      result = {
+        index,
+        fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0)),
+        error: tree.error,
+      };
+    } catch (error) {
+      // The field tree reports damage itself; this is the last line against a parser bug.
+      result = { index, fields: [], error: error instanceof Error ? error.message : String(error) };
+    }
+    this.fieldCache.set(index, result);
+    return result;
   }
-  return { fileName, byteLength: bytes.byteLength, records, problems };
 }

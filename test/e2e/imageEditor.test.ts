@@ -58,10 +58,13 @@ describe('the workbench in a browser', function () {
     await cred.waitFor({ timeout: 30_000 });
     if ((await cred.getAttribute('aria-expanded')) !== 'true')
       await cred.locator('.record-head').click();
-    const lenRow = cred.locator('[data-field="len"]');
-    await lenRow.waitFor();
-    const value = await lenRow.locator('vscode-data-grid-cell[grid-column="4"]').textContent();
-    assert.equal(value?.trim(), '72', 'a CRED record has a 72-byte payload');
+    // The field tree comes from the image helper's parser: the CRED payload, decoded.
+    const euid = cred.locator('[data-field="CRED.euid"]');
+    await euid.waitFor();
+    const value = await euid.locator('vscode-data-grid-cell[grid-column="5"]').textContent();
+    assert.equal(value?.trim(), '1000', 'the task runs as uid 1000');
+    const offset = await euid.locator('vscode-data-grid-cell[grid-column="3"]').textContent();
+    assert.match(offset?.trim() ?? '', /^0x[0-9a-f]+$/, 'offsets are shown in hex by default');
     assert.equal(await viewer.locator('.problem').count(), 0, 'a valid image shows no problems');
     await screenshot(page, env, 'image-editor');
   });

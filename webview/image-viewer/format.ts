@@ -9,28 +9,18 @@ export function formatOffset(value: number, radix: ImageViewerSettings['offsetRa
   return radix === 'hex' ? `0x${value.toString(16)}` : String(value);
 }
 
-/** A field tree flattened for a table: each node with its dotted path and depth. */
+/** A field of a tree with its nesting depth, in the order a table lists it. */
 export interface FlatField {
-  readonly path: string;
   readonly depth: number;
   readonly field: FieldView;
 }
 
-/**
- * Flattens `fields` depth first. Array elements (`[2]`) are joined to their parent without a dot,
- * so paths read like the format page: `tasks[2].nspid`.
- */
-export function flattenFields(fields: readonly FieldView[], prefix = '', depth = 0): FlatField[] {
+/** Flattens `fields` depth first, parents before their children. */
+export function flattenFields(fields: readonly FieldView[], depth = 0): FlatField[] {
   const rows: FlatField[] = [];
   for (const field of fields) {
-    const path =
-      prefix === ''
-        ? field.name
-        : field.name.startsWith('[')
-          ? `${prefix}${field.name}`
-          : `${prefix}.${field.name}`;
-    rows.push({ path, depth, field });
-    rows.push(...flattenFields(field.children, path, depth + 1));
+    rows.push({ depth, field });
+    rows.push(...flattenFields(field.children, depth + 1));
   }
   return rows;
 }

@@ -1,12 +1,14 @@
 /**
- * The image editor's webview: waits for the host's `showImage` message (after telling it we are
- * ready) and renders the records and their fields.
+ * The image editor's webview: tells the host it is ready, shows the record list the host
+ * sends, and asks for a record's fields when the record is expanded.
  */
 import {
   isHostToImageViewerMessage,
+  maxFieldRequest,
   type ImageView,
   type ImageViewerSettings,
   type ImageViewerToHostMessage,
+  type RecordFieldsView,
 } from '../protocol';
 import { registerComponents } from '../ui/index';
 import { installTreeKeyboard } from './keyboard';
@@ -22,6 +24,8 @@ const app: HTMLElement = root;
 
 let state: ViewerState = loadState();
 let shown: { view: ImageView; settings: ImageViewerSettings } | undefined;
+/** Fields received from the host, by record index; cleared when the image changes. */
+const fields = new Map<number, RecordFieldsView>();
 /** The record to focus after the next render (keyboard users keep their place). */
 let focusAfterRender: number | undefined;
 
@@ -29,11 +33,19 @@ function post(message: ImageViewerToHostMessage): void {
   vscodeApi.postMessage(message);
 }
 
-function update(next: ViewerState): void {
-  state = next;
-  saveState(state);
+/** Asks the host for the fields of the expanded records it has not sent yet. */
+function requestMissingFields(): void {
   if (!shown) return;
-  render(app, shown.view, shown.settings, state, {
+  const count = shown.view.records.length;
+  const missing = state.expanded.filter((index) => index < count && !fields.has(index));
+  for (let start = 0; start < missing.length; start += maxFieldRequest) {
+    post({ type: 'requestFields', indexes: missing.slice(start, start + maxFieldRequest) });
+  }
+}
+
+function redraw(): void {
+  if (!shown) return;
+  render(app, shown.view, fields, shown.settings, state, {
     onToggle: toggle,
     onSelect: select,
     onShowMore: showMore,
@@ -42,6 +54,13 @@ function update(next: ViewerState): void {
     app.querySelector<HTMLElement>(`[data-record-index="${focusAfterRender}"]`)?.focus();
     focusAfterRender = undefined;
   }
+}
+
+function update(next: ViewerState): void {
+  state = next;
+  saveState(state);
+  requestMissingFields();
+  redraw();
 }
 
 function toggle(index: number, expand?: boolean): void {
@@ -56,8 +75,8 @@ function toggle(index: number, expand?: boolean): void {
 }
 
 function select(index: number): void {
-  post({ type: 'recordSelected', index });
   state = { ...state, selected: index };
+  saveState(state);
 }
 
 function showMore(): void {
@@ -69,14 +88,17 @@ installTreeKeyboard(app, { toggle, select });
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
   if (!isHostToImageViewerMessage(message)) return;
+  if (message.type === 'recordFields') {
+    fields.set(message.fields.index, message.fields);
+    redraw();
+    return;
+  }
   const firstShow = shown === undefined;
   shown = { view: message.view, settings: message.settings };
+  fields.clear();
   // Small images open fully expanded, unless the user already chose what to expand.
-  if (
-    firstShow &&
-    state.expanded.length === 0 &&
-    message.view.records.length <= message.settings.expandRecordsUpTo
-  ) {
+  const small = message.view.records.length <= message.settings.expandRecordsUpTo;
+  if (firstShow && state.expanded.length === 0 && small) {
     update({ ...state, expanded: message.view.records.map((record) => record.index) });
   } else {
     update(state);

@@ -2,10 +2,19 @@
  * Builds the image viewer's DOM from an {@link ImageView}. Every string that came from the image
  * (names, values, messages) is set with textContent: the image is untrusted input.
  */
-import type { ImageView, ImageViewerSettings, ProblemView, RecordView } from '../protocol';
+import type {
+  ImageView,
+  ImageViewerSettings,
+  ProblemView,
+  RecordFieldsView,
+  RecordView,
+} from '../protocol';
 import { badge, button, dataGrid, divider, tag } from '../ui/index';
 import { flattenFields, formatOffset } from './format';
 import { recordPageSize, type ViewerState } from './state';
+
+/** Nested fields are indented by non-breaking spaces (kept by the grid cells, unlike spaces). */
+const indent = '\u00a0\u00a0\u00a0';
 
 /** What the renderer reports back to main.ts. */
 export interface RenderCallbacks {
@@ -29,9 +38,8 @@ function header(view: ImageView, settings: ImageViewerSettings): HTMLElement {
   const root = element('header', 'image-header');
   root.append(element('h1', 'file-name', view.fileName));
   root.append(badge(String(view.records.length), `${view.records.length} records`));
-  root.append(
-    element('span', 'byte-length', `${formatOffset(view.byteLength, settings.offsetRadix)} bytes`),
-  );
+  const size = `${formatOffset(view.byteLength, settings.offsetRadix)} bytes`;
+  root.append(element('span', 'byte-length', size));
   return root;
 }
 
@@ -44,9 +52,8 @@ function problemList(problems: readonly ProblemView[], settings: ImageViewerSett
     section.append(ok);
     return section;
   }
-  section.append(
-    element('h2', undefined, problems.length === 1 ? '1 problem' : `${problems.length} problems`),
-  );
+  const title = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  section.append(element('h2', undefined, title));
   const list = element('ul', 'problem-list');
   list.setAttribute('role', 'alert');
   for (const problem of problems) {
@@ -64,39 +71,63 @@ function problemList(problems: readonly ProblemView[], settings: ImageViewerSett
   return section;
 }
 
-function fieldGrid(record: RecordView, settings: ImageViewerSettings): HTMLElement {
-  const rows = flattenFields(record.fields).map(({ path, depth, field }) => ({
+function fieldGrid(
+  record: RecordView,
+  fields: RecordFieldsView,
+  settings: ImageViewerSettings,
+): HTMLElement {
+  const rows = flattenFields(fields.fields).map(({ depth, field }) => ({
     cells: [
-      `${'  '.repeat(depth)}${path}`,
+      `${indent.repeat(depth)}${field.name}`,
+      field.type,
       formatOffset(field.offset, settings.offsetRadix),
       String(field.size),
       field.value,
     ],
-    data: { field: path, record: String(record.index) },
+    data: { field: field.path, record: String(record.index) },
   }));
   return dataGrid(
     `Fields of ${record.name} record ${record.index}`,
-    ['Field', 'Offset', 'Size', 'Value'],
+    ['Field', 'Type', 'Offset', 'Size', 'Value'],
     rows,
-    '2fr 1fr 1fr 3fr',
+    '2fr 1.6fr 1fr 0.6fr 3fr',
   );
+}
+
+function recordFields(
+  record: RecordView,
+  fields: RecordFieldsView | undefined,
+  settings: ImageViewerSettings,
+): HTMLElement {
+  const group = element('div', 'record-fields');
+  group.setAttribute('role', 'group');
+  if (!fields) {
+    group.append(element('p', 'loading', 'Reading fields…'));
+    return group;
+  }
+  if (fields.error !== null) {
+    const damage = element('p', 'record-error', `The record is damaged: ${fields.error}`);
+    damage.setAttribute('role', 'alert');
+    group.append(damage);
+  }
+  group.append(fieldGrid(record, fields, settings));
+  return group;
 }
 
 function recordItem(
   record: RecordView,
+  fields: RecordFieldsView | undefined,
   state: ViewerState,
   settings: ImageViewerSettings,
   callbacks: RenderCallbacks,
 ): HTMLElement {
   const expanded = state.expanded.includes(record.index);
+  const offset = formatOffset(record.offset, settings.offsetRadix);
   const item = element('li', 'record');
   item.setAttribute('role', 'treeitem');
   item.setAttribute('aria-expanded', String(expanded));
   item.setAttribute('aria-selected', String(state.selected === record.index));
-  item.setAttribute(
-    'aria-label',
-    `${record.name} record ${record.index} at ${formatOffset(record.offset, settings.offsetRadix)}`,
-  );
+  item.setAttribute('aria-label', `${record.name} record ${record.index} at ${offset}`);
   item.tabIndex = -1;
   item.dataset['recordIndex'] = String(record.index);
   item.dataset['recordName'] = record.name;
@@ -104,25 +135,16 @@ function recordItem(
   const head = element('div', 'record-head');
   head.append(element('span', 'twisty', expanded ? '▾' : '▸'));
   head.append(element('span', 'record-name', record.name));
-  head.append(
-    element('span', 'record-offset', `@ ${formatOffset(record.offset, settings.offsetRadix)}`),
-  );
-  head.append(
-    element('span', 'record-size', `${formatOffset(record.size, settings.offsetRadix)} bytes`),
-  );
+  head.append(element('span', 'record-offset', `@ ${offset}`));
+  const size = `${formatOffset(record.size, settings.offsetRadix)} bytes`;
+  head.append(element('span', 'record-size', size));
   head.append(element('span', 'record-parent', `parent ${record.parent}`));
   head.addEventListener('click', () => {
     callbacks.onSelect(record.index);
     callbacks.onToggle(record.index);
   });
   item.append(head);
-
-  if (expanded) {
-    const group = element('div', 'record-fields');
-    group.setAttribute('role', 'group');
-    group.append(fieldGrid(record, settings));
-    item.append(group);
-  }
+  if (expanded) item.append(recordFields(record, fields, settings));
   return item;
 }
 
@@ -130,6 +152,7 @@ function recordItem(
 export function render(
   root: HTMLElement,
   view: ImageView,
+  fields: ReadonlyMap<number, RecordFieldsView>,
   settings: ImageViewerSettings,
   state: ViewerState,
   callbacks: RenderCallbacks,
@@ -138,18 +161,17 @@ export function render(
   tree.setAttribute('role', 'tree');
   tree.setAttribute('aria-label', 'Records');
   const shown = view.records.slice(0, Math.max(state.shownRecords, recordPageSize));
-  for (const record of shown) tree.append(recordItem(record, state, settings, callbacks));
+  for (const record of shown) {
+    tree.append(recordItem(record, fields.get(record.index), state, settings, callbacks));
+  }
   const focusable =
     tree.querySelector<HTMLElement>('[aria-selected="true"]') ??
     tree.querySelector<HTMLElement>('[role="treeitem"]');
   if (focusable) focusable.tabIndex = 0;
 
-  const parts: HTMLElement[] = [
-    header(view, settings),
-    problemList(view.problems, settings),
-    divider(),
-    tree,
-  ];
+  const parts: HTMLElement[] = [header(view, settings), problemList(view.problems, settings)];
+  if (view.notice !== null) parts.push(element('p', 'notice', view.notice));
+  parts.push(divider(), tree);
   if (shown.length < view.records.length) {
     const more = element('div', 'show-more');
     more.append(element('span', undefined, `${view.records.length - shown.length} more records `));

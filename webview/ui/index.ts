@@ -85,17 +85,23 @@ export function dataGrid(
   const grid = document.createElement('vscode-data-grid');
   grid.setAttribute('aria-label', label);
   grid.setAttribute('grid-template-columns', columnWidths);
-  grid.append(gridRow(headers, 'header'));
+  grid.append(gridRow(headers, 'header', columnWidths));
   for (const row of rows) {
-    const element = gridRow(row.cells, 'default');
+    const element = gridRow(row.cells, 'default', columnWidths);
     for (const [key, value] of Object.entries(row.data ?? {})) element.dataset[key] = value;
     grid.append(element);
   }
   return grid;
 }
 
-function gridRow(cells: readonly string[], rowType: 'header' | 'default'): HTMLElement {
+function gridRow(
+  cells: readonly string[],
+  rowType: 'header' | 'default',
+  columnWidths: string,
+): HTMLElement {
   const row = document.createElement('vscode-data-grid-row');
+  // Rows added by hand do not inherit the grid's columns: each row is told them.
+  row.setAttribute('grid-template-columns', columnWidths);
   if (rowType === 'header') row.setAttribute('row-type', 'header');
   cells.forEach((text, column) => {
     const cell = document.createElement('vscode-data-grid-cell');
