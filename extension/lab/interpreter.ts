@@ -60,6 +60,8 @@ export class ScenarioSession {
   private readonly names = new Map<string, number>();
   private readonly containers = new Map<string, number>();
   private consoleSeen = 0;
+  /** Output printed during the current action, shown after the action's own entry. */
+  private pendingOutput: TranscriptEntry[] = [];
   private last: LastResult = { ok: true, errno: null, call: null };
   private lastChecks: CheckRecord[] = [];
   private next = 0;
@@ -158,7 +160,7 @@ export class ScenarioSession {
     for (; this.consoleSeen < lines.length; this.consoleSeen++) {
       const output = lines[this.consoleSeen];
       if (output === undefined) continue;
-      this.entries.push({
+      this.pendingOutput.push({
         kind: 'output',
         line,
         pid: output.pid,
@@ -201,6 +203,8 @@ export class ScenarioSession {
     });
     this.last = { ok, errno, call: calls.at(-1) ?? null };
     this.drainConsole(statement.line);
+    this.entries.push(...this.pendingOutput);
+    this.pendingOutput = [];
   }
 
   private expectation(statement: ScriptStatement, passed: boolean, detail: string): void {
@@ -237,28 +241,28 @@ export class ScenarioSession {
   ): { summary: string; last: StepOutcome | null; calls: CallEntry[] } {
     const calls: CallEntry[] = [];
     const limit = mode.kind === 'steps' ? mode.steps : DEFAULT_RUN_STEPS;
-    let steps = 0;
+    let count = 0;
     let last: StepOutcome | null = null;
     const wantedOp =
       mode.kind === 'syscall' ? (SYSCALL_OPS[mode.syscall.text] ?? mode.syscall.text) : null;
-    while (steps < limit) {
-      if (mode.kind === 'label' && steps > 0) {
+    while (count < limit) {
+      if (mode.kind === 'label' && count > 0) {
         const task = this.kernel.task(pid);
         const program = task === null ? null : this.kernel.program(task.program);
         if (task !== null && program?.labels[mode.label.text] === task.pc) {
-          return { summary: `${steps} steps, at label ${mode.label.text}`, last, calls };
+          return { summary: `${steps(count)}, at label ${mode.label.text}`, last, calls };
         }
       }
       const outcome = this.kernel.step(pid);
       last = outcome;
       if (outcome.status === 'blocked') {
         return {
-          summary: `${steps} steps, blocked (${this.kernel.task(pid)?.state ?? 'gone'})`,
+          summary: `${steps(count)}, blocked (${this.kernel.task(pid)?.state ?? 'gone'})`,
           last,
           calls,
         };
       }
-      steps++;
+      count++;
       const stepLine = outcome.instruction?.line ?? null;
       if (outcome.call !== undefined) calls.push(this.recordCall(outcome.call, stepLine ?? line));
       this.drainConsole(stepLine);
@@ -266,21 +270,21 @@ export class ScenarioSession {
         const task = this.kernel.task(pid);
         const code = task?.exitCode ?? null;
         return {
-          summary: `${steps} steps, ${outcome.status}${code === null ? '' : ` with status ${code}`}`,
+          summary: `${steps(count)}, ${outcome.status}${code === null ? '' : ` with status ${code}`}`,
           last,
           calls,
         };
       }
       if (wantedOp !== null && outcome.instruction?.op === wantedOp) {
         return {
-          summary: `${steps} steps, after ${mode.kind === 'syscall' ? mode.syscall.text : ''}`,
+          summary: `${steps(count)}, after ${mode.kind === 'syscall' ? mode.syscall.text : ''}`,
           last,
           calls,
         };
       }
     }
     return {
-      summary: mode.kind === 'steps' ? `${steps} steps` : `stopped after ${steps} steps`,
+      summary: mode.kind === 'steps' ? steps(count) : `stopped after ${steps(count)}`,
       last,
       calls,
     };
@@ -620,6 +624,10 @@ export class ScenarioSession {
         return { actual: '?', expected: raw };
     }
   }
+}
+
+function steps(count: number): string {
+  return `${count} step${count === 1 ? '' : 's'}`;
 }
 
 function failedCheckSummary(call: CallEntry): string {

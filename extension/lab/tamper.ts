@@ -8,12 +8,22 @@
  *   the field set, and the image written again. A signed image stays marked signed but its MAC
  *   is computed with a key that is not the machine's (an editor does not hold the sealed key),
  *   so restart rejects it — exactly what hand-editing a signed image does;
- * - `byte[OFFSET]`: one raw byte, for edits no valid image can express (a huge count, a
- *   flipped bit in the signed area). Nothing else changes.
+ * - record paths, `RECORD[n].field` with the field paths of image-format.md errors:
+ *   `CRED[0].euid`, `MM[0].map_count`, `TREE[0].tasks[1].nspid`, `FNAME[2].value`: the bytes of
+ *   that field of the n-th record of that type are overwritten in place and nothing else moves,
+ *   so counts can disagree with what follows and a signature goes stale - what a hex editor
+ *   does;
+ * - `byte[OFFSET]`: one raw byte, for edits no field expresses. Nothing else changes.
  */
-// TODO(image index): switch to '../image/index' once it exports readImage/writeImage.
-import { readImage } from '../image/reader';
-import { writeImage } from '../image/writer';
+import {
+  indexRecords,
+  memoryReader,
+  readImage,
+  RECORD_NAMES,
+  recordFieldTree,
+  writeImage,
+  type FieldNode,
+} from '../image/index';
 
 export type TamperResult =
   { ok: true; bytes: Uint8Array; summary: string } | { ok: false; message: string };
@@ -72,6 +82,15 @@ export function tamperImage(
       summary: `byte 0x${offset.toString(16)}: 0x${before.toString(16)} -> 0x${value.toString(16)}`,
     };
   }
+  // `CRED[0].euid` is a record path; so is `cred[0].euid`, unless the lower-case name is one of
+  // the model's own top-level fields (`tree[0].nspid` is the model's tree).
+  const first = typeof segments[0] === 'string' ? segments[0] : '';
+  const recordName = first.toUpperCase();
+  const isRecordPath =
+    KNOWN_RECORDS.has(recordName) && (first === recordName || !MODEL_ROOTS.has(first));
+  if (isRecordPath && typeof segments[1] === 'number') {
+    return patchRecordField(bytes, recordName, segments[1], segments.slice(2), field, value);
+  }
   const read = readImage(bytes);
   if (!read.ok) {
     return {
@@ -115,4 +134,87 @@ export function tamperImage(
   } catch (error) {
     return { ok: false, message: `cannot write the edited image: ${(error as Error).message}` };
   }
+}
+
+const KNOWN_RECORDS = new Set(RECORD_NAMES.values());
+const MODEL_ROOTS = new Set(['head', 'lsm', 'tree', 'tasks', 'openFiles', 'sign']);
+
+function leaves(node: FieldNode, into: FieldNode[]): void {
+  if (node.children === undefined || node.children.length === 0) into.push(node);
+  else node.children.forEach((child) => leaves(child, into));
+}
+
+function fieldPath(record: string, rest: Segment[]): string {
+  return rest.reduce<string>(
+    (path, segment) => (typeof segment === 'number' ? `${path}[${segment}]` : `${path}.${segment}`),
+    record,
+  );
+}
+
+/** Overwrites one field of the n-th record of a type, in place. */
+function patchRecordField(
+  bytes: Uint8Array,
+  record: string,
+  nth: number,
+  rest: Segment[],
+  written: string,
+  value: number | string,
+): TamperResult {
+  const entries = indexRecords(memoryReader(bytes), bytes.length).entries.filter(
+    (entry) => entry.kind === 'record' && entry.name === record,
+  );
+  const entry = entries[nth];
+  if (entry === undefined || entry.kind !== 'record') {
+    return {
+      ok: false,
+      message: `the image has ${entries.length} ${record} record(s), no ${record}[${nth}]`,
+    };
+  }
+  const tree = recordFieldTree(bytes.subarray(entry.offset, entry.end), entry.offset);
+  const all: FieldNode[] = [];
+  leaves(tree.root, all);
+  const wanted = fieldPath(record, rest);
+  // Header fields are `hdr.type`, page data `pages[0]`: accept those spellings too.
+  const bare = fieldPath('', rest).replace(/^\./, '');
+  const node = all.find((leaf) => leaf.path === wanted || leaf.path === bare);
+  if (node === undefined) {
+    const known = all.map((leaf) => leaf.path).join(', ');
+    return { ok: false, message: `${record} has no field \`${wanted}\` (fields: ${known})` };
+  }
+  const edited = bytes.slice();
+  const view = new DataView(edited.buffer, edited.byteOffset, edited.byteLength);
+  if (/^char\[\d+\]$/.test(node.type)) {
+    if (typeof value !== 'string') return { ok: false, message: `\`${written}\` is text` };
+    const text = new TextEncoder().encode(value);
+    if (text.length > node.size) {
+      return { ok: false, message: `${text.length} bytes do not fit in ${node.type}` };
+    }
+    edited.fill(0, node.offset, node.offset + node.size);
+    edited.set(text, node.offset);
+  } else {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      return { ok: false, message: `\`${written}\` is a number` };
+    }
+    switch (node.size) {
+      case 1:
+        view.setUint8(node.offset, value & 0xff);
+        break;
+      case 2:
+        view.setUint16(node.offset, value & 0xffff, true);
+        break;
+      case 4:
+        view.setUint32(node.offset, value >>> 0, true);
+        break;
+      case 8:
+        view.setBigUint64(node.offset, BigInt.asUintN(64, BigInt(value)), true);
+        break;
+      default:
+        return { ok: false, message: `\`${written}\` (${node.type}) cannot take a number` };
+    }
+  }
+  return {
+    ok: true,
+    bytes: edited,
+    summary: `${node.path} of ${record}[${nth}] at 0x${node.offset.toString(16)}: ${describe(node.value)} -> ${describe(value)}`,
+  };
 }
