@@ -384,7 +384,8 @@ class ImageJudge {
       const cls = debugBodyClass.get(type);
       const partial =
         cls === undefined ? null : runDebug(cls, this.bytes.subarray(bodyStart)).parsed;
-      const cut = partial === null ? null : unfinishedField(partial);
+      // The first field cut short; a text payload (size-eos) reads short instead of failing.
+      const cut = partial === null ? null : (unfinishedField(partial) ?? lastFieldRead(partial));
       const field = `${name}${cut === null ? '' : `.${cut}`}`;
       this.reject(
         'EPIPE',
@@ -576,8 +577,7 @@ class ImageJudge {
       errorAllowed: false,
       missing: 'HEAD',
     });
-    let head: HeadRecord | null = null;
-    this.checkFields(rec, (f, p) => {
+    const head = this.checkFields(rec, (f, p): HeadRecord => {
       const magic = rec.body.subarray(0, 8);
       const expected = [0x00, 0xd2, 0xa2, 0xc0, 0x0c, 0xed, 0xfe, 0x00];
       if (magic.some((b, i) => b !== expected[i])) f.fail('magic', 'not CHECKPOINT_MAGIC_HEAD');
@@ -598,10 +598,9 @@ class ImageJudge {
       const machine = f.charArray('machine');
       if (machine !== EXPECTED_KERNEL.machine)
         f.fail('machine', `machine '${machine}', not '${EXPECTED_KERNEL.machine}'`);
-      head = { offset: rec.offset, ...version, time, flags, release, version: ver, machine };
+      return { offset: rec.offset, ...version, time, flags, release, version: ver, machine };
     });
-    if (head === null) this.reject('EINVAL', rec.offset, 'HEAD', 'HEAD did not parse');
-    const h: HeadRecord = head;
+    const h = head;
     this.signed = (h.flags & HeadFlag.SIGNED) !== 0;
     this.subtree = (h.flags & HeadFlag.SUBTREE) !== 0;
     return h;
@@ -691,9 +690,8 @@ class ImageJudge {
         mismatches: [{ types: [RecordType.SIGN, RecordType.TAIL], field: 'TREE.nr_tasks' }],
       }),
     );
-    let task: TaskRecord | null = null;
     let commLen = 0;
-    this.checkFields(taskRec, (f, p) => {
+    const task = this.checkFields(taskRec, (f, p): TaskRecord => {
       const state = f.got(p.state);
       if (!TASK_STATES.has(state)) f.fail('state', `unknown state ${state}`);
       for (const key of ['exitState', 'exitCode', 'exitSignal'] as const) {
@@ -705,7 +703,7 @@ class ImageJudge {
         f.fail('task_comm_len', `task_comm_len ${commLen} outside 0..4095`);
       const flags = f.got(p.flags);
       if ((flags & ~3) !== 0) f.fail('flags', `unknown bits in ${hex(flags)}`);
-      task = {
+      return {
         offset: taskRec.offset,
         state,
         exit_state: 0,
@@ -719,7 +717,7 @@ class ImageJudge {
       this.taskExpect(vpid, [RecordType.STRING], { stringLen: commLen + 1 }),
     );
     const comm = this.text(commRec, 'value', false);
-    const taskRecord: TaskRecord = { ...(task as unknown as TaskRecord), comm };
+    const taskRecord: TaskRecord = { ...task, comm };
 
     const cred = this.readCred(vpid);
     const { mm, vmas } = this.readMm(vpid);
@@ -729,8 +727,7 @@ class ImageJudge {
         mismatches: [{ types: [RecordType.FD_ENT], field: 'FILES.nfds' }],
       }),
     );
-    let cpu: CpuRecord | null = null;
-    this.checkFields(cpuRec, (f, p) => {
+    const cpu = this.checkFields(cpuRec, (f, p): CpuRecord => {
       const pc = f.u64('pc');
       const sp = f.u64('sp');
       const flags = f.u64('flags');
@@ -745,7 +742,7 @@ class ImageJudge {
         if (tooHigh || tooLow) f.fail(`regs[${i}]`, 'register outside ±2^53');
         regs.push(signedHi * TWO_POW_32 + lo);
       }
-      cpu = { offset: cpuRec.offset, pc, sp, flags, orig_ax: origAx, regs };
+      return { offset: cpuRec.offset, pc, sp, flags, orig_ax: origAx, regs };
     });
     return {
       vpid,
@@ -754,14 +751,13 @@ class ImageJudge {
       mm,
       vmas,
       files,
-      cpu: cpu as unknown as CpuRecord,
+      cpu,
     };
   }
 
   private readCred(vpid: number): CredRecord {
     const rec = this.next<CrimgDebug.Cred>(this.taskExpect(vpid, [RecordType.CRED]));
-    let cred: CredRecord | null = null;
-    this.checkFields(rec, (f, p) => {
+    const cred = this.checkFields(rec, (f, p): CredRecord => {
       const ids = ['uid', 'suid', 'euid', 'fsuid', 'gid', 'sgid', 'egid', 'fsgid'] as const;
       const values = ids.map((id) => f.got(p[id]));
       const inheritable = f.capSet('capInheritable');
@@ -788,7 +784,7 @@ class ImageJudge {
         number,
         number,
       ];
-      cred = {
+      return {
         offset: rec.offset,
         uid,
         suid,
@@ -807,7 +803,7 @@ class ImageJudge {
         label: null,
       };
     });
-    const c = cred as unknown as CredRecord;
+    const c = cred;
     const ngroups = c.groups.length;
     let next = this.next<DebugParsed>(
       ngroups > 0
@@ -874,9 +870,8 @@ class ImageJudge {
     const rec = (this.pending ??
       this.next(this.taskExpect(vpid, [RecordType.MM]))) as ParsedRecord<CrimgDebug.Mm>;
     this.pending = null;
-    let mm: MmRecord | null = null;
     let mapCount = 0;
-    this.checkFields(rec, (f, p) => {
+    const mm = this.checkFields(rec, (f, p): MmRecord => {
       const objref = f.got(p.objref);
       if (objref < 1) f.fail('objref', 'objref 0');
       if (this.vmObjrefs.has(objref))
@@ -898,7 +893,7 @@ class ImageJudge {
         'envEnd',
       ] as const;
       const v = names.map((n) => f.u64(n)) as number[];
-      mm = {
+      return {
         offset: rec.offset,
         objref,
         start_code: v[0] ?? 0,
@@ -915,7 +910,7 @@ class ImageJudge {
         exe: '',
       };
     });
-    const m = mm as unknown as MmRecord;
+    const m = mm;
     m.exe = this.text(this.next(this.taskExpect(vpid, [RecordType.FNAME])), 'value', true);
     const vmas: VmaRecord[] = [];
     let previousEnd = 0;
@@ -938,8 +933,7 @@ class ImageJudge {
   }
 
   private readVma(rec: ParsedRecord<CrimgDebug.Vma>, previousEnd: number): VmaRecord {
-    let vma: VmaRecord | null = null;
-    this.checkFields(rec, (f, p) => {
+    const vma = this.checkFields(rec, (f, p): VmaRecord => {
       const vmaType = f.got(p.vmaType);
       if (vmaType !== VmaType.ANON && vmaType !== VmaType.FILE)
         f.fail('vma_type', `unknown vma_type ${vmaType}`);
@@ -965,7 +959,7 @@ class ImageJudge {
       const pgoff = f.u64('vmPgoff');
       if (vmaType === VmaType.ANON && pgoff !== 0)
         f.fail('vm_pgoff', `vm_pgoff ${pgoff} for an ANON mapping`);
-      vma = {
+      return {
         offset: rec.offset,
         vma_type: vmaType,
         vm_start: start,
@@ -977,7 +971,7 @@ class ImageJudge {
         pages: [],
       };
     });
-    return vma as unknown as VmaRecord;
+    return vma;
   }
 
   private readPages(vpid: number, vma: VmaRecord): void {
@@ -1070,8 +1064,7 @@ class ImageJudge {
           mismatches: [{ types: [RecordType.CPU], field: 'FILES.nfds' }],
         }),
       );
-      let fd: FdRecord | null = null;
-      this.checkFields(fdRec, (f, p) => {
+      const fd = this.checkFields(fdRec, (f, p): FdRecord => {
         const ref = f.got(p.objref);
         if (ref < 1) f.fail('objref', 'objref 0');
         const num = f.got(p.fd);
@@ -1080,9 +1073,9 @@ class ImageJudge {
         const cloexec = f.got(p.closeOnExec);
         if (cloexec > 1) f.fail('close_on_exec', `close_on_exec ${cloexec}, not 0 or 1`);
         f.zeroPad(p.pad);
-        fd = { offset: fdRec.offset, objref: ref, fd: num, close_on_exec: cloexec };
+        return { offset: fdRec.offset, objref: ref, fd: num, close_on_exec: cloexec };
       });
-      const entry = fd as unknown as FdRecord;
+      const entry = fd;
       lastFd = entry.fd;
       fds.push(entry);
       if (!this.fileObjrefs.has(entry.objref)) this.readOpenFile(entry.objref);
@@ -1097,8 +1090,7 @@ class ImageJudge {
       errorAllowed: true,
       missing: 'FD_DATA',
     });
-    let file: OpenFileRecord | null = null;
-    this.checkFields(rec, (f, p) => {
+    const file = this.checkFields(rec, (f, p): OpenFileRecord => {
       const fdType = f.got(p.fdType);
       if (fdType !== FdType.FILE && fdType !== FdType.DIR)
         f.fail('fd_type', `unknown fd_type ${fdType}`);
@@ -1121,7 +1113,7 @@ class ImageJudge {
       if (mode !== wanted) f.fail('f_mode', `f_mode ${mode} disagrees with access mode ${access}`);
       const pos = f.u64('fPos');
       const version = f.u64('fVersion');
-      file = {
+      return {
         offset: rec.offset,
         objref,
         fd_type: fdType,
@@ -1133,7 +1125,7 @@ class ImageJudge {
         label: null,
       };
     });
-    const open = file as unknown as OpenFileRecord;
+    const open = file;
     const nameRec = this.next<DebugParsed>({
       allowed: [RecordType.FNAME],
       parentOf: () => objref,
@@ -1165,9 +1157,8 @@ class ImageJudge {
     sign: NonNullable<CheckpointImage['sign']>;
     sigStart: number;
   } {
-    let sign: NonNullable<CheckpointImage['sign']> | null = null;
     let sigStart = 0;
-    this.checkFields(rec, (f, p) => {
+    const sign = this.checkFields(rec, (f, p): NonNullable<CheckpointImage['sign']> => {
       const alg = f.got(p.alg);
       if (alg !== SignAlg.HMAC_SHA256) f.fail('alg', `unknown alg ${alg}`);
       const keyIdLen = f.got(p.keyIdLen);
@@ -1187,9 +1178,9 @@ class ImageJudge {
       const keyId = f.got(p.keyId);
       const sig = f.got(p.sig);
       sigStart = rec.offset + HEADER_SIZE + 8 + keyIdLen;
-      sign = { offset: rec.offset, alg, key_id: keyId, sig: sig.slice() };
+      return { offset: rec.offset, alg, key_id: keyId, sig: sig.slice() };
     });
-    return { sign: sign as unknown as NonNullable<CheckpointImage['sign']>, sigStart };
+    return { sign, sigStart };
   }
 }
 

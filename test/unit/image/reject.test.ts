@@ -713,6 +713,8 @@ describe('image reader: the reject table', () => {
       const vma = find(bytes, 'VMA', 1).offset;
       expectReject(bytes.subarray(0, vma + HDR + 20), 'EPIPE', vma, 'VMA.vm_end');
       expectReject(bytes.subarray(0, 100), 'EPIPE', 0, 'HEAD.release');
+      const str = find(bytes, 'STRING').offset;
+      expectReject(bytes.subarray(0, str + HDR + 2), 'EPIPE', str, 'STRING.value');
     });
     it('inside page data', () => {
       const bytes = sample();
