@@ -122,7 +122,7 @@ describe('restart.header', () => {
     assert.equal(passed?.offset, 0);
 
     const badMagic = bytes.slice();
-    badMagic[8 + 1] ^= 0xff;
+    badMagic[8 + 1] = (badMagic[8 + 1] ?? 0) ^ 0xff;
     const magic = assertFailsAt(restartBytes(kernel, badMagic).checks, 'restart.header', 'EINVAL');
     assert.equal(magic.offset, 0);
 
