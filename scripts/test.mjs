@@ -9,6 +9,8 @@ const stages = [
   ['typecheck webview', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
   ['build', 'node', ['scripts/build.mjs']],
   ['unit', 'npx', ['mocha']],
+  // Every example scenario is a test case of the built `crlab` (dist/cli.js from the build stage).
+  ['examples', 'node', ['bin/crlab.js', 'test', 'examples/']],
   // A real VS Code (code-server, installed into .vscode-test/ on first use): tests inside its
   // extension host, then Debian's Chromium driving its workbench.
   ['vscode', 'node', ['scripts/vscode/run-vscode-tests.mjs']],
