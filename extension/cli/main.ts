@@ -42,11 +42,13 @@ errors (each printed as FILE:LINE:COLUMN: message).
     run: (args, [file]) => runCommand(args, file ?? ''),
   },
   test: {
-    usage: 'crlab test [PATH...]',
+    usage: 'crlab test [PATH...] [--export DIR]',
     summary: 'run every .crlab under the paths as a test case',
     help: `Runs every .crlab file under the given files and directories (default: .) as a test
-case: one PASS/FAIL line per file, then "N passed, M failed". Exit 1 when any failed.`,
-    options: {},
+case: one PASS/FAIL line per file, then "N passed, M failed". Exit 1 when any failed.
+
+  --export DIR    write the files the scenarios export to DIR (how examples/images is made)`,
+    options: { values: ['export'] },
     positionals: 'any',
     run: (args) => testCommand(args),
   },

@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkScenario, formatDiagnostic, loadScenario } from '../../lab/index';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../errors';
-import { printLines, readText } from '../io';
+import { printLines, readText, writeBytes } from '../io';
 import type { ParsedArgs } from '../args';
 
 function collect(path: string, into: string[]): void {
@@ -44,6 +44,11 @@ export function testCommand(args: ParsedArgs): number {
     }
     const session = loadScenario(source, checked);
     session.run();
+    const exportDir = args.values.get('export');
+    if (exportDir !== undefined) {
+      for (const exported of session.exports)
+        writeBytes(join(exportDir, exported.name), exported.bytes);
+    }
     if (session.failures === 0) {
       passed++;
       printLines([`PASS ${shown} (${session.expectations} expectations)`]);
