@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ImageModel } from './imageView';
+import { ImageModel } from './imageModel';
 
 /**
  * A `.crimg` file opened in the image editor. Read-only for now: it reads the file, keeps the
