@@ -522,8 +522,15 @@ types:
       - id: f_version
         type: u8
     instances:
+      can_read:
+        value: (f_mode & 1) != 0
+        doc: f_mode bit 0 FMODE_READ.
+      can_write:
+        value: (f_mode & 2) != 0
+        doc: f_mode bit 1 FMODE_WRITE.
       access_mode:
         value: f_flags & 3
+        doc: O_RDONLY 0, O_WRONLY 1, O_RDWR 2 (3 is invalid).
       is_creat:
         value: (f_flags & 0x40) != 0
       is_trunc:
