@@ -447,17 +447,16 @@ class ImageJudge {
 
   /** A STRING or FNAME payload's text. */
   private text(rec: ParsedRecord<DebugParsed>, field: string, path: boolean): string {
-    let value = '';
-    this.checkFields(rec, (f) => {
+    return this.checkFields(rec, (f): string => {
       const problem = checkText(rec.body);
       if (problem !== null) f.fail(field, problem);
-      value = textValue(rec.body);
+      const value = textValue(rec.body);
       if (path) {
         const pathProblem = checkPath(value);
         if (pathProblem !== null) f.fail(field, pathProblem);
       }
+      return value;
     });
-    return value;
   }
 
   /** ERROR where it may stand: its STRING, then nothing; a well-formed one is EIO. */
@@ -495,9 +494,10 @@ class ImageJudge {
     });
     let lsm: string | null = null;
     if (rec.type === RecordType.LSM_INFO) {
-      this.checkFields(rec as ParsedRecord<CrimgDebug.LsmInfo>, (f) => {
-        lsm = f.charArray('lsmName');
-        if (!KNOWN_LSMS.has(lsm)) f.fail('lsm_name', `unknown LSM '${lsm}'`);
+      lsm = this.checkFields(rec as ParsedRecord<CrimgDebug.LsmInfo>, (f): string => {
+        const name = f.charArray('lsmName');
+        if (!KNOWN_LSMS.has(name)) f.fail('lsm_name', `unknown LSM '${name}'`);
+        return name;
       });
       rec = this.next({
         allowed: [RecordType.TREE],
@@ -516,7 +516,6 @@ class ImageJudge {
       tasks.push(this.readTask(entry.vpid));
     }
 
-    const endTypes = [RecordType.TASK];
     let sign: CheckpointImage['sign'] = null;
     let signStart = 0;
     rec = this.next({
@@ -525,7 +524,7 @@ class ImageJudge {
       errorAllowed: true,
       missing: this.signed ? 'SIGN' : 'TAIL',
       mismatches: [
-        { types: endTypes, field: 'TREE.nr_tasks' },
+        { types: [RecordType.TASK], field: 'TREE.nr_tasks' },
         { types: [RecordType.SIGN, RecordType.TAIL], field: 'HEAD.flags' },
       ],
     });
