@@ -4,8 +4,8 @@ import type { CommandCallback } from './editor/commands';
 /** The walkthrough's id as contributed in package.json, prefixed with the extension id. */
 const walkthroughId = 'crlab.crlab#crlab.gettingStarted';
 
-/** Example names are plain file names in `examples/`; anything else is refused. */
-const exampleName = /^[A-Za-z0-9_-]+\.(crlab|crimg)$/;
+/** Example names are file names in `examples/` or its `images/`; anything else is refused. */
+const exampleName = /^(images\/)?[A-Za-z0-9_-]+\.(crlab|crimg)$/;
 
 /**
  * `crlab.openExample`: opens `examples/<name>` — from the workspace when it has that folder
@@ -19,10 +19,10 @@ export function openExampleCommand(context: vscode.ExtensionContext): CommandCal
     }
     const candidates = [
       ...(vscode.workspace.workspaceFolders ?? []).flatMap((folder) => [
-        vscode.Uri.joinPath(folder.uri, 'examples', name),
-        vscode.Uri.joinPath(folder.uri, name),
+        vscode.Uri.joinPath(folder.uri, 'examples', ...name.split('/')),
+        vscode.Uri.joinPath(folder.uri, ...name.split('/')),
       ]),
-      vscode.Uri.joinPath(context.extensionUri, 'examples', name),
+      vscode.Uri.joinPath(context.extensionUri, 'examples', ...name.split('/')),
     ];
     for (const uri of candidates) {
       if (await exists(uri)) {

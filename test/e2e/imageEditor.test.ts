@@ -47,8 +47,15 @@ describe('the workbench in a browser', function () {
     );
     await title.first().waitFor({ timeout: 30_000 });
     await screenshot(page, env, 'walkthrough');
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('W');
+  });
+
+  it('opens the example image from the walkthrough', async () => {
+    await page.locator('.getting-started-step', { hasText: 'Open an example image' }).click();
+    await page.getByRole('button', { name: 'Open the passwd image' }).click();
+    const viewer = activeWebview(page);
+    await viewer.locator('.file-name', { hasText: 'passwd.crimg' }).waitFor({ timeout: 30_000 });
+    assert.ok((await viewer.locator('[data-record-name="CRED"]').count()) > 0, 'a CRED record');
+    await screenshot(page, env, 'walkthrough-image');
   });
 
   it('opens an image in the custom editor and shows its records and fields', async () => {
