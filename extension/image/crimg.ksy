@@ -301,20 +301,28 @@ types:
     seq:
       - id: uid
         type: u4
+        doc: Real user id.
       - id: suid
         type: u4
+        doc: Saved user id.
       - id: euid
         type: u4
+        doc: Effective user id.
       - id: fsuid
         type: u4
+        doc: File-system user id.
       - id: gid
         type: u4
+        doc: Real group id.
       - id: sgid
         type: u4
+        doc: Saved group id.
       - id: egid
         type: u4
+        doc: Effective group id.
       - id: fsgid
         type: u4
+        doc: File-system group id.
       - id: cap_inheritable
         type: u8
         doc: Capability set, bit n = capability n, bits 0..40 only.
@@ -387,26 +395,37 @@ types:
         doc: Number of VMA records that follow, 0..1024.
       - id: start_code
         type: u8
+        doc: Start of the text segment; below 2^53.
       - id: end_code
         type: u8
+        doc: End of the text segment.
       - id: start_data
         type: u8
+        doc: Start of the data segment.
       - id: end_data
         type: u8
+        doc: End of the data segment.
       - id: start_brk
         type: u8
+        doc: Start of the heap.
       - id: brk
         type: u8
+        doc: Current program break.
       - id: start_stack
         type: u8
+        doc: Start of the stack.
       - id: arg_start
         type: u8
+        doc: Start of the argument strings.
       - id: arg_end
         type: u8
+        doc: End of the argument strings.
       - id: env_start
         type: u8
+        doc: Start of the environment strings.
       - id: env_end
         type: u8
+        doc: End of the environment strings.
   vma:
     doc: |
       VMA (type 202, 48 bytes), one mapping. Page aligned, vm_start < vm_end <= TASK_SIZE
@@ -417,6 +436,7 @@ types:
         enum: vma_type
         valid:
           in-enum: true
+        doc: '1 ANON, 2 FILE (an FNAME with the backing file follows).'
       - id: pad
         type: u4
         valid: 0
@@ -425,10 +445,12 @@ types:
         type: u8
         valid:
           expr: _ % 4096 == 0
+        doc: First address, page aligned, not below the previous VMAs end.
       - id: vm_end
         type: u8
         valid:
           expr: _ % 4096 == 0 and _ > vm_start and _ <= 0x7ffffffff000
+        doc: End address (exclusive), page aligned, above vm_start, at most TASK_SIZE.
       - id: vm_page_prot
         type: u8
         valid:
@@ -494,6 +516,7 @@ types:
         type: u4
         valid:
           max: 1
+        doc: '0 or 1.'
       - id: pad
         type: u4
         valid: 0
@@ -506,6 +529,7 @@ types:
         enum: fd_type
         valid:
           in-enum: true
+        doc: '1 FILE, 2 DIR (opened O_RDONLY only).'
       - id: f_mode
         type: u2
         valid:
@@ -519,8 +543,10 @@ types:
         doc: Access mode 0 O_RDONLY, 1 O_WRONLY, 2 O_RDWR, plus O_CREAT 0x40, O_TRUNC 0x200, O_APPEND 0x400.
       - id: f_pos
         type: u8
+        doc: File position; below 2^53.
       - id: f_version
         type: u8
+        doc: f_version; below 2^53.
     instances:
       can_read:
         value: (f_mode & 1) != 0
@@ -553,11 +579,13 @@ types:
         enum: sign_alg
         valid:
           in-enum: true
+        doc: '1 HMAC-SHA256.'
       - id: key_id_len
         type: u2
         valid:
           min: 1
           max: 64
+        doc: Length of key_id, 1..64.
       - id: sig_len
         type: u2
         valid: 32
