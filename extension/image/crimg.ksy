@@ -445,7 +445,7 @@ types:
         type: u8
         valid:
           expr: _ % 4096 == 0
-        doc: First address, page aligned, not below the previous VMAs end.
+        doc: First address, page aligned, not below the previous VMA's end.
       - id: vm_end
         type: u8
         valid:
