@@ -29,6 +29,7 @@ export type {
   TaskInfo,
   TaskStateName,
   VmaInfo,
+  WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';

@@ -27,6 +27,7 @@ import type {
   StepOutcome,
   TaskInfo,
   TaskStateName,
+  WriteFileOptions,
 } from './types';
 import type { SysctlName, Sysctls } from './world';
 import { defaultWorld } from './world';
@@ -203,11 +204,7 @@ class Kernel implements KernelApi {
     return inode === null || inode.kind !== 'file' ? null : inode.data.slice();
   }
 
-  writeFile(
-    path: string,
-    bytes: Uint8Array,
-    options: { mode?: number; uid?: number; gid?: number } = {},
-  ): void {
+  writeFile(path: string, bytes: Uint8Array, options: WriteFileOptions = {}): void {
     const vfs = this.machine.vfs;
     const existing = vfs.lookupRaw(path);
     if (existing !== null) {
@@ -216,6 +213,7 @@ class Kernel implements KernelApi {
       if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
       if (options.uid !== undefined) existing.uid = options.uid;
       if (options.gid !== undefined) existing.gid = options.gid;
+      if (options.runs !== undefined) existing.runs = options.runs;
       return;
     }
     const slash = path.lastIndexOf('/');
@@ -227,6 +225,7 @@ class Kernel implements KernelApi {
       uid: options.uid ?? 0,
       gid: options.gid ?? 0,
       data: bytes.slice(),
+      ...(options.runs !== undefined ? { runs: options.runs } : {}),
     });
   }
 

@@ -91,6 +91,15 @@ export interface TaskInfo {
   nsLevel: number;
 }
 
+/** Owner, mode and program of a file written by a host (defaults: root, 0644, none). */
+export interface WriteFileOptions {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** The program (in the kernel's program table) the file runs when executed. */
+  runs?: string;
+}
+
 /** A VFS entry as hosts see it. */
 export interface FileStat {
   path: string;
@@ -189,11 +198,7 @@ export interface KernelApi {
   /** Open `path` in `pid`'s fd table as that task (returns fd or -errno). */
   openAs(pid: number, path: string, flags: number, mode?: number): number;
   readFile(path: string): Uint8Array | null;
-  writeFile(
-    path: string,
-    bytes: Uint8Array,
-    options?: { mode?: number; uid?: number; gid?: number },
-  ): void;
+  writeFile(path: string, bytes: Uint8Array, options?: WriteFileOptions): void;
   /** A VFS entry's owner, mode, size, label and program, or null. */
   stat(path: string): FileStat | null;
   /** Bytes of a task's memory as the kernel reads them (null if unmapped). */
