@@ -250,6 +250,19 @@ describe('image writer: round trips through the generated parser', () => {
     assert.ok(!withNul.ok && withNul.error.errno === 'EIO' && withNul.error.message === 'a\\0b');
   });
 
+  it('reads bytes that sit at an odd offset of a larger buffer', () => {
+    const bytes = writeImage(containerImage());
+    const backing = new Uint8Array(bytes.length + 7);
+    backing.fill(0xee);
+    backing.set(bytes, 3);
+    const shifted = backing.subarray(3, 3 + bytes.length);
+    const result = readImage(shifted);
+    assert.ok(result.ok, result.ok ? '' : formatImageError(result.error));
+    assert.deepEqual(writeImage(result.image), bytes);
+    const truncated = readImage(backing.subarray(3, 3 + bytes.length - 1));
+    assert.ok(!truncated.ok && truncated.error.errno === 'EPIPE');
+  });
+
   it('formats errors as one line', () => {
     assert.equal(
       formatImageError({
