@@ -172,7 +172,9 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
         return;
     }
   };
-  scenario.world.forEach(apply);
+  // Groups first, so that `user alice 600 groups staff` may come before `group staff 50`.
+  scenario.world.filter((s) => s.kind === 'group').forEach(apply);
+  scenario.world.filter((s) => s.kind !== 'group').forEach(apply);
 
   // Scenario programs replace default ones of the same name (`program passwd` redefines what
   // /bin/passwd does); a program that no file runs is installed under /usr/bin.
