@@ -5,7 +5,7 @@
 //   dist/test/vscode/*.js           the tests that run inside VS Code's extension host
 // Sources are bundled so the .vsix needs no node_modules. Source maps are written next to the
 // bundles for debugging and left out of the .vsix by .vscodeignore.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -73,6 +73,8 @@ function vscodeTestEntries() {
 }
 
 function vscodeTestBundles() {
+  // The in-host runner loads every *.test.js there: a deleted test must not leave its bundle.
+  rmSync(fromRoot('dist', 'test', 'vscode'), { recursive: true, force: true });
   const entryPoints = vscodeTestEntries();
   if (entryPoints.length === 0) return Promise.resolve();
   return esbuild.build({

@@ -1,6 +1,6 @@
 // Runs test/e2e: Debian's Chromium, driven by playwright-core, on a real VS Code (code-server)
-// that has the freshly built extension installed and the example images open as its workspace.
-// The tests themselves are plain mocha files (test/e2e/*.test.ts, through tsx); this script owns
+// with the freshly built extension packed into a .vsix and installed by --install-extension, and
+// the examples plus two generated images as its workspace. The tests themselves are plain mocha files (test/e2e/*.test.ts, through tsx); this script owns
 // the server's lifecycle and hands its URL over in the environment.
 // Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { writeFixtures } from './fixtures.mjs';
 import { ensureVsCode } from './install.mjs';
 import { repoRoot } from './paths.mjs';
-import { linkExtension, prepareRun, startCodeServer } from './server.mjs';
+import { packageVsix } from '../package.mjs';
+import { installVsix, prepareRun, startCodeServer } from './server.mjs';
 
 const started = Date.now();
 if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
@@ -29,7 +30,12 @@ if (installSeconds > 0.5)
 
 const run = prepareRun('e2e');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
-linkExtension(run);
+// The extension as users get it: packed into a .vsix and installed with --install-extension.
+const { vsix, bytes } = packageVsix();
+const installVsixSeconds = installVsix(run, vsix);
+console.log(
+  `e2e tests: installed ${path.basename(vsix)} (${(bytes / 1024).toFixed(1)} KiB) in ${installVsixSeconds.toFixed(1)}s`,
+);
 
 const server = await startCodeServer({ folder: fixtures.examples, run });
 console.log(`e2e tests: VS Code on ${server.url}, workspace ${fixtures.examples}`);

@@ -1,7 +1,7 @@
 // Starts and stops code-server (the real VS Code) for `npm start` and the tests.
 // Each run gets a private folder under .vscode-test/runs/<name>: user data, extensions, and the
 // XDG and temp folders, so nothing is written outside the cache and runs do not share state.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -187,4 +187,40 @@ export function linkExtension(run) {
   rmSync(link, { recursive: true, force: true });
   symlinkSync(repoRoot, link);
   return id;
+}
+
+/**
+ * Installs a .vsix into the run's extensions folder with code-server's own
+ * `--install-extension`, as a user would. Returns the seconds it took.
+ */
+export function installVsix(run, vsix) {
+  const started = Date.now();
+  const result = spawnSync(
+    nodeBinary,
+    [
+      codeServerEntry,
+      '--user-data-dir',
+      run.userDataDir,
+      '--extensions-dir',
+      run.extensionsDir,
+      '--install-extension',
+      vsix,
+      '--force',
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        XDG_DATA_HOME: run.xdgData,
+        XDG_CONFIG_HOME: run.xdgConfig,
+        TMPDIR: run.tmp,
+      },
+    },
+  );
+  if (result.status !== 0 || !/successfully installed/i.test(result.stdout)) {
+    throw new Error(
+      `installing ${vsix} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`,
+    );
+  }
+  return (Date.now() - started) / 1000;
 }
