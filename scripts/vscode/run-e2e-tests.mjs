@@ -1,7 +1,8 @@
 // Runs test/e2e: Debian's Chromium, driven by playwright-core, on a real VS Code (code-server)
 // with the freshly built extension packed into a .vsix and installed by --install-extension, and
-// the examples plus two generated images as its workspace. The tests themselves are plain mocha files (test/e2e/*.test.ts, through tsx); this script owns
-// the server's lifecycle and hands its URL over in the environment.
+// the examples plus two generated images as its workspace. The tests themselves are plain mocha
+// files (test/e2e/*.test.ts, through tsx); this script owns the server's lifecycle and hands its
+// URL over in the environment.
 // Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
