@@ -54,8 +54,11 @@ export function runCommand(args: ParsedArgs, file: string): number {
     });
   } else {
     printLines(formatTranscript(session.entries));
+    const failedExpectations = session.entries.filter((e) => e.kind === 'expect' && !e.passed);
+    const error = session.entries.find((e) => e.kind === 'error');
+    const held = session.expectations - failedExpectations.length;
     printLines([
-      `${passed ? 'PASS' : 'FAIL'}: ${session.expectations - (session.failures - session.entries.filter((e) => e.kind === 'error').length)} of ${session.expectations} expectations held`,
+      `${passed ? 'PASS' : 'FAIL'}: ${held} of ${session.expectations} expectations held${error ? `; stopped at line ${error.line}` : ''}`,
     ]);
   }
   return passed ? EXIT_OK : EXIT_FAILED;
