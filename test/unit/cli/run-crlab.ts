@@ -1,10 +1,11 @@
 /**
  * Runs the real `crlab` bin (`node bin/crlab.js ...`) in a child process. The bundle it loads,
- * dist/cli.js, is built once per test run with esbuild from the current sources, so the unit
- * tests never run a stale bundle (`npm run build` makes the same file).
+ * dist/cli.js, is rebuilt with esbuild when it is missing or older than any source it bundles,
+ * so `npm run test:unit` never runs a stale bundle and `npm test` (whose build stage just made
+ * it) does not rebuild it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -14,11 +15,30 @@ const BIN = join(ROOT, 'bin', 'crlab.js');
 
 let built = false;
 
+/** The newest modification time of the TypeScript and JSON sources under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!/\.(ts|json)$/.test(entry)) continue;
+    newest = Math.max(newest, statSync(join(dir, entry)).mtimeMs);
+  }
+  return newest;
+}
+
+function bundleIsFresh(bundle: string): boolean {
+  if (!existsSync(bundle)) return false;
+  const sources = ['cli', 'lab', 'kernel', 'image'].map((part) => join(ROOT, 'extension', part));
+  return statSync(bundle).mtimeMs >= Math.max(...sources.map(newestSource));
+}
+
 export function buildCli(): void {
   if (built) return;
+  built = true;
+  const bundle = join(ROOT, 'dist', 'cli.js');
+  if (bundleIsFresh(bundle)) return;
   buildSync({
     entryPoints: [join(ROOT, 'extension', 'cli', 'main.ts')],
-    outfile: join(ROOT, 'dist', 'cli.js'),
+    outfile: bundle,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -27,7 +47,6 @@ export function buildCli(): void {
     // As in scripts/build-bundles.mjs: kaitai-struct only needs iconv-lite for encodings we never use.
     external: ['iconv-lite'],
   });
-  built = true;
 }
 
 export interface CrlabResult {
