@@ -90,6 +90,30 @@ export function unfinishedField(parsed: DebugParsed): string | null {
   return null;
 }
 
+function isDebugParsed(value: unknown): value is DebugParsed {
+  return typeof value === 'object' && value !== null && '_debug' in value;
+}
+
+/**
+ * The first field of a debug run that does not end within `limit` bytes of its stream, by
+ * contract path (`vm_end`, `regs[3]`, `tasks[2].nspid`), or null when the run stopped before.
+ */
+export function fieldBeyond(parsed: DebugParsed, limit: number): string | null {
+  const values = parsed as unknown as Record<string, unknown>;
+  for (const [name, entry] of Object.entries(parsed._debug)) {
+    if (name.startsWith('_m_') || entry === undefined) continue;
+    if (entry.end !== undefined && entry.end <= limit) continue;
+    const field = contractName(name);
+    const index = (entry.arr ?? []).findIndex((item) => item.end === undefined || item.end > limit);
+    if (index < 0) return field;
+    const items = values[name];
+    const item = Array.isArray(items) ? (items as unknown[])[index] : undefined;
+    const inner = isDebugParsed(item) ? fieldBeyond(item, limit) : null;
+    return `${field}[${index}]${inner === null ? '' : `.${inner}`}`;
+  }
+  return null;
+}
+
 /** A short description of whatever a generated parser threw. */
 export function describeFailure(failure: unknown): string {
   if (failure instanceof Error) return `${failure.name}: ${failure.message}`;

@@ -36,6 +36,7 @@ import {
   streamOver,
   unfinishedField,
   contractName,
+  fieldBeyond,
 } from './kaitai';
 import { Crimg as CrimgParser } from './generated/Crimg';
 import {
@@ -381,17 +382,21 @@ class ImageJudge {
     }
     const bodyStart = offset + HEADER_SIZE;
     if (bodyStart + len > this.bytes.length) {
+      // Name the first field cut short: parse the payload padded with zeros to its full len
+      // (bounded: len <= 32767) and find the first field ending past the available bytes.
+      const available = this.bytes.length - bodyStart;
+      const padded = new Uint8Array(len);
+      padded.set(this.bytes.subarray(bodyStart));
       const cls = debugBodyClass.get(type);
-      const partial =
-        cls === undefined ? null : runDebug(cls, this.bytes.subarray(bodyStart)).parsed;
-      // The first field cut short; a text payload (size-eos) reads short instead of failing.
-      const cut = partial === null ? null : (unfinishedField(partial) ?? lastFieldRead(partial));
+      const partial = cls === undefined ? null : runDebug(cls, padded).parsed;
+      const cut =
+        partial === null ? null : (fieldBeyond(partial, available) ?? lastFieldRead(partial));
       const field = `${name}${cut === null ? '' : `.${cut}`}`;
       this.reject(
         'EPIPE',
         offset,
         field,
-        `the stream ends inside ${name} (${this.bytes.length - bodyStart} of ${len} payload bytes)`,
+        `the stream ends inside ${name} (${available} of ${len} payload bytes)`,
       );
     }
     const body = this.bytes.subarray(bodyStart, bodyStart + len);

@@ -715,6 +715,14 @@ describe('image reader: the reject table', () => {
       expectReject(bytes.subarray(0, 100), 'EPIPE', 0, 'HEAD.release');
       const str = find(bytes, 'STRING').offset;
       expectReject(bytes.subarray(0, str + HDR + 2), 'EPIPE', str, 'STRING.value');
+      const cpu = find(bytes, 'CPU').offset;
+      expectReject(bytes.subarray(0, cpu + HDR + 32 + 3 * 8 + 5), 'EPIPE', cpu, 'CPU.regs[3]');
+      const tree = find(bytes, 'TREE').offset;
+      expectReject(bytes.subarray(0, tree + HDR + 8 + 13), 'EPIPE', tree, 'TREE.tasks[0].nspid');
+      const groups = find(bytes, 'GROUPINFO').offset;
+      expectReject(bytes.subarray(0, groups + HDR + 9), 'EPIPE', groups, 'GROUPINFO.groups[0]');
+      const sec = find(bytes, 'SECURITY').offset;
+      expectReject(bytes.subarray(0, sec + HDR + 4), 'EPIPE', sec, 'SECURITY._pad');
     });
     it('inside page data', () => {
       const bytes = sample();
