@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
-import { ImageModel } from './imageModel';
+import { openFileSource, type OpenFile } from './fileSource';
+import { ImageModel, memorySource } from './imageModel';
 
 /**
- * A `.crimg` file opened in the image editor. Read-only for now: it reads the file, keeps the
- * view model built from it, and rebuilds it when the file changes on disk.
+ * A `.crimg` file opened in the image editor. Read-only for now: it indexes the file with
+ * positioned reads (a large image is never loaded whole), keeps the model built from it, and
+ * rebuilds it when the file changes on disk.
  */
 export class ImageDocument implements vscode.CustomDocument {
   private readonly changed = new vscode.EventEmitter<ImageModel>();
@@ -15,6 +17,7 @@ export class ImageDocument implements vscode.CustomDocument {
   private constructor(
     readonly uri: vscode.Uri,
     private currentModel: ImageModel,
+    private file: OpenFile | null,
   ) {
     if (uri.scheme === 'file') {
       const folder = vscode.Uri.joinPath(uri, '..');
@@ -29,7 +32,8 @@ export class ImageDocument implements vscode.CustomDocument {
 
   /** Reads `uri` and builds its view. A file that cannot be read throws; an invalid image does not. */
   static async open(uri: vscode.Uri): Promise<ImageDocument> {
-    return new ImageDocument(uri, await ImageDocument.read(uri));
+    const { model, file } = await ImageDocument.read(uri);
+    return new ImageDocument(uri, model, file);
   }
 
   /** The model of the file as last read. */
@@ -37,14 +41,25 @@ export class ImageDocument implements vscode.CustomDocument {
     return this.currentModel;
   }
 
-  private static async read(uri: vscode.Uri): Promise<ImageModel> {
+  private static async read(
+    uri: vscode.Uri,
+  ): Promise<{ model: ImageModel; file: OpenFile | null }> {
+    const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    if (uri.scheme === 'file') {
+      const file = openFileSource(uri.fsPath);
+      return { model: new ImageModel(name, file.source), file };
+    }
+    // Other file systems (remote, virtual) have no positioned reads in the API: read whole.
     const bytes = await vscode.workspace.fs.readFile(uri);
-    return new ImageModel(uri.path.slice(uri.path.lastIndexOf('/') + 1), bytes);
+    return { model: new ImageModel(name, memorySource(bytes)), file: null };
   }
 
   private async reload(): Promise<void> {
     try {
-      this.currentModel = await ImageDocument.read(this.uri);
+      const { model, file } = await ImageDocument.read(this.uri);
+      this.file?.close();
+      this.file = file;
+      this.currentModel = model;
       this.changed.fire(this.currentModel);
     } catch {
       // The file is being replaced or was removed; the next change event reads it again.
@@ -54,5 +69,6 @@ export class ImageDocument implements vscode.CustomDocument {
   dispose(): void {
     this.watcher?.dispose();
     this.changed.dispose();
+    this.file?.close();
   }
 }

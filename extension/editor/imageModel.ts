@@ -11,8 +11,26 @@ import {
   readImage,
   recordFieldTree,
   type FieldNode,
+  type PositionedReader,
   type RecordIndexEntry,
 } from '../image/index';
+
+/** Images up to this size are read whole and judged by the full reader; larger ones are not. */
+export const fullValidationLimit = 64 * 1024 * 1024;
+
+/** Where the model reads an image from: positioned reads, and the whole bytes when small. */
+export interface ImageSource {
+  readonly size: number;
+  readonly read: PositionedReader;
+  /** The whole file when it is at most {@link fullValidationLimit} bytes, else null. */
+  readonly bytes: Uint8Array | null;
+}
+
+/** An image source over bytes in memory. */
+export function memorySource(bytes: Uint8Array): ImageSource {
+  const whole = bytes.byteLength <= fullValidationLimit ? bytes : null;
+  return { size: bytes.byteLength, read: memoryReader(bytes), bytes: whole };
+}
 
 /** Field trees are nested at most this deep in the view (the format's own nesting is 3). */
 const maxFieldDepth = 16;
@@ -44,9 +62,9 @@ export class ImageModel {
 
   constructor(
     fileName: string,
-    private readonly bytes: Uint8Array,
+    private readonly source: ImageSource,
   ) {
-    const index = indexRecords(memoryReader(bytes), bytes.byteLength);
+    const index = indexRecords(source.read, source.size);
     this.entries = index.entries.filter(
       (entry): entry is RecordIndexEntry => entry.kind === 'record',
     );
@@ -58,8 +76,14 @@ export class ImageModel {
       parent: entry.parent,
     }));
     const problems: ProblemView[] = [];
-    const verdict = readImage(bytes);
-    if (!verdict.ok) problems.push({ ...verdict.error });
+    let notice: string | null = null;
+    if (source.bytes) {
+      const verdict = readImage(source.bytes);
+      if (!verdict.ok) problems.push({ ...verdict.error });
+    } else {
+      const mib = Math.floor(fullValidationLimit / (1024 * 1024));
+      notice = `This image is larger than ${mib} MiB: its record framing was checked, not every field.`;
+    }
     const damage = index.damage;
     // The reader's verdict and the index usually name the same damage: show it once.
     if (damage && !problems.some((p) => p.offset === damage.offset)) {
@@ -70,7 +94,7 @@ export class ImageModel {
         message: damage.message,
       });
     }
-    this.view = { fileName, byteLength: bytes.byteLength, records, problems, notice: null };
+    this.view = { fileName, byteLength: source.size, records, problems, notice };
   }
 
   /** The fields of record `index` (parsed once, then cached), or undefined for no such record. */
@@ -81,7 +105,8 @@ export class ImageModel {
     if (!entry) return undefined;
     let result: RecordFieldsView;
     try {
-      const tree = recordFieldTree(this.bytes.subarray(entry.offset, entry.end), entry.offset);
+      const recordBytes = this.source.read(entry.offset, entry.end - entry.offset);
+      const tree = recordFieldTree(recordBytes, entry.offset);
       result = {
         index,
         fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0)),

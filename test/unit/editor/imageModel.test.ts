@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { writeImage } from '../../../extension/image/index';
-import { ImageModel } from '../../../extension/editor/imageModel';
+import { ImageModel, memorySource } from '../../../extension/editor/imageModel';
 import { oneTaskImage } from '../../e2e/fixtures';
 
 describe('ImageModel (the image editor host model)', () => {
   const bytes = writeImage(oneTaskImage());
 
   it('lists every record of a valid image, in order, with no problem', () => {
-    const model = new ImageModel('one-task.crimg', bytes);
+    const model = new ImageModel('one-task.crimg', memorySource(bytes));
     const names = model.view.records.map((record) => record.name);
     assert.equal(names[0], 'HEAD');
     assert.equal(names.at(-1), 'TAIL');
@@ -23,7 +23,7 @@ describe('ImageModel (the image editor host model)', () => {
   });
 
   it('gives a record its fields with absolute offsets and decoded values', () => {
-    const model = new ImageModel('one-task.crimg', bytes);
+    const model = new ImageModel('one-task.crimg', memorySource(bytes));
     const cred = model.view.records.find((record) => record.name === 'CRED');
     assert.ok(cred);
     const fields = model.fields(cred.index);
@@ -40,7 +40,7 @@ describe('ImageModel (the image editor host model)', () => {
 
   it('reports a truncated image as a problem with its offset, once, and keeps what parsed', () => {
     const cut = bytes.subarray(0, Math.floor(bytes.byteLength / 3));
-    const model = new ImageModel('cut.crimg', cut);
+    const model = new ImageModel('cut.crimg', memorySource(cut));
     assert.equal(model.view.problems.length, 1);
     const [problem] = model.view.problems;
     assert.equal(problem?.errno, 'EPIPE');
@@ -54,8 +54,30 @@ describe('ImageModel (the image editor host model)', () => {
       new Uint8Array(7),
       Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff),
     ]) {
-      const model = new ImageModel('garbage.crimg', garbage);
+      const model = new ImageModel('garbage.crimg', memorySource(garbage));
       assert.ok(model.view.problems.length > 0 || garbage.length === 0);
     }
+  });
+
+  it('indexes a large image with positioned reads of its headers only', () => {
+    let bytesRead = 0;
+    const source = {
+      size: bytes.byteLength,
+      read: (offset: number, length: number) => {
+        const chunk = bytes.subarray(offset, Math.min(bytes.byteLength, offset + length));
+        bytesRead += chunk.byteLength;
+        return chunk;
+      },
+      bytes: null,
+    };
+    const model = new ImageModel('large.crimg', source);
+    assert.equal(model.view.records.at(-1)?.name, 'TAIL');
+    assert.ok(bytesRead < 200, `read ${bytesRead} bytes to index ${bytes.byteLength}`);
+    assert.match(model.view.notice ?? '', /record framing was checked/);
+    const cred = model.view.records.find((record) => record.name === 'CRED');
+    assert.equal(
+      model.fields(cred?.index ?? -1)?.fields.find((f) => f.path === 'CRED.uid')?.value,
+      '1000',
+    );
   });
 });
