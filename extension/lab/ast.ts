@@ -72,6 +72,14 @@ export type Instruction = Span &
     | { op: 'setresuid' | 'setresgid'; ids: [Expr, Expr, Expr]; target?: Name }
     /** Group names or numbers: the kernel takes the list as constants. */
     | { op: 'setgroups'; groups: Name[]; target?: Name }
+    /** Capability numbers per set; an omitted set is empty. */
+    | {
+        op: 'capset';
+        effective: number[];
+        permitted: number[];
+        inheritable: number[];
+        target?: Name;
+      }
     | { op: 'unshare'; target?: Name }
     | { op: 'freeze' | 'thaw'; pid: Expr; target?: Name }
     | { op: 'checkpoint'; pid: Expr | 'self'; path: PathArg; flags: number; target?: Name }

@@ -248,6 +248,14 @@ export function compileProgram(program: Program, ids: IdTables): ProgramSource {
         emit(withDst({ op: 'setgroups', groups }, instruction.target), line);
         return;
       }
+      case 'capset': {
+        const { effective, permitted, inheritable } = instruction;
+        emit(
+          withDst({ op: 'capset', effective, permitted, inheritable }, instruction.target),
+          line,
+        );
+        return;
+      }
       case 'unshare':
         emit(withDst({ op: 'unshare', what: 'pidns' }, instruction.target), line);
         return;

@@ -18,7 +18,7 @@ import { compileProgram } from './compile';
 import type { Diagnostic } from './diagnostics';
 import { ScenarioSession, type ExportedFile } from './interpreter';
 import { parseScenario } from './parser';
-import { resolveScenario } from './resolve';
+import { resolveScenario, scenarioSymbols, type ScenarioSymbols } from './resolve';
 import type { TranscriptEntry } from './transcript';
 import { buildWorld, worldFacts } from './world';
 import { defaultWorld, emptyWorld } from '../kernel/index';
@@ -33,6 +33,8 @@ export type { ExportedFile } from './interpreter';
 export { tamperImage } from './tamper';
 export type { TamperResult } from './tamper';
 export { parseScenario } from './parser';
+export { STATEMENT_DOCS, INSTRUCTION_DOCS, SYSCTL_DOCS, type KeywordDoc } from './reference';
+export type { ScenarioSymbols } from './resolve';
 export { lexLine } from './lexer';
 export * as vocabulary from './vocabulary';
 
@@ -116,4 +118,11 @@ export function runScenario(source: string): ScenarioResult {
     exports: session.exports,
     session,
   };
+}
+
+/** The users, paths, programs, labels, tasks... a scenario can name: for completion. */
+export function symbolsOf(source: string): ScenarioSymbols {
+  const { scenario } = parseScenario(source);
+  const empty = scenario.world.some((s) => s.kind === 'world' && s.base === 'empty');
+  return scenarioSymbols(scenario, worldFacts(empty ? emptyWorld() : defaultWorld()));
 }

@@ -22,6 +22,7 @@ import type {
 import { Cursor, StatementError } from './cursor';
 import { closestMatch, type Diagnostic } from './diagnostics';
 import { lexLine, numberValue } from './lexer';
+import { CAPABILITY_NAMES } from '../image/index';
 import {
   ERRNOS,
   FLAG_NAMES,
@@ -105,6 +106,13 @@ export function parseScenario(source: string): ParseResult {
         firstAction ??= statement;
         scenario.script.push(statement);
         return;
+      }
+      if (head.text === 'exec') {
+        cursor.fail(
+          'unknown-statement',
+          '`exec` is a program instruction; in the script, `spawn PATH as USER -> NAME` starts a task executing PATH',
+          head,
+        );
       }
       const known = [...WORLD_KEYWORDS, ...SCRIPT_KEYWORDS, 'end'];
       cursor.fail(
@@ -589,6 +597,40 @@ function parsePages(cursor: Cursor): Expr {
   return pages;
 }
 
+/** `none`, or capability numbers and CAP_ names joined by `,`. */
+function parseCapabilities(cursor: Cursor): number[] {
+  if (cursor.accept('none')) return [];
+  const caps: number[] = [];
+  for (;;) {
+    const token = cursor.peek();
+    if (token?.kind === 'number') {
+      const cap = cursor.integer('a capability number');
+      if (cap < 0 || cap > CAPABILITY_NAMES.length - 1) {
+        cursor.fail(
+          'bad-argument',
+          `capability ${cap} is outside 0..${CAPABILITY_NAMES.length - 1}`,
+          token,
+        );
+      }
+      caps.push(cap);
+    } else {
+      const name = cursor.name('a capability, e.g. CAP_SETUID or 7');
+      const cap = CAPABILITY_NAMES.indexOf(name.text);
+      if (cap < 0) {
+        cursor.fail(
+          'bad-argument',
+          `unknown capability \`${name.text}\``,
+          token,
+          closestMatch(name.text, CAPABILITY_NAMES),
+        );
+      }
+      caps.push(cap);
+    }
+    if (cursor.peek()?.kind !== 'comma') return caps;
+    cursor.next();
+  }
+}
+
 function parseInstruction(cursor: Cursor): Instruction {
   const head = cursor.next();
   if (head === undefined) return cursor.expected('an instruction');
@@ -708,6 +750,22 @@ function parseInstruction(cursor: Cursor): Instruction {
           ? []
           : parseNameList(cursor, 'a group name or number');
       return withTarget({ op: 'setgroups', groups, ...span });
+    }
+    case 'capset': {
+      const sets = {
+        effective: [] as number[],
+        permitted: [] as number[],
+        inheritable: [] as number[],
+      };
+      while (!cursor.atEnd() && cursor.peek()?.kind !== 'arrow') {
+        const { word } = cursor.oneOf('a capability set', [
+          'effective',
+          'permitted',
+          'inheritable',
+        ] as const);
+        sets[word] = parseCapabilities(cursor);
+      }
+      return withTarget({ op: 'capset', ...sets, ...span });
     }
     case 'unshare':
       cursor.keyword('pid');

@@ -590,12 +590,44 @@ function checkTaskValue(
   }
 }
 
-/** Checks names and types; returns the diagnostics in source order. */
-export function resolveScenario(scenario: Scenario, base: BaseWorldFacts): Diagnostic[] {
+/** The names a scenario can use, for completion in the editor. */
+export interface ScenarioSymbols {
+  users: string[];
+  groups: string[];
+  paths: string[];
+  programs: string[];
+  labels: string[];
+  variables: string[];
+  tasks: string[];
+  containers: string[];
+}
+
+function resolve(scenario: Scenario, base: BaseWorldFacts): Resolver {
   const resolver = new Resolver();
   checkWorld(resolver, scenario, base);
   createdPaths(scenario).forEach((path) => resolver.paths.add(path));
   for (const program of resolver.programs.values()) checkProgram(resolver, program);
   checkScript(resolver, scenario);
-  return resolver.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return resolver;
+}
+
+/** Checks names and types; returns the diagnostics in source order. */
+export function resolveScenario(scenario: Scenario, base: BaseWorldFacts): Diagnostic[] {
+  return resolve(scenario, base).diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Every name the scenario defines or inherits from its base world, sorted. */
+export function scenarioSymbols(scenario: Scenario, base: BaseWorldFacts): ScenarioSymbols {
+  const resolver = resolve(scenario, base);
+  const sorted = (names: Iterable<string>): string[] => [...new Set(names)].sort();
+  return {
+    users: sorted(resolver.users.keys()),
+    groups: sorted(resolver.groups.keys()),
+    paths: sorted(resolver.paths),
+    programs: sorted([...resolver.programs.keys(), ...resolver.baseProgramNames]),
+    labels: sorted(resolver.labels),
+    variables: sorted(resolver.allVariables),
+    tasks: sorted(resolver.tasks),
+    containers: sorted(resolver.containers),
+  };
 }

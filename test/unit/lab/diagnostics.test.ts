@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { checkScenario, formatDiagnostic, type Diagnostic } from '../../../extension/lab/index';
+import {
+  checkScenario,
+  formatDiagnostic,
+  symbolsOf,
+  type Diagnostic,
+} from '../../../extension/lab/index';
 
 /** The diagnostics of a scenario whose body follows `world default`. */
 function diagnose(body: string): Diagnostic[] {
@@ -150,5 +155,26 @@ describe('lab diagnostics: one per error class, with line and column', () => {
   it('refuses world statements after the first action', () => {
     const d = only('spawn sh as root -> s\nuser alice 600');
     assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 1]);
+  });
+});
+
+describe('lab symbols for completion', () => {
+  it('lists the names a scenario can use', () => {
+    const symbols = symbolsOf(
+      'user alice 600\nprogram p\ntop:\n  set x = 1\nend\nspawn p as alice container box -> t\n',
+    );
+    assert.ok(symbols.users.includes('alice') && symbols.users.includes('hallyn'));
+    assert.ok(symbols.paths.includes('/etc/shadow'));
+    assert.ok(symbols.programs.includes('p') && symbols.programs.includes('passwd'));
+    assert.ok(symbols.labels.includes('top'));
+    assert.ok(symbols.variables.includes('x'));
+    assert.ok(symbols.tasks.includes('t'));
+    assert.deepEqual(symbols.containers, ['box']);
+  });
+
+  it('explains that exec is a program instruction', () => {
+    const d = only('spawn sh as hallyn -> shell\nexec shell /bin/passwd');
+    assert.deepEqual([d.code, d.line, d.column], ['unknown-statement', 3, 1]);
+    assert.match(d.message, /`exec` is a program instruction/);
   });
 });

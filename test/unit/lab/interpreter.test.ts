@@ -237,3 +237,28 @@ describe('lab tamper', () => {
     }
   });
 });
+
+describe('lab programs: credentials system calls', () => {
+  it('capset, setresuid and setgroups change the task as Linux would', () => {
+    const result = runScenario(`
+program drop
+  setgroups shadow, 500
+  capset effective CAP_SETUID permitted CAP_SETUID,CAP_SETGID inheritable none -> r
+  setresuid hallyn hallyn -1
+  seteuid 0 -> back
+  exit 0
+end
+spawn drop as root -> d
+run d 3 steps
+expect task d groups "42,500"
+expect task d caps "0x80"
+run d 1 step
+expect task d uid 500
+expect task d suid 0
+run d 2 steps
+expect var d back 0
+expect task d euid 0
+`);
+    assert.deepEqual(failures(result.entries), []);
+  });
+});
