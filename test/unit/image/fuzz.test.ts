@@ -9,7 +9,7 @@ import { readImage } from '../../../extension/image/reader';
 import { indexRecords, memoryReader } from '../../../extension/image/record-index';
 import { recordFieldTree } from '../../../extension/image/field-tree';
 import { writeFailedImage, writeImage } from '../../../extension/image/writer';
-import { recordsOf } from './craft';
+import { recordsOf, splice } from './craft';
 import { MACHINE_KEY, containerImage, head, sampleImage, signedImage } from './fixtures';
 
 /** xorshift32: small, seeded, deterministic. */
@@ -27,7 +27,7 @@ const ERRNOS: ReadonlySet<ImageErrno> = new Set(['EINVAL', 'EPIPE', 'EIO', 'EBAD
 
 function mutate(base: Uint8Array, random: () => number, headerOffsets: number[]): Uint8Array {
   const pick = (n: number): number => Math.floor(random() * n);
-  let bytes = base.slice();
+  let bytes: Uint8Array = base.slice();
   const kind = pick(7);
   if (kind === 0) {
     // Flip a few random bits anywhere.
@@ -57,11 +57,9 @@ function mutate(base: Uint8Array, random: () => number, headerOffsets: number[])
     out.set(bytes.subarray(at), at + Math.min(len, bytes.length - at));
     bytes = out.subarray(0, bytes.length + Math.min(len, bytes.length - at));
   } else if (kind === 5) {
+    // Drop up to 32 bytes.
     const at = pick(bytes.length);
-    bytes = new Uint8Array([
-      ...bytes.subarray(0, at),
-      ...bytes.subarray(Math.min(bytes.length, at + 1 + pick(32))),
-    ]);
+    bytes = splice(bytes, at, Math.min(bytes.length - at, 1 + pick(32)));
   } else {
     // A random byte in a header's parent or a payload's first word.
     const at = (headerOffsets[pick(headerOffsets.length)] ?? 0) + 4 + pick(8);
@@ -107,9 +105,9 @@ describe('image reader: seeded mutation (fuzz)', () => {
         seen.set('ok', (seen.get('ok') ?? 0) + 1);
       }
       for (const entry of result.records) assert.ok(entry.offset < bytes.length);
-      // The index and the field tree face the same bytes.
+      // The index faces the same bytes, and (every tenth time, they are slower) the field tree.
       const index = indexRecords(memoryReader(bytes), bytes.length);
-      for (const entry of index.entries.slice(0, 40)) {
+      for (const entry of i % 10 === 0 ? index.entries : []) {
         if (entry.kind === 'record') {
           const tree = recordFieldTree(bytes.subarray(entry.offset, entry.end), entry.offset);
           assert.equal(tree.root.offset, entry.offset);
