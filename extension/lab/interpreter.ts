@@ -245,6 +245,16 @@ export class ScenarioSession {
     let last: StepOutcome | null = null;
     const wantedOp =
       mode.kind === 'syscall' ? (SYSCALL_OPS[mode.syscall.text] ?? mode.syscall.text) : null;
+    if (mode.kind === 'label') {
+      // A label of another program would never be reached: say so instead of running on.
+      const task = this.kernel.task(pid);
+      const program = task === null ? null : this.kernel.program(task.program);
+      if (program !== null && !Object.hasOwn(program.labels, mode.label.text)) {
+        throw new RuntimeError(
+          `pid ${pid} runs program \`${program.name}\`, which has no label \`${mode.label.text}\``,
+        );
+      }
+    }
     while (count < limit) {
       if (mode.kind === 'label' && count > 0) {
         const task = this.kernel.task(pid);

@@ -138,6 +138,12 @@ expect var m e 1
     // `sh` is a known command name, but no task runs it at that point.
     const broken = runScenario('spawn counter as hallyn -> c\nrun sh 1 step\nexpect last ok\n');
     assert.deepEqual(failures(broken.entries), ['2: no task `sh` at this point']);
+    const wrongLabel = runScenario(
+      'program p\ntop:\n  exit 0\nend\nspawn counter as root -> c\nrun c until top\n',
+    );
+    assert.deepEqual(failures(wrongLabel.entries), [
+      '6: pid 2 runs program `counter`, which has no label `top`',
+    ]);
     assert.equal(broken.expectations, 0);
   });
 
