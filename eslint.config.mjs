@@ -9,8 +9,14 @@ const pureLayerRule = {
         { name: 'vscode', message: 'kernel/, image/ and lab/ must not depend on VS Code.' },
         { name: 'fs', message: 'kernel/, image/ and lab/ take bytes in and give bytes out.' },
         { name: 'node:fs', message: 'kernel/, image/ and lab/ take bytes in and give bytes out.' },
-        { name: 'fs/promises', message: 'kernel/, image/ and lab/ take bytes in and give bytes out.' },
-        { name: 'node:fs/promises', message: 'kernel/, image/ and lab/ take bytes in and give bytes out.' },
+        {
+          name: 'fs/promises',
+          message: 'kernel/, image/ and lab/ take bytes in and give bytes out.',
+        },
+        {
+          name: 'node:fs/promises',
+          message: 'kernel/, image/ and lab/ take bytes in and give bytes out.',
+        },
       ],
     },
   ],
@@ -32,7 +38,10 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-eval': 'error',
       'no-implied-eval': 'error',
       eqeqeq: ['error', 'always'],
