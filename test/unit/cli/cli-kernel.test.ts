@@ -84,6 +84,24 @@ describe('crlab restart, checkpoint, run and test', function () {
       assert.equal(task.caps.bset, '0x1ffffffffff');
       assert.equal(typeof task.pc, 'number');
       assert.deepEqual(task.groups, [500]);
+      // The documented shape, key for key (docs/cli.md).
+      assert.deepEqual(Object.keys(json), ['ok', 'errno', 'checks', 'tasks']);
+      assert.deepEqual(Object.keys(task), [
+        'vpid',
+        'comm',
+        'uid',
+        'euid',
+        'suid',
+        'fsuid',
+        'gid',
+        'egid',
+        'sgid',
+        'fsgid',
+        'groups',
+        'caps',
+        'pc',
+      ]);
+      assert.deepEqual(Object.keys(task.caps), ['effective', 'permitted', 'inheritable', 'bset']);
     });
 
     it('applies --sysctl: under caller, hallyn fails restart.file.open on /etc/shadow', () => {
@@ -203,6 +221,7 @@ describe('crlab restart, checkpoint, run and test', function () {
         output: string;
         checks: { id: string; result: string }[];
       };
+      assert.deepEqual(Object.keys(json), ['ok', 'errno', 'crid', 'output', 'checks']);
       assert.equal(json.ok, true);
       assert.equal(json.output, out);
       assert.ok(json.crid > 0);
@@ -268,6 +287,14 @@ describe('crlab restart, checkpoint, run and test', function () {
         }[];
         exports: { name: string; size: number }[];
       };
+      assert.deepEqual(Object.keys(json), [
+        'file',
+        'passed',
+        'expectations',
+        'failures',
+        'entries',
+        'exports',
+      ]);
       assert.equal(json.passed, true);
       assert.equal(json.failures, 0);
       assert.ok(json.expectations >= 10);
