@@ -27,7 +27,7 @@
  */
 import { hmacSha256, macEquals } from './hmac';
 import {
-  type Crimg,
+  Crimg,
   CrimgDebug,
   type DebugParsed,
   debugBodyClass,
@@ -38,7 +38,6 @@ import {
   contractName,
   fieldBeyond,
 } from './kaitai';
-import { Crimg as CrimgParser } from './generated/Crimg';
 import {
   CAP_LAST_CAP,
   type CheckpointImage,
@@ -1005,7 +1004,7 @@ class ImageJudge {
         );
       }
       // The whole record with its page arrays, through the generated (normal-mode) parser.
-      const whole = new CrimgParser.Record(
+      const whole = new Crimg.Record(
         streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
       );
       const addrs = whole.addrs ?? [];
@@ -1227,6 +1226,3 @@ export function readImage(bytes: Uint8Array, opts: ReadOptions = {}): ReadResult
     };
   }
 }
-
-/** Used by tools that need the generated classes' types. */
-export type { Crimg };

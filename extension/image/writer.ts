@@ -34,7 +34,6 @@ export interface WriteOptions {
 
 /** Most pages one PGARR carries (image-format.md, PGARR). */
 export const PAGES_PER_PGARR = 1024;
-const HEADER_SIZE = 8;
 const CHAR_ARRAY_HEAD = 64;
 const CHAR_ARRAY_LSM = 16;
 const SIGNATURE_SIZE = 32;
@@ -399,6 +398,3 @@ export function writeFailedImage(
   emit(out);
   return out.bytes ?? new Uint8Array(0);
 }
-
-/** Byte size of a record header; exported for the tools that patch images. */
-export const RECORD_HEADER_SIZE = HEADER_SIZE;
