@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenario } from '../../../extension/lab/index';
+import { parseScenario, runScenario } from '../../../extension/lab/index';
 
 /** The ```crlab blocks of the language reference, with the line each starts on. */
 function blocks(markdown: string): { line: number; code: string }[] {
@@ -30,6 +30,15 @@ describe('docs/lab-language.md', () => {
       const { diagnostics } = parseScenario(code);
       assert.deepEqual(diagnostics, [], `the block at docs/lab-language.md:${line}`);
     }
+  });
+
+  it('opens with a complete scenario that runs and passes', () => {
+    const [first] = blocks(markdown);
+    assert.ok(first);
+    const result = runScenario(first.code);
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.passed, true);
+    assert.ok(result.expectations >= 4);
   });
 
   it('documents every statement keyword', () => {
