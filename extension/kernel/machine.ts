@@ -386,8 +386,10 @@ export class Machine {
     task.dumpable = result.dumpable;
     if (task.label !== null) task.label = this.lsm.execLabel(task.label, inode.label);
     task.mm.release();
-    task.mm = new AddressSpace(this.accounting, path);
-    this.layoutAddressSpace(task.mm, inode, this.vfs.pathOf(inode), program);
+    // The canonical path: MM's FNAME must be absolute without `.`/`..` whatever exec was given.
+    const exePath = this.vfs.pathOf(inode);
+    task.mm = new AddressSpace(this.accounting, exePath);
+    this.layoutAddressSpace(task.mm, inode, exePath, program);
     task.files.closeOnExec();
     task.program = program;
     task.pc = 0;

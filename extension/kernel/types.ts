@@ -181,23 +181,49 @@ export interface RunOutcome {
   last: StepOutcome | null;
 }
 
-/** The emulated kernel as hosts drive it. Every pid is a root-namespace pid. */
+/**
+ * The emulated kernel as hosts drive it. Every pid in this interface is a root-namespace pid
+ * (the handle {@link TaskInfo.pid}), except the `pid` argument of `sysCheckpoint`, which is read
+ * in the caller's namespace as the system call does.
+ */
 export interface KernelApi {
+  /** Start a login task of `user` executing `exe` (fresh stdio on /dev/null, setuid bits apply). */
   spawn(options: SpawnOptions): SpawnResult;
+  /** Execute one instruction of the task (or one tick of its sleep). */
   step(pid: number): StepOutcome;
+  /** Step the task until a stop condition, its exit, a block (frozen) or the step budget. */
   run(pid: number, options?: RunOptions): RunOutcome;
+  /** Freeze the task and all its descendants (a container, for an init). False if no such task. */
   freeze(pid: number): boolean;
+  /** Thaw the task and all its descendants. False if no such task. */
   thaw(pid: number): boolean;
-  /** sys_checkpoint as task `caller` (root-ns pid); `pid` is in the caller's namespace. */
+  /**
+   * sys_checkpoint(pid, fd, flags) made by task `caller`: `pid` is in the caller's namespace
+   * (0 = itself), `fd` one of the caller's descriptors. Returns the crid or -errno with the
+   * ordered checks; a failed call writes nothing.
+   */
   sysCheckpoint(caller: number, pid: number, fd: number, flags: number): CallOutcome;
+  /**
+   * sys_restart(crid, fd, flags) made by task `caller`, reading the image at the descriptor's
+   * offset. Returns 0 and the restored pids, or -errno with nothing changed; checks either way.
+   */
   sysRestart(caller: number, crid: number, fd: number, flags: number): CallOutcome;
-  /** Checkpoint as a transient task of `user` in the root namespace, writing the image to `path`. */
+  /**
+   * Checkpoint as a transient task of `user` (default credentials, root namespace) that opens
+   * `path` O_WRONLY|O_CREAT|O_TRUNC (0644) itself; the transient task is gone afterwards.
+   */
   checkpointAs(user: string | number, targetPid: number, path: string, flags: number): CallOutcome;
-  /** Restart `path` as a transient task of `user` in the root namespace. */
+  /**
+   * Restart `path` as a transient task of `user` that opens it O_RDONLY itself. The restored
+   * tree is reparented to init when the transient task goes; with RESTART_TASKSELF the transient
+   * task becomes the restored task and stays.
+   */
   restartAs(user: string | number, path: string, flags: number): CallOutcome;
   /** Open `path` in `pid`'s fd table as that task (returns fd or -errno). */
   openAs(pid: number, path: string, flags: number, mode?: number): number;
+  /** A copy of a regular file's contents (hosts export images this way), or null. */
   readFile(path: string): Uint8Array | null;
+  /** Create or replace a regular file (hosts import images this way); its directory must exist. */
   writeFile(path: string, bytes: Uint8Array, options?: WriteFileOptions): void;
   /** A VFS entry's owner, mode, size, label and program, or null. */
   stat(path: string): FileStat | null;
@@ -205,13 +231,20 @@ export interface KernelApi {
   readMemory(pid: number, addr: number, length: number): Uint8Array | null;
   /** Bytes of touched memory in the whole machine. */
   memoryInUse(): number;
+  /** Every task (zombies included), ordered by pid. */
   tasks(): TaskInfo[];
+  /** One task, or null. */
   task(pid: number): TaskInfo | null;
+  /** The console transcript: every `print`, and the kernel's notes on killed tasks. */
   console(): readonly ConsoleLine[];
   /** Every checkpoint/restart call so far, in order. */
   calls(): readonly CallOutcome[];
+  /** A sysctl's current value. */
   sysctl<K extends SysctlName>(name: K): Sysctls[K];
+  /** Set a sysctl; throws RangeError for a value it does not take. */
   setSysctl<K extends SysctlName>(name: K, value: Sysctls[K]): void;
+  /** An assembled program of the program table, or null. */
   program(name: string): Program | null;
+  /** Assemble and register (or replace) a program; throws ProgramError on a bad source. */
   addProgram(source: ProgramSource): Program;
 }
