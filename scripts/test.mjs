@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 const stages = [
   ['format', 'npx', ['prettier', '--check', '.']],
   ['lint', 'npx', ['eslint', '.']],
+  // The Kaitai parser is generated (git-ignored): a fresh clone needs it before type checking.
+  ['generate', 'node', ['scripts/build.mjs', '--ksy-only']],
   ['typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']],
   ['typecheck webview', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
   ['build', 'node', ['scripts/build.mjs']],

@@ -76,6 +76,23 @@ describe('the workbench in a browser', function () {
     await screenshot(page, env, 'image-editor');
   });
 
+  it('lets a keyboard user walk and expand the record tree', async () => {
+    await quickOpen(page, 'one-task.crimg');
+    const viewer = activeWebview(page);
+    const head = viewer.locator('[data-record-name="HEAD"]');
+    await head.waitFor({ timeout: 30_000 });
+    await head.focus();
+    await page.keyboard.press('ArrowDown');
+    const tree = viewer.locator('[data-record-name="TREE"]');
+    assert.equal(await tree.evaluate((item) => item.matches(':focus')), true);
+    assert.equal(await tree.getAttribute('aria-expanded'), 'false');
+    await page.keyboard.press('ArrowRight');
+    await viewer.locator('[data-record-name="TREE"][aria-expanded="true"]').waitFor();
+    await tree.locator('[data-field="hdr.type"]').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await viewer.locator('[data-record-name="TREE"][aria-expanded="false"]').waitFor();
+  });
+
   it('shows the problem of a truncated image with its offset', async () => {
     await quickOpen(page, 'truncated.crimg');
     const viewer = activeWebview(page);
