@@ -586,6 +586,27 @@ function checkTaskValue(
           ? '`groups` takes a quoted list, e.g. "42,500"'
           : '`caps` takes a quoted hex set, e.g. "0x1ffffffffff"',
       );
+      return;
+    }
+    const text = (value as { value: string }).value;
+    if (field === 'caps' && !/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)) {
+      resolver.report(
+        'bad-argument',
+        value as Span,
+        '`caps` is a number, e.g. "0x1ffffffffff" or "0"',
+      );
+    }
+    if (field === 'groups') {
+      for (const group of text.split(/[,\s]+/).filter(Boolean)) {
+        if (!/^[0-9]+$/.test(group) && !resolver.groups.has(group)) {
+          resolver.report(
+            'unknown-group',
+            value as Span,
+            `unknown group \`${group}\``,
+            closestMatch(group, resolver.groups.keys()),
+          );
+        }
+      }
     }
   }
 }

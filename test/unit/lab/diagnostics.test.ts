@@ -135,6 +135,11 @@ describe('lab diagnostics: one per error class, with line and column', () => {
     assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 3, 9]);
   });
 
+  it('bad argument: a capability set that is not a number', () => {
+    const d = only('spawn sh as root -> s\nexpect task s caps "all"');
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 21]);
+  });
+
   it('syntax: an unterminated string', () => {
     const d = only('program p\n  print "oops\nend');
     assert.deepEqual([d.code, d.line, d.column], ['syntax', 3, 9]);
