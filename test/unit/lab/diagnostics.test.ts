@@ -137,7 +137,7 @@ describe('lab diagnostics: one per error class, with line and column', () => {
 
   it('bad argument: a capability set that is not a number', () => {
     const d = only('spawn sh as root -> s\nexpect task s caps "all"');
-    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 21]);
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 20]);
   });
 
   it('syntax: an unterminated string', () => {
