@@ -8,7 +8,6 @@ import type {
   CallOutcome,
   CheckRecord,
   KernelApi,
-  ProgramSource,
   StepOutcome,
   SysctlName,
   Sysctls,
@@ -16,7 +15,7 @@ import type {
   WorldSpec,
 } from '../kernel/index';
 import { createKernel, errnoName } from '../kernel/index';
-import type { Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
+import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
 import { SEARCH_PATH } from './resolve';
@@ -645,7 +644,8 @@ function failedCheckSummary(call: CallEntry): string {
   return failed === undefined ? 'refused' : `${failed.id}: ${failed.reason}`;
 }
 
-function evaluateConstant(expr: import('./ast').Expr): number {
+/** A `tamper` value: an expression of constants. */
+function evaluateConstant(expr: Expr): number {
   switch (expr.kind) {
     case 'int':
       return expr.value;
@@ -673,5 +673,3 @@ function evaluateConstant(expr: import('./ast').Expr): number {
       throw new RuntimeError(`a tamper value is a constant, not \`${expr.name}\``);
   }
 }
-
-export type { ProgramSource };
