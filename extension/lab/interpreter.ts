@@ -18,6 +18,7 @@ import { createKernel, errnoName } from '../kernel/index';
 import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
+import { lexLine } from './lexer';
 import { SEARCH_PATH } from './resolve';
 
 /** 2008-09-01T00:00:00Z, the month the patchset's RFC circulated: where the emulated clock starts. */
@@ -105,6 +106,8 @@ export class ScenarioSession {
       return true;
     } catch (error) {
       if (!(error instanceof RuntimeError)) throw error;
+      this.entries.push(...this.pendingOutput);
+      this.pendingOutput = [];
       this.entries.push({
         kind: 'error',
         line: statement.line,
@@ -128,9 +131,12 @@ export class ScenarioSession {
     return byComm[0] ?? null;
   }
 
+  /** The statement as written, without its comment (a `#` inside a string stays). */
   private textOf(statement: ScriptStatement): string {
     const source = this.lines[statement.line - 1] ?? '';
-    return source.replace(/#.*$/, '').trim();
+    const last = lexLine(source, statement.line).tokens.at(-1);
+    const end = last === undefined ? source.length : last.column - 1 + last.text.length;
+    return source.slice(0, end).trim();
   }
 
   private requireTask(name: Name): TaskInfo {
