@@ -7,10 +7,14 @@ import { readText } from './io';
 export function loadChecked(file: string): { source: string; checked: CheckedScenario } {
   const source = readText(file);
   const checked = checkScenario(source);
-  if (checked.diagnostics.length > 0) {
-    // Every diagnostic on its own line, compiler style; the first one carries the exit.
-    const lines = checked.diagnostics.map((d) => formatDiagnostic(d, file));
-    throw new CliError(lines.join('\ncrlab: '));
+  const [first, ...others] = checked.diagnostics;
+  if (first !== undefined) {
+    // One line: the first mistake in full, then where the others are (the editor lists all).
+    const more =
+      others.length === 0
+        ? ''
+        : ` (and ${others.length} more at ${others.map((d) => `${d.line}:${d.column}`).join(', ')})`;
+    throw new CliError(`${formatDiagnostic(first, file)}${more}`);
   }
   return { source, checked };
 }

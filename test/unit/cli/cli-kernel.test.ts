@@ -320,12 +320,12 @@ describe('crlab restart, checkpoint, run and test', function () {
       assert.equal(result.status, 1);
       assert.match(result.stdout, /expect task c euid 0\s+✗ euid is 500/);
       const broken = join(scratch, 'broken.crlab');
-      writeFileSync(broken, 'spawn counter as halyn -> c\n');
+      writeFileSync(broken, 'spawn counter as halyn -> c\nfreeze d\nthaw e\n');
       const errors = crlab(['run', broken]);
       assert.equal(errors.status, 2);
       assert.match(
         oneLine(errors.stderr),
-        /broken\.crlab:1:18: unknown user `halyn` \(did you mean `hallyn`\?\)/,
+        /broken\.crlab:1:18: unknown user `halyn` \(did you mean `hallyn`\?\) \(and 2 more at 2:8, 3:6\)$/,
       );
     });
 
