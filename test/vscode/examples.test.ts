@@ -11,7 +11,8 @@ describe('examples and the .crlab language', () => {
     await vscode.commands.executeCommand('crlab.openExample', '01-passwd-authorized.crlab');
     await waitFor('a text editor', () => vscode.window.activeTextEditor !== undefined);
     const document = vscode.window.activeTextEditor?.document;
-    assert.ok(document?.uri.path.endsWith('/examples/01-passwd-authorized.crlab'));
+    assert.ok(document, 'an editor shows the scenario');
+    assert.ok(document.uri.path.endsWith('/examples/01-passwd-authorized.crlab'));
     assert.equal(document.languageId, 'crlab');
   });
 
