@@ -14,13 +14,14 @@ import type {
   TreeEntry,
   VmaRecord,
 } from '../image/model';
-import { FdType, HeadFlag, TaskFlag, TaskState, TreeFlag, VmaType } from '../image/model';
+import { FdType, HeadFlag, OFlag, TaskFlag, TaskState, TreeFlag, VmaType } from '../image/model';
 import type { CheckStep } from './audit';
 import { Audit, runChecks } from './audit';
 import { Cap } from './caps';
 import { capable, credSummary } from './creds';
+import type { Errno } from './errno';
 import { ERRNO } from './errno';
-import type { OpenFile } from './files';
+import type { FdEntry, OpenFile } from './files';
 import { encodeImage, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
 import type { Task } from './task';
@@ -587,4 +588,37 @@ export function sysCheckpoint(
   (context.output as OpenFile).write(bytes);
   recordSign(context, audit);
   return outcome(machine.allocateCrid());
+}
+
+/**
+ * "checkpoint to a path": open `path` O_WRONLY|O_CREAT|O_TRUNC (0644, as a shell redirection
+ * would) as the caller, call sys_checkpoint on that descriptor, close it. The open is a
+ * convenience around the call, so when the call fails the file is put back as it was (or removed
+ * if the open created it): a refused checkpoint never clobbers an earlier image.
+ */
+export function checkpointToPath(
+  machine: Machine,
+  caller: Task,
+  pid: number,
+  path: string,
+  flags: number,
+): { ok: true; outcome: CallOutcome } | { ok: false; errno: Errno; reason: string } {
+  const existing = machine.vfs.lookupRaw(path);
+  const previous = existing?.kind === 'file' ? existing.data : null;
+  const fd = machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
+  if (!fd.ok)
+    return {
+      ok: false,
+      errno: fd.errno,
+      reason: `cannot open ${path} for the image: ${fd.reason}`,
+    };
+  const inode = (caller.files.get(fd.value) as FdEntry).file.inode;
+  const outcome = sysCheckpoint(machine, caller, pid, fd.value, flags);
+  caller.files.close(fd.value);
+  if (outcome.ret < 0) {
+    if (previous !== null) inode.data = previous;
+    else if (inode.parent !== null && inode.parent.children.get(inode.name) === inode)
+      inode.parent.children.delete(inode.name);
+  }
+  return { ok: true, outcome };
 }

@@ -10,7 +10,7 @@ import type { CredChange } from './creds';
 import { capable, capset, setgroups, setresgid, setresuid } from './creds';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
-import { sysCheckpoint } from './checkpoint';
+import { checkpointToPath, sysCheckpoint } from './checkpoint';
 import type { Machine } from './machine';
 import { DATA_BASE, vmFlagsFor } from './mm';
 import type { CmpOp, Instruction, PrintPart, SyscallInstruction, Value } from './program';
@@ -294,11 +294,9 @@ function sysCheckpointFromProgram(
     );
     return { ret: call.ret, call };
   }
-  const fd = machine.open(task, ins.path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
-  if (!fd.ok) return { ret: neg(fd.errno) };
-  const call = sysCheckpoint(machine, task, pid, fd.value, ins.flags);
-  task.files.close(fd.value);
-  return { ret: call.ret, call };
+  const done = checkpointToPath(machine, task, pid, ins.path, ins.flags);
+  if (!done.ok) return { ret: neg(done.errno) };
+  return { ret: done.outcome.ret, call: done.outcome };
 }
 
 function sysRestartFromProgram(

@@ -4,7 +4,7 @@
  * snapshots of tasks, console and calls. Every pid in this API is a root-namespace pid.
  */
 import { OFlag } from '../image/model';
-import { sysCheckpoint } from './checkpoint';
+import { checkpointToPath, sysCheckpoint } from './checkpoint';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { readVar, step } from './exec';
@@ -150,18 +150,10 @@ class Kernel implements KernelApi {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
       return this.failedBeforeCall('checkpoint', 0, caller.errno, caller.reason);
-    const fd = this.machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
-    let outcome: CallOutcome;
-    if (!fd.ok) {
-      outcome = this.failedBeforeCall(
-        'checkpoint',
-        globalPid(caller),
-        fd.errno,
-        `cannot open ${path} for the image: ${fd.reason}`,
-      );
-    } else {
-      outcome = sysCheckpoint(this.machine, caller, targetPid, fd.value, flags);
-    }
+    const done = checkpointToPath(this.machine, caller, targetPid, path, flags);
+    const outcome = done.ok
+      ? done.outcome
+      : this.failedBeforeCall('checkpoint', globalPid(caller), done.errno, done.reason);
     this.machine.reap(caller);
     return outcome;
   }

@@ -395,6 +395,21 @@ describe('sys_checkpoint records', () => {
       assert.ok(check.object.length > 0);
       assert.equal(check.offset, null);
     }
-    assert.deepEqual(kernel.readFile('/tmp/none.crimg'), new Uint8Array(0));
+    assert.equal(
+      kernel.readFile('/tmp/none.crimg'),
+      null,
+      'the file the convenience created is gone again',
+    );
+  });
+  it('a refused checkpoint to a path leaves an earlier image there untouched', () => {
+    const kernel = boot();
+    const pid = spawn(kernel, 'hallyn', '/usr/bin/counter');
+    kernel.freeze(pid);
+    assert.ok(kernel.checkpointAs('hallyn', pid, '/tmp/keep.crimg', 1).ret > 0);
+    const before = bytesOf(kernel, '/tmp/keep.crimg');
+    kernel.thaw(pid);
+    const refused = kernel.checkpointAs('hallyn', pid, '/tmp/keep.crimg', 1);
+    assert.equal(refused.errno, 'EBUSY');
+    assert.deepEqual(bytesOf(kernel, '/tmp/keep.crimg'), before);
   });
 });
