@@ -66,6 +66,12 @@ export class ScenarioSession {
   private lastChecks: CheckRecord[] = [];
   private next = 0;
   private clock = CLOCK_EPOCH;
+  /** A `run` statement stepIn() has started and not finished, and the task it last stepped. */
+  private activeRun: {
+    statement: ScriptStatement & { kind: 'run' };
+    steps: Generator<number, void>;
+  } | null = null;
+  private activeRunPid: number | null = null;
   expectations = 0;
   failures = 0;
 
@@ -95,16 +101,71 @@ export class ScenarioSession {
     }
   }
 
-  /** Runs one statement. Returns false when a runtime error ended the run. */
+  /**
+   * Runs one statement (or the rest of a `run` that stepIn() started). Returns false when a
+   * runtime error ended the run, or when there was nothing left to run.
+   */
   step(): boolean {
+    if (this.activeRun !== null) {
+      const { statement, steps } = this.activeRun;
+      this.activeRun = null;
+      return this.guard(statement, () => {
+        for (let next = steps.next(); !next.done; next = steps.next()) {
+          // finishing the statement
+        }
+      });
+    }
     const statement = this.scenario.script[this.next];
     if (statement === undefined) return false;
     this.next++;
     this.clock++;
+    return this.guard(statement, () => this.execute(statement));
+  }
+
+  /**
+   * Like step(), but a `run` statement advances one program instruction per call: what a
+   * debugger's "step in" does. Returns false at a runtime error or at the end.
+   */
+  stepIn(): boolean {
+    if (this.activeRun === null) {
+      const statement = this.scenario.script[this.next];
+      if (statement === undefined) return false;
+      if (statement.kind !== 'run') return this.step();
+      this.next++;
+      this.clock++;
+      this.activeRun = { statement, steps: this.runStatement(statement) };
+    }
+    const active = this.activeRun;
+    return this.guard(active.statement, () => {
+      const stepped = active.steps.next();
+      if (stepped.done === true) this.activeRun = null;
+      else this.activeRunPid = stepped.value;
+    });
+  }
+
+  /**
+   * Where the session stands: the next script statement, or, inside a `run` that stepIn()
+   * started, the task and the program line it executes next.
+   */
+  get position(): { line: number; pid: number | null } | null {
+    if (this.activeRun !== null) {
+      const pid = this.activeRunPid;
+      const task = pid === null ? null : this.kernel.task(pid);
+      const program = task === null ? null : this.kernel.program(task.program);
+      const line = task === null ? undefined : program?.code[task.pc]?.line;
+      return { line: line ?? this.activeRun.statement.line, pid };
+    }
+    const line = this.nextLine;
+    return line === null ? null : { line, pid: null };
+  }
+
+  /** Runs `work` for `statement`, turning a RuntimeError into a transcript entry. */
+  private guard(statement: ScriptStatement, work: () => void): boolean {
     try {
-      this.execute(statement);
+      work();
       return true;
     } catch (error) {
+      this.activeRun = null;
       if (!(error instanceof RuntimeError)) throw error;
       this.entries.push(...this.pendingOutput);
       this.pendingOutput = [];
@@ -239,11 +300,12 @@ export class ScenarioSession {
     throw new RuntimeError(`no file runs program \`${program.text}\``);
   }
 
-  private runTask(
+  /** Steps one task under a `run` mode, yielding its pid after every kernel step. */
+  private *runTask(
     pid: number,
     mode: RunMode,
     line: number,
-  ): { summary: string; last: StepOutcome | null; calls: CallEntry[] } {
+  ): Generator<number, { summary: string; last: StepOutcome | null; calls: CallEntry[] }> {
     const calls: CallEntry[] = [];
     const limit = mode.kind === 'steps' ? mode.steps : DEFAULT_RUN_STEPS;
     let count = 0;
@@ -281,6 +343,7 @@ export class ScenarioSession {
       const stepLine = outcome.instruction?.line ?? null;
       if (outcome.call !== undefined) calls.push(this.recordCall(outcome.call, stepLine ?? line));
       this.drainConsole(stepLine);
+      yield pid;
       if (outcome.status === 'exited' || outcome.status === 'killed') {
         const task = this.kernel.task(pid);
         const code = task?.exitCode ?? null;
@@ -303,6 +366,39 @@ export class ScenarioSession {
       last,
       calls,
     };
+  }
+
+  /** A `run` statement, one kernel step per iteration; the action entry comes at the end. */
+  private *runStatement(statement: ScriptStatement & { kind: 'run' }): Generator<number, void> {
+    const pids =
+      statement.task === 'all'
+        ? this.kernel
+            .tasks()
+            .filter((t) => t.state !== 'zombie')
+            .map((t) => t.pid)
+        : [this.requireTask(statement.task).pid];
+    const summaries: string[] = [];
+    const calls: CallEntry[] = [];
+    let last: StepOutcome | null = null;
+    for (const pid of pids) {
+      const result = yield* this.runTask(pid, statement.mode, statement.line);
+      summaries.push(statement.task === 'all' ? `pid ${pid}: ${result.summary}` : result.summary);
+      calls.push(...result.calls);
+      last = result.last ?? last;
+    }
+    const call = last?.call;
+    let ok = true;
+    let errno: string | null = null;
+    if (call !== undefined) {
+      ok = call.errno === null;
+      errno = call.errno;
+    } else if (last?.ret !== undefined && last.ret < 0) {
+      ok = false;
+      errno = errnoName(last.ret) ?? `errno ${-last.ret}`;
+    } else if (last?.status === 'killed') {
+      ok = false;
+    }
+    this.action(statement, ok, errno, summaries.join('; '), calls);
   }
 
   private execute(statement: ScriptStatement): void {
@@ -338,40 +434,11 @@ export class ScenarioSession {
         );
         return;
       }
-      case 'run': {
-        const pids =
-          statement.task === 'all'
-            ? this.kernel
-                .tasks()
-                .filter((t) => t.state !== 'zombie')
-                .map((t) => t.pid)
-            : [this.requireTask(statement.task).pid];
-        const summaries: string[] = [];
-        const calls: CallEntry[] = [];
-        let last: StepOutcome | null = null;
-        for (const pid of pids) {
-          const result = this.runTask(pid, statement.mode, statement.line);
-          summaries.push(
-            statement.task === 'all' ? `pid ${pid}: ${result.summary}` : result.summary,
-          );
-          calls.push(...result.calls);
-          last = result.last ?? last;
+      case 'run':
+        for (const _ of this.runStatement(statement)) {
+          // Run to the end of the statement; stepIn() advances the same steps one at a time.
         }
-        const call = last?.call;
-        let ok = true;
-        let errno: string | null = null;
-        if (call !== undefined) {
-          ok = call.errno === null;
-          errno = call.errno;
-        } else if (last?.ret !== undefined && last.ret < 0) {
-          ok = false;
-          errno = errnoName(last.ret) ?? `errno ${-last.ret}`;
-        } else if (last?.status === 'killed') {
-          ok = false;
-        }
-        this.action(statement, ok, errno, summaries.join('; '), calls);
         return;
-      }
       case 'freeze':
       case 'thaw': {
         const task = this.requireTask(statement.task);

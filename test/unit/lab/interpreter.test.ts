@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkScenario,
+  loadScenario,
   runScenario,
   tamperImage,
   type TranscriptEntry,
@@ -266,5 +267,36 @@ expect var d back 0
 expect task d euid 0
 `);
     assert.deepEqual(failures(result.entries), []);
+  });
+});
+
+describe('lab session stepping (for the debugger)', () => {
+  const source = readFileSync(join(EXAMPLES, '10-counter.crlab'), 'utf8');
+
+  it('stepIn walks through program lines inside a run and ends with the same transcript', () => {
+    const stepped = loadScenario(source);
+    const lines: number[] = [];
+    let guard = 0;
+    while (stepped.position !== null && guard++ < 10_000) {
+      lines.push(stepped.position.line);
+      assert.ok(stepped.stepIn());
+    }
+    assert.equal(stepped.position, null);
+    // Program lines (9..14) appear between the script lines that run them.
+    assert.ok(lines.includes(12) && lines.includes(13), lines.join(','));
+    assert.ok(lines.indexOf(13) > lines.indexOf(18));
+    const whole = runScenario(source);
+    assert.deepEqual(stepped.entries, whole.entries);
+    assert.equal(stepped.failures, 0);
+  });
+
+  it('step finishes a run that stepIn started', () => {
+    const session = loadScenario(source);
+    session.stepIn(); // spawn
+    session.stepIn(); // first instruction of `run counter until loop`
+    assert.notEqual(session.position?.pid, null);
+    session.step();
+    assert.equal(session.position?.pid, null);
+    assert.equal(session.position?.line, 19);
   });
 });
