@@ -79,6 +79,11 @@ export function subtree(root: Task): Task[] {
   return out;
 }
 
+/** `task 7 (passwd)`, with the pid inside its namespace when it differs: `task 9 (sh, pid 1 in its namespace)`. */
 export function describeTask(task: Task): string {
-  return `task ${globalPid(task)} (${task.comm})`;
+  const own = task.pids.at(-1)?.nr ?? 0;
+  const global = globalPid(task);
+  return own === global
+    ? `task ${global} (${task.comm})`
+    : `task ${global} (${task.comm}, pid ${own} in its namespace)`;
 }
