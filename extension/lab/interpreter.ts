@@ -18,6 +18,7 @@ import { createKernel, errnoName } from '../kernel/index';
 import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
+import { judgeExpectation, type ExpectationContext, type LastResult } from './expectations';
 import { lexLine } from './lexer';
 import { SEARCH_PATH } from './resolve';
 
@@ -36,13 +37,6 @@ export interface ExportedFile {
   path: string;
   name: string;
   bytes: Uint8Array;
-}
-
-interface LastResult {
-  ok: boolean;
-  errno: string | null;
-  /** The checks of the last checkpoint/restart the action made, if any. */
-  call: CallEntry | null;
 }
 
 export class RuntimeError extends Error {}
@@ -208,16 +202,6 @@ export class ScenarioSession {
 
   private userArg(name: Name): string | number {
     return /^[0-9]+$/.test(name.text) ? Number(name.text) : name.text;
-  }
-
-  private uidOf(name: string): number | undefined {
-    if (/^[0-9]+$/.test(name)) return Number(name);
-    return this.world.users.find((u) => u.name === name)?.uid;
-  }
-
-  private gidOf(name: string): number | undefined {
-    if (/^[0-9]+$/.test(name)) return Number(name);
-    return this.world.groups.find((g) => g.name === name)?.gid;
   }
 
   /** Collects console lines printed since the last call. */
@@ -516,195 +500,19 @@ export class ScenarioSession {
   }
 
   private checkExpectation(statement: ScriptStatement): void {
-    switch (statement.kind) {
-      case 'expect-last': {
-        const last = this.last;
-        const failed = last.call?.checks.find((check) => check.result === 'fail');
-        if (statement.ok) {
-          this.expectation(
-            statement,
-            last.ok,
-            last.ok
-              ? ''
-              : `last action failed with ${last.errno ?? 'an error'}${failed ? ` (${failed.id}: ${failed.reason})` : ''}`,
-          );
-          return;
-        }
-        const errnoHolds = !last.ok && last.errno === statement.errno?.text;
-        const checkHolds = statement.check === undefined || failed?.id === statement.check.text;
-        const actual = last.ok
-          ? 'the last action succeeded'
-          : `got ${last.errno ?? 'an error'}${failed ? ` from ${failed.id}` : ''}`;
-        this.expectation(
-          statement,
-          errnoHolds && checkHolds,
-          errnoHolds && checkHolds ? '' : actual,
-        );
-        return;
-      }
-      case 'expect-check': {
-        const records = this.lastChecks.filter((check) => check.id === statement.check.text);
-        const errnoOk = (check: CheckRecord): boolean =>
-          statement.errno === undefined || check.errno === statement.errno.text;
-        // `fail` holds when any instance failed (per-task checks run once per task); `pass` and
-        // `skip` hold when every instance has that result.
-        const holds =
-          records.length > 0 &&
-          (statement.result === 'fail'
-            ? records.some((check) => check.result === 'fail' && errnoOk(check))
-            : records.every((check) => check.result === statement.result));
-        const actual =
-          records.length === 0
-            ? `the last call did not run ${statement.check.text}`
-            : records
-                .map(
-                  (check) =>
-                    `${check.result}${check.errno ? ` ${check.errno}` : ''}: ${check.reason}`,
-                )
-                .join('; ');
-        this.expectation(statement, holds, holds ? '' : actual);
-        return;
-      }
-      case 'expect-task': {
-        const task = this.findTask(statement.task.text);
-        if (task === null) {
-          this.expectation(statement, false, `no task \`${statement.task.text}\``);
-          return;
-        }
-        const { actual, expected } = this.taskField(task, statement);
-        this.expectation(
-          statement,
-          actual === expected,
-          actual === expected ? '' : `${statement.field} is ${actual}`,
-        );
-        return;
-      }
-      case 'expect-var': {
-        const task = this.findTask(statement.task.text);
-        const actual = task?.vars[statement.variable.text];
-        const holds = actual === statement.value;
-        this.expectation(
-          statement,
-          holds,
-          holds
-            ? ''
-            : task === null
-              ? `no task \`${statement.task.text}\``
-              : actual === undefined
-                ? `no variable ${statement.variable.text}`
-                : `${statement.variable.text} is ${actual}`,
-        );
-        return;
-      }
-      case 'expect-output': {
-        const lines = this.kernel.console();
-        let pids: Set<number> | null = null;
-        if (statement.task !== undefined) {
-          const name = statement.task.text;
-          const bound = this.names.get(name) ?? this.containers.get(name);
-          pids = new Set(bound !== undefined ? [bound] : []);
-          lines.forEach((l) => {
-            if (bound === undefined && l.comm === name) pids?.add(l.pid);
-          });
-        }
-        const holds = lines.some(
-          (l) => l.text === statement.text.value && (pids === null || pids.has(l.pid)),
-        );
-        this.expectation(
-          statement,
-          holds,
-          holds
-            ? ''
-            : `no output line "${statement.text.value}"${statement.task ? ` from ${statement.task.text}` : ''}`,
-        );
-        return;
-      }
-      case 'expect-file': {
-        const bytes = this.kernel.readFile(statement.path.path);
-        if (statement.test === 'exists' || statement.test === 'missing') {
-          const holds = (bytes !== null) === (statement.test === 'exists');
-          this.expectation(
-            statement,
-            holds,
-            holds ? '' : bytes === null ? 'the file does not exist' : 'the file exists',
-          );
-          return;
-        }
-        const text = bytes === null ? null : new TextDecoder().decode(bytes);
-        const holds = text !== null && text.includes(statement.text?.value ?? '');
-        this.expectation(
-          statement,
-          holds,
-          holds
-            ? ''
-            : text === null
-              ? 'the file does not exist'
-              : `the file holds ${JSON.stringify(text.slice(0, 80))}`,
-        );
-        return;
-      }
-      default:
-        throw new RuntimeError('not an expectation');
-    }
+    const verdict = judgeExpectation(statement, this.expectationContext());
+    this.expectation(statement, verdict.passed, verdict.detail);
   }
 
-  private taskField(
-    task: TaskInfo,
-    statement: ScriptStatement & { kind: 'expect-task' },
-  ): { actual: string; expected: string } {
-    const value = statement.value;
-    const raw =
-      typeof value === 'number' ? String(value) : 'text' in value ? value.text : value.value;
-    const cred = task.cred;
-    const ids: Record<string, number> = {
-      uid: cred.uid,
-      euid: cred.euid,
-      suid: cred.suid,
-      fsuid: cred.fsuid,
-      gid: cred.gid,
-      egid: cred.egid,
-      sgid: cred.sgid,
-      fsgid: cred.fsgid,
+  private expectationContext(): ExpectationContext {
+    return {
+      kernel: this.kernel,
+      world: this.world,
+      last: this.last,
+      lastChecks: this.lastChecks,
+      findTask: (name) => this.findTask(name),
+      boundPid: (name) => this.names.get(name) ?? this.containers.get(name),
     };
-    const field = statement.field;
-    if (field in ids) {
-      const lookup = field.includes('gid') ? this.gidOf(raw) : this.uidOf(raw);
-      return { actual: String(ids[field]), expected: String(lookup ?? raw) };
-    }
-    switch (field) {
-      case 'state': {
-        const state = task.state === 'zombie' && raw === 'exited' ? 'exited' : task.state;
-        return { actual: state, expected: raw };
-      }
-      case 'pc':
-        return { actual: String(task.pc), expected: raw };
-      case 'comm':
-        return { actual: task.comm, expected: raw };
-      case 'dumpable':
-        return {
-          actual: task.dumpable ? 'yes' : 'no',
-          expected: raw === '1' ? 'yes' : raw === '0' ? 'no' : raw,
-        };
-      case 'exit':
-        return { actual: task.exitCode === null ? 'none' : String(task.exitCode), expected: raw };
-      case 'groups':
-        return {
-          actual: [...cred.groups].sort((a, b) => a - b).join(','),
-          expected: raw
-            .split(/[,\s]+/)
-            .filter(Boolean)
-            .map((g) => String(this.gidOf(g) ?? g))
-            .sort((a, b) => Number(a) - Number(b))
-            .join(','),
-        };
-      case 'caps':
-        return {
-          actual: `0x${cred.capEffective.toString(16)}`,
-          expected: `0x${BigInt(raw).toString(16)}`,
-        };
-      default:
-        return { actual: '?', expected: raw };
-    }
   }
 }
 
