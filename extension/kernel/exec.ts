@@ -19,6 +19,9 @@ import type { Task } from './task';
 import { activeNs, globalPid, pidIn } from './task';
 import type { CallOutcome, StepOutcome } from './types';
 
+/** The most bytes one read or write moves (Linux's MAX_RW_COUNT, scaled to the lab): a short count beyond. */
+export const MAX_RW_COUNT = 1 << 20;
+
 /** The largest single mapping a program may ask for (4 GiB): more is EINVAL, not a hang. */
 export const MAX_MMAP_PAGES = 1 << 20;
 
@@ -197,7 +200,10 @@ function sysWrite(task: Task, ins: Extract<SyscallInstruction, { op: 'write' }>)
   let data: Uint8Array;
   if (ins.text !== undefined) data = new TextEncoder().encode(ins.text);
   else if (ins.buf !== undefined && ins.len !== undefined) {
-    const bytes = task.mm.read(valueOf(task, ins.buf), Math.max(0, valueOf(task, ins.len)));
+    const bytes = task.mm.read(
+      valueOf(task, ins.buf),
+      Math.min(MAX_RW_COUNT, Math.max(0, valueOf(task, ins.len))),
+    );
     if (!bytes.ok) return { ret: neg('EFAULT') };
     data = bytes.value;
   } else if (ins.buf !== undefined)
@@ -213,7 +219,7 @@ function sysRead(task: Task, ins: Extract<SyscallInstruction, { op: 'read' }>): 
   if (entry === null || !entry.file.readable) return { ret: neg('EBADF') };
   if (entry.file.inode.kind === 'dir') return { ret: neg('EISDIR') };
   const position = entry.file.pos;
-  const bytes = entry.file.read(Math.max(0, valueOf(task, ins.len)));
+  const bytes = entry.file.read(Math.min(MAX_RW_COUNT, Math.max(0, valueOf(task, ins.len))));
   const written = task.mm.write(valueOf(task, ins.buf), bytes);
   if (!written.ok) {
     entry.file.pos = position;

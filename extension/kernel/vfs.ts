@@ -38,6 +38,8 @@ export interface Inode {
 
 /** Longest component name (NAME_MAX). */
 export const NAME_MAX = 255;
+/** PATH_MAX including the NUL: every path the VFS accepts fits an image's FNAME. */
+export const PATH_MAX = 4096;
 
 function maskName(mask: number): string {
   const parts: string[] = [];
@@ -54,6 +56,9 @@ export function modeString(inode: Inode): string {
 /** Split an absolute path into components, resolving `.` and `..` lexically-free (by the walk). */
 function components(path: string): Result<string[]> {
   if (!path.startsWith('/')) return fail('ENOENT', `'${path}' is not an absolute path`);
+  if (new TextEncoder().encode(path).length >= PATH_MAX) {
+    return fail('ENAMETOOLONG', `path of more than ${PATH_MAX - 1} bytes`);
+  }
   const parts = path.split('/').filter((part) => part !== '');
   for (const part of parts) {
     if (new TextEncoder().encode(part).length > NAME_MAX) {

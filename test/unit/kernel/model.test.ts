@@ -201,6 +201,13 @@ describe('VFS permissions', () => {
     );
     assert.deepEqual(results, [0, 0, 3, 4, -13, 0]);
   });
+  it('paths longer than PATH_MAX and components longer than NAME_MAX: ENAMETOOLONG', () => {
+    const kernel = createKernel();
+    const root = spawn(kernel, 'root', '/bin/sh');
+    assert.equal(kernel.openAs(root, '/tmp/' + 'a'.repeat(256), 0x41), -36);
+    assert.equal(kernel.openAs(root, '/tmp' + '/a'.repeat(2100), 0), -36);
+    assert.ok(kernel.openAs(root, '/tmp/' + 'a'.repeat(255), 0x41) >= 0);
+  });
   it('a file without exec bits is not executable even for root', () => {
     const { results } = syscallResults(
       [
