@@ -43,7 +43,15 @@ export function testCommand(args: ParsedArgs): number {
       continue;
     }
     const session = loadScenario(source, checked);
-    session.run();
+    try {
+      session.run();
+    } catch (error) {
+      // A bug in the emulator must not hide the other files' results.
+      failed++;
+      const message = error instanceof Error ? error.message : String(error);
+      printLines([`FAIL ${shown}: internal error: ${message.split('\n')[0] ?? ''}`]);
+      continue;
+    }
     const exportDir = args.values.get('export');
     if (exportDir !== undefined) {
       for (const exported of session.exports)
