@@ -129,6 +129,8 @@ class Kernel implements KernelApi {
     const task = machine.blankTask(machine.loginCredFor(spec), `${spec.name}-crlab`, null);
     task.label = machine.lsm.loginLabel(spec, spec.uid);
     task.transient = true;
+    // A caller that checkpoints itself (pid 0) still needs an exe name for its MM record.
+    task.mm.exe = '/bin/sh';
     const pids = machine.attachPids(task, machine.rootNs, null);
     if (!pids.ok) return { errno: pids.errno, reason: pids.reason };
     machine.adopt(machine.init, task);

@@ -88,6 +88,7 @@ export class Machine {
 
   constructor(options: MachineOptions) {
     const { world } = options;
+    validateLabels(world);
     this.clock = options.clock;
     this.seed = options.seed;
     this.machineKey = options.machineKey.slice();
@@ -526,6 +527,26 @@ export class Machine {
 
   print(task: Task, text: string): void {
     this.consoleLines.push({ pid: globalPid(task), comm: task.comm, text });
+  }
+}
+
+/** SECURITY labels are 1..1023 bytes of text: refuse a world whose labels could not be saved. */
+function validateLabels(world: WorldSpec): void {
+  const labels = [
+    ...world.files.map((file) => file.label),
+    ...world.users.map((user) => user.domain),
+    ...(world.lsm.name === 'label'
+      ? (world.lsm.policy.transitions ?? []).map((rule) => rule.to)
+      : []),
+  ];
+  for (const label of labels) {
+    if (label === undefined) continue;
+    const size = new TextEncoder().encode(label).length;
+    if (size < 1 || size > 1023 || label.includes('\0')) {
+      throw new RangeError(
+        `world: label '${label.slice(0, 40)}' must be 1..1023 bytes of text without NUL`,
+      );
+    }
   }
 }
 

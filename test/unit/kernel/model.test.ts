@@ -471,6 +471,13 @@ describe('freezer, pid namespaces and limits', () => {
 });
 
 describe('sysctls and the machine key', () => {
+  it('refuses a world with a label no SECURITY record could hold', () => {
+    const world = defaultWorld();
+    const shadow = world.files.find((file) => file.path === '/etc/shadow');
+    assert.ok(shadow);
+    shadow.label = '';
+    assert.throws(() => createKernel({ world }), RangeError);
+  });
   it('validates sysctl values', () => {
     const kernel = createKernel();
     assert.equal(kernel.sysctl('kernel.ckpt_restore_creds'), 'authorized');
