@@ -191,8 +191,10 @@ export type ScriptStatement =
         | {
             kind: 'expect-file';
             path: PathArg;
-            test: 'exists' | 'missing' | 'contains';
+            test: 'exists' | 'missing' | 'contains' | 'mode' | 'owner';
             text?: StringArg;
+            mode?: number;
+            owner?: Owner;
           }
       ))
   | SysctlStatement;

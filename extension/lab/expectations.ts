@@ -137,14 +137,24 @@ export function judgeExpectation(statement: ScriptStatement, context: Expectatio
       );
     }
     case 'expect-file': {
-      const bytes = context.kernel.readFile(statement.path.path);
+      const stat = context.kernel.stat(statement.path.path);
       if (statement.test === 'exists' || statement.test === 'missing') {
-        const holds = (bytes !== null) === (statement.test === 'exists');
-        return verdict(
-          holds,
-          holds ? '' : bytes === null ? 'the file does not exist' : 'the file exists',
-        );
+        const holds = (stat !== null) === (statement.test === 'exists');
+        return verdict(holds, stat === null ? 'it does not exist' : `it exists (${stat.kind})`);
       }
+      if (stat === null) return verdict(false, 'it does not exist');
+      if (statement.test === 'mode') {
+        const octal = (mode: number): string => `0${mode.toString(8)}`;
+        return verdict(stat.mode === statement.mode, `its mode is ${octal(stat.mode)}`);
+      }
+      if (statement.test === 'owner') {
+        const user = statement.owner?.user.text ?? '';
+        const group = statement.owner?.group?.text;
+        const uidHolds = stat.uid === uidOf(context, user);
+        const gidHolds = group === undefined || stat.gid === gidOf(context, group);
+        return verdict(uidHolds && gidHolds, `its owner is ${stat.uid}:${stat.gid}`);
+      }
+      const bytes = context.kernel.readFile(statement.path.path);
       const text = bytes === null ? null : new TextDecoder().decode(bytes);
       const holds = text !== null && text.includes(statement.text?.value ?? '');
       return verdict(

@@ -558,9 +558,13 @@ function parseExpect(cursor: Cursor, span: Span): ScriptStatement {
         'exists',
         'missing',
         'contains',
+        'mode',
+        'owner',
       ] as const);
       const statement: ScriptStatement = { kind: 'expect-file', path, test, ...span };
       if (test === 'contains') statement.text = cursor.string('the expected text');
+      if (test === 'mode') statement.mode = parseMode(cursor);
+      if (test === 'owner') statement.owner = parseOwner(cursor);
       cursor.done();
       return statement;
     }

@@ -505,6 +505,10 @@ function checkScript(resolver: Resolver, scenario: Scenario): void {
         if (statement.task !== undefined) resolver.task(statement.task);
         break;
       case 'expect-file':
+        if (statement.owner !== undefined) {
+          resolver.user(statement.owner.user);
+          if (statement.owner.group !== undefined) resolver.group(statement.owner.group);
+        }
         break;
     }
   }

@@ -300,3 +300,31 @@ describe('lab session stepping (for the debugger)', () => {
     assert.equal(session.position?.line, 19);
   });
 });
+
+describe('lab file expectations', () => {
+  it('looks at existence, contents, mode and owner through the VFS', () => {
+    const result = runScenario(`
+program writer
+  open /tmp/note w create -> fd
+  write fd "hello"
+  chmod /tmp/note 0600
+  exit 0
+end
+spawn writer as hallyn -> w
+run w
+expect file /tmp/note exists
+expect file /tmp exists
+expect file /tmp/none missing
+expect file /tmp/note contains "hell"
+expect file /tmp/note mode 0600
+expect file /tmp/note owner hallyn:hallyn
+expect file /etc/shadow owner root:shadow
+expect file /tmp/note mode 0644
+expect file /tmp/note owner root
+`);
+    assert.deepEqual(failures(result.entries), [
+      '17: expect file /tmp/note mode 0644: its mode is 0600',
+      '18: expect file /tmp/note owner root: its owner is 500:500',
+    ]);
+  });
+});
