@@ -176,6 +176,7 @@ function checkWorld(resolver: Resolver, scenario: Scenario, base: BaseWorldFacts
     resolver.programs.set(program.name.text, program);
     for (const label of program.labels.keys()) resolver.labels.add(label);
   }
+  const labelLsm = scenario.world.some((s) => s.kind === 'lsm' && s.policy === 'label');
   for (const statement of scenario.world) {
     switch (statement.kind) {
       case 'user':
@@ -204,6 +205,16 @@ function checkWorld(resolver: Resolver, scenario: Scenario, base: BaseWorldFacts
       }
       case 'sysctl':
         checkSysctl(resolver, statement);
+        break;
+      case 'lsm-deny':
+      case 'lsm-transition':
+        if (!labelLsm) {
+          resolver.report(
+            'bad-argument',
+            statement,
+            'label policy rules need `lsm label`: add it to the world',
+          );
+        }
         break;
       default:
         break;

@@ -140,6 +140,12 @@ describe('lab diagnostics: one per error class, with line and column', () => {
     assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 3, 20]);
   });
 
+  it('bad argument: label policy rules without the label LSM', () => {
+    const d = only('lsm deny checkpoint domain passwd_t');
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 2, 1]);
+    assert.match(d.message, /need `lsm label`/);
+  });
+
   it('syntax: an unterminated string', () => {
     const d = only('program p\n  print "oops\nend');
     assert.deepEqual([d.code, d.line, d.column], ['syntax', 3, 9]);
