@@ -43,8 +43,18 @@ function requestMissingFields(): void {
   }
 }
 
+/** The record whose tree item has the keyboard focus, if any. */
+function focusedRecord(): number | undefined {
+  const active = document.activeElement;
+  const item =
+    active instanceof HTMLElement ? active.closest<HTMLElement>('[data-record-index]') : null;
+  return item ? Number(item.dataset['recordIndex']) : undefined;
+}
+
 function redraw(): void {
   if (!shown) return;
+  // Rendering replaces the tree's elements: keep the keyboard focus on the same record.
+  focusAfterRender ??= focusedRecord();
   render(app, shown.view, fields, shown.settings, state, {
     onToggle: toggle,
     onSelect: select,
