@@ -205,6 +205,49 @@ describe('restart restores', () => {
   });
 });
 
+describe('file mappings across checkpoint and restart', () => {
+  it('a private mapping keeps its written page in the image; a shared one writes through to the file', () => {
+    const items: SourceItem[] = [
+      { op: 'open', path: '/tmp/backing', flags: 0x42, dst: 'f' },
+      { op: 'write', fd: v('f'), text: 'original file text' },
+      { op: 'mmap', pages: imm(1), prot: 3, fd: v('f'), dst: 'private' },
+      { op: 'mmap', pages: imm(1), prot: 3, shared: true, fd: v('f'), dst: 'shared' },
+      { op: 'store', addr: v('private'), data: { text: 'private copy' } },
+      { op: 'store', addr: v('shared'), offset: imm(9), data: { text: 'FILE' } },
+      { op: 'checkpoint', pid: imm(0), flags: 0, path: '/tmp/map.crimg', dst: 'crid' },
+      ...idle(),
+    ];
+    const kernel = boot(withProgram(defaultWorld(), '/usr/bin/mapper', items));
+    const pid = spawn(kernel, 'hallyn', '/usr/bin/mapper');
+    runUntil(kernel, pid, 'checkpoint');
+    const text = (bytes: Uint8Array | null, length: number) =>
+      new TextDecoder().decode((bytes ?? new Uint8Array()).subarray(0, length));
+    assert.equal(text(kernel.readFile('/tmp/backing'), 18), 'original FILE\0text');
+    const image = readImage(bytesOf(kernel, '/tmp/map.crimg'));
+    assert.ok(image.ok);
+    const fileVmas = image.image.tasks[0]?.vmas.filter((vma) => vma.file === '/tmp/backing') ?? [];
+    assert.deepEqual(
+      fileVmas.map((vma) => [vma.vm_flags & 0x8, vma.pages.length]),
+      [
+        [0, 1],
+        [0x8, 0],
+      ],
+    );
+    const outcome = kernel.restartAs('hallyn', '/tmp/map.crimg', 0);
+    assert.equal(outcome.ret, 0);
+    const restored = kernel.task(outcome.restored?.[0] ?? -1);
+    assert.ok(restored);
+    assert.equal(
+      text(kernel.readMemory(restored.pid, restored.vars.private ?? 0, 12), 12),
+      'private copy',
+    );
+    assert.equal(
+      text(kernel.readMemory(restored.pid, restored.vars.shared ?? 0, 13), 13),
+      'original FILE',
+    );
+  });
+});
+
 describe('restart restores credentials per kernel.ckpt_restore_creds', () => {
   /** hallyn's self-checkpointing task restarted by root (every mode lets root restart it). */
   function restoredCreds(mode: RestoreCredsMode, sign: boolean): TaskInfo {
