@@ -17,7 +17,10 @@ export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Ur
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
+    // The toolkit (FAST) writes component styles and grid column styles inline at run time,
+    // with no way to give them a nonce. Styles only: scripts stay nonce-only, and no image data
+    // ever reaches markup or a style (it is set with textContent).
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource}`,
   ].join('; ');

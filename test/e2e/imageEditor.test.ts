@@ -15,10 +15,15 @@ describe('the workbench in a browser', function () {
   const env = e2eEnvironment();
   let browser: BrowserContext;
   let page: Page;
+  /** Console messages of every frame, the webviews' included. */
+  const consoleLines: string[] = [];
 
   before(async () => {
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    page.on('console', (message) =>
+      consoleLines.push(`${message.text()} @ ${message.location().url}`),
+    );
     await openWorkbench(page, env);
   });
 
@@ -104,5 +109,12 @@ describe('the workbench in a browser', function () {
     );
     assert.notEqual(((await problem.locator('.problem-message').textContent()) ?? '').trim(), '');
     await screenshot(page, env, 'image-editor-problems');
+  });
+
+  it('ran the image viewer without a Content Security Policy violation', () => {
+    // The workbench always logs something: no line at all would mean the capture is broken.
+    assert.ok(consoleLines.length > 0, 'console messages were captured');
+    const violations = consoleLines.filter((line) => /Content.Security.Policy/i.test(line));
+    assert.deepEqual(violations, []);
   });
 });
