@@ -35,4 +35,10 @@ describe('manifest', () => {
       assert.equal(category, 'Checkpoint/Restart', `${command} has category ${category}`);
     }
   });
+
+  it('contributes its settings under crlab. with their defaults', () => {
+    const config = vscode.workspace.getConfiguration('crlab.imageEditor');
+    assert.equal(config.get('offsetRadix'), 'hex');
+    assert.equal(config.get('expandRecordsUpTo'), 8);
+  });
 });
