@@ -1,6 +1,8 @@
 // `npm test`: every check the project has, in order, stopping at the first stage that fails.
-// Each stage is a command; its output streams through unchanged.
-import { spawnSync } from 'node:child_process';
+// Each stage is a command; its output streams through unchanged, and the test counts its runners
+// print (mocha's `N passing` / `N failing`, our runners' `N passed, M failed`) add up to the
+// closing line `npm test: N passed, M failed`.
+import { spawn } from 'node:child_process';
 
 const stages = [
   ['format', 'npx', ['prettier', '--check', '.']],
@@ -19,14 +21,51 @@ const stages = [
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
 ];
 
+/** Test counts a stage's output reports, summed over every summary line in it. */
+function countTests(output) {
+  let passed = 0;
+  let failed = 0;
+  for (const m of output.matchAll(/^\s*(\d+) passing\b/gm)) passed += Number(m[1]);
+  for (const m of output.matchAll(/^\s*(\d+) failing\b/gm)) failed += Number(m[1]);
+  for (const m of output.matchAll(/^(?:\w+: )?(\d+) passed, (\d+) failed\b/gm)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  return { passed, failed };
+}
+
+/** Runs one stage, echoing its output as it comes; resolves with its exit code and output. */
+function runStage(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      output += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const total = { passed: 0, failed: 0 };
 for (const [name, cmd, args] of stages) {
   const started = Date.now();
   console.log(`\n=== npm test: ${name} ===`);
-  const result = spawnSync(cmd, args, { stdio: 'inherit' });
+  const { code, output } = await runStage(cmd, args);
+  const counted = countTests(output);
+  total.passed += counted.passed;
+  total.failed += counted.failed;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.status !== 0) {
-    console.error(`\nnpm test: stage '${name}' failed (exit ${result.status}) after ${seconds}s`);
+  if (code !== 0) {
+    console.error(`\nnpm test: stage '${name}' failed (exit ${code}) after ${seconds}s`);
+    // A stage that fails without a failing test (a lint error, a crash) still counts as one.
+    console.log(`npm test: ${total.passed} passed, ${Math.max(total.failed, 1)} failed`);
     process.exit(1);
   }
   console.log(`=== ${name} passed in ${seconds}s ===`);
 }
+console.log(`\nnpm test: ${total.passed} passed, ${total.failed} failed`);
