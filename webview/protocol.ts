@@ -23,7 +23,43 @@ export interface FieldView {
   readonly value: string;
   /** Nested fields (array elements, sub-structures); empty for a leaf. */
   readonly children: readonly FieldView[];
+  /**
+   * The value as stored: a number (u64 below 2^53 included), a string for text, or null for a
+   * group. Lets the inspector preset its controls (dropdown, checkboxes). Optional: without it
+   * the inspector starts from `value`.
+   */
+  readonly raw?: number | string | null;
+  /**
+   * How the inspector may edit this field, decided by the host (which also validates and
+   * encodes what is sent back). Optional: without it the inspector guesses from `type`
+   * (numbers and text are editable, groups are not).
+   */
+  readonly editor?: FieldEditor;
 }
+
+/** One named value of an enum field. */
+export interface EnumOption {
+  readonly value: number;
+  readonly name: string;
+}
+
+/** One named bit of a flags field; `mask` has exactly one bit set. */
+export interface FlagBit {
+  readonly mask: number;
+  readonly name: string;
+}
+
+/**
+ * The control the inspector shows for a field. What the view sends back in
+ * {@link EditFieldMessage.input}: `number` — the text typed (decimal, `0x` hex, or negative);
+ * `enum` and `flags` — the chosen number in decimal; `text` — the text itself.
+ */
+export type FieldEditor =
+  | { readonly kind: 'number'; readonly min: number; readonly max: number }
+  | { readonly kind: 'enum'; readonly options: readonly EnumOption[] }
+  | { readonly kind: 'flags'; readonly bits: readonly FlagBit[] }
+  | { readonly kind: 'text'; readonly maxBytes: number }
+  | { readonly kind: 'readonly'; readonly reason: string };
 
 /** One record of the image's record stream. */
 export interface RecordView {
@@ -58,6 +94,13 @@ export interface RecordFieldsView {
   readonly error: string | null;
 }
 
+/**
+ * Whether the image is signed and whether the signature verifies: `none` (no SIGN record),
+ * `valid` (the MAC verifies with the machine key), `invalid` (it does not: EBADMSG),
+ * `unverified` (signed, but the structure is broken or the image too large to check).
+ */
+export type SignatureState = 'none' | 'valid' | 'invalid' | 'unverified';
+
 /** What the image editor shows for one file. */
 export interface ImageView {
   readonly fileName: string;
@@ -66,6 +109,16 @@ export interface ImageView {
   readonly problems: readonly ProblemView[];
   /** Why some checks were not made (e.g. an image too large to validate whole), or null. */
   readonly notice: string | null;
+  /**
+   * Counts document changes (edits, undo, redo, revert, reload from disk): every `showImage`
+   * after a change carries a larger number, and the view drops fields and bytes of older
+   * versions. Optional so a host without editing still works (treated as 0).
+   */
+  readonly version?: number;
+  /** The signature's state for the summary header. Optional (treated as unknown). */
+  readonly signature?: SignatureState;
+  /** True when the document has unsaved edits (shown in the header). Optional. */
+  readonly dirty?: boolean;
 }
 
 /** Settings the image viewer follows (`crlab.imageEditor.*`). */
@@ -74,7 +127,11 @@ export interface ImageViewerSettings {
   readonly expandRecordsUpTo: number;
 }
 
-/** Host → image viewer: the whole document to show (sent after `ready` and after each change). */
+/**
+ * Host → image viewer: the whole document to show. Sent after `ready` and again after every
+ * change of the document (edit, undo, redo, revert, save as, file changed on disk), with a
+ * larger {@link ImageView.version}.
+ */
 export interface ShowImageMessage {
   readonly type: 'showImage';
   readonly view: ImageView;
@@ -85,6 +142,39 @@ export interface ShowImageMessage {
 export interface RecordFieldsMessage {
   readonly type: 'recordFields';
   readonly fields: RecordFieldsView;
+}
+
+/**
+ * Host → image viewer: bytes of the file the viewer asked for with `requestBytes` (the hex view
+ * pages through the file; the host reads only this window). `data` is base64 (see
+ * {@link encodeBytes}); it is shorter than asked at the end of the file.
+ */
+export interface BytesMessage {
+  readonly type: 'bytes';
+  readonly offset: number;
+  readonly data: string;
+  /** The {@link ImageView.version} the bytes were read from (echoed from the request). */
+  readonly version: number;
+}
+
+/**
+ * Host → image viewer: go to this offset: select the field (or page) that holds it, scroll the
+ * tree and hex view to it. Sent e.g. when a Problem in the Problems panel is opened.
+ */
+export interface SelectOffsetMessage {
+  readonly type: 'selectOffset';
+  readonly offset: number;
+}
+
+/** Host → image viewer: the answer to an `editField`. */
+export interface EditResultMessage {
+  readonly type: 'editResult';
+  /** The `requestId` of the edit this answers. */
+  readonly requestId: number;
+  /** True when the edit was applied (a new `showImage` follows). */
+  readonly ok: boolean;
+  /** Why the value was refused (shown under the control), or a short confirmation. */
+  readonly message: string;
 }
 
 /** Webview → host: the script is loaded and listening; the host may post now. */
@@ -98,11 +188,90 @@ export interface RequestFieldsMessage {
   readonly indexes: readonly number[];
 }
 
-export type HostToImageViewerMessage = ShowImageMessage | RecordFieldsMessage;
-export type ImageViewerToHostMessage = ReadyMessage | RequestFieldsMessage;
+/**
+ * Webview → host: send `length` bytes from `offset` (answered by one `bytes` message). The hex
+ * view asks only for the rows it shows, at most {@link maxBytesRequest} at a time.
+ */
+export interface RequestBytesMessage {
+  readonly type: 'requestBytes';
+  readonly offset: number;
+  readonly length: number;
+  /** The {@link ImageView.version} the view shows; the host echoes it in `bytes`. */
+  readonly version: number;
+}
+
+/**
+ * Webview → host: the user set a field to a new value in the inspector. The host validates
+ * `input` for that field (see {@link FieldEditor} for its form), encodes it, and applies it as
+ * an undoable edit; it answers with `editResult` and, when applied, a new `showImage`. The view
+ * never writes bytes itself.
+ */
+export interface EditFieldMessage {
+  readonly type: 'editField';
+  /** Chosen by the view, echoed in `editResult`. */
+  readonly requestId: number;
+  readonly recordIndex: number;
+  /** {@link FieldView.path}, e.g. `CRED.euid`. */
+  readonly fieldPath: string;
+  /** {@link FieldView.offset} and {@link FieldView.size}: the bytes the edit replaces. */
+  readonly offset: number;
+  readonly size: number;
+  readonly input: string;
+  /** The {@link ImageView.version} the view showed; the host refuses an edit of a stale view. */
+  readonly version: number;
+}
+
+export type HostToImageViewerMessage =
+  ShowImageMessage | RecordFieldsMessage | BytesMessage | SelectOffsetMessage | EditResultMessage;
+export type ImageViewerToHostMessage =
+  ReadyMessage | RequestFieldsMessage | RequestBytesMessage | EditFieldMessage;
 
 /** At most this many records' fields are asked for in one message. */
 export const maxFieldRequest = 1000;
+
+/** At most this many bytes are asked for in one `requestBytes`. */
+export const maxBytesRequest = 64 * 1024;
+
+/** An edit's input text is at most this long (a path or label is at most 4096 bytes). */
+export const maxEditInput = 8192;
+
+const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Bytes as base64, for {@link BytesMessage.data} (no Buffer or btoa: both sides use it). */
+export function encodeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i] ?? 0;
+    const b = bytes[i + 1] ?? 0;
+    const c = bytes[i + 2] ?? 0;
+    const triple = (a << 16) | (b << 8) | c;
+    out += base64Alphabet[(triple >> 18) & 63];
+    out += base64Alphabet[(triple >> 12) & 63];
+    out += i + 1 < bytes.length ? base64Alphabet[(triple >> 6) & 63] : '=';
+    out += i + 2 < bytes.length ? base64Alphabet[triple & 63] : '=';
+  }
+  return out;
+}
+
+/** The bytes of a base64 string, or null when it is not base64. */
+export function decodeBytes(text: string): Uint8Array | null {
+  if (text.length % 4 !== 0) return null;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  let written = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let triple = 0;
+    for (let j = 0; j < 4; j++) {
+      const char = text[i + j] ?? '';
+      const isPad = char === '=' && i + 4 === text.length && j >= 4 - padding;
+      const digit = isPad ? 0 : base64Alphabet.indexOf(char);
+      if (digit < 0) return null;
+      triple = (triple << 6) | digit;
+    }
+    for (let k = 16; k >= 0 && written < out.length; k -= 8) out[written++] = (triple >> k) & 255;
+  }
+  return out;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -110,6 +279,44 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isFieldEditor(value: unknown): value is FieldEditor {
+  if (!isObject(value)) return false;
+  switch (value['kind']) {
+    case 'number':
+      return typeof value['min'] === 'number' && typeof value['max'] === 'number';
+    case 'enum':
+      return (
+        Array.isArray(value['options']) &&
+        value['options'].every(
+          (option) =>
+            isObject(option) &&
+            typeof option['value'] === 'number' &&
+            typeof option['name'] === 'string',
+        )
+      );
+    case 'flags':
+      return (
+        Array.isArray(value['bits']) &&
+        value['bits'].every(
+          (bit) =>
+            isObject(bit) && isNonNegativeInteger(bit['mask']) && typeof bit['name'] === 'string',
+        )
+      );
+    case 'text':
+      return isNonNegativeInteger(value['maxBytes']);
+    case 'readonly':
+      return typeof value['reason'] === 'string';
+    default:
+      return false;
+  }
+}
+
+function isOptionalRaw(value: unknown): boolean {
+  return (
+    value === undefined || value === null || typeof value === 'number' || typeof value === 'string'
+  );
 }
 
 function isFieldView(value: unknown, depth: number): value is FieldView {
@@ -123,7 +330,9 @@ function isFieldView(value: unknown, depth: number): value is FieldView {
     isNonNegativeInteger(value['size']) &&
     typeof value['value'] === 'string' &&
     Array.isArray(value['children']) &&
-    value['children'].every((child) => isFieldView(child, depth + 1))
+    value['children'].every((child) => isFieldView(child, depth + 1)) &&
+    isOptionalRaw(value['raw']) &&
+    (value['editor'] === undefined || isFieldEditor(value['editor']))
   );
 }
 
@@ -157,8 +366,15 @@ function isImageView(value: unknown): value is ImageView {
     value['records'].every(isRecordView) &&
     Array.isArray(value['problems']) &&
     value['problems'].every(isProblemView) &&
-    (value['notice'] === null || typeof value['notice'] === 'string')
+    (value['notice'] === null || typeof value['notice'] === 'string') &&
+    (value['version'] === undefined || isNonNegativeInteger(value['version'])) &&
+    (value['signature'] === undefined || isSignatureState(value['signature'])) &&
+    (value['dirty'] === undefined || typeof value['dirty'] === 'boolean')
   );
+}
+
+function isSignatureState(value: unknown): value is SignatureState {
+  return value === 'none' || value === 'valid' || value === 'invalid' || value === 'unverified';
 }
 
 function isImageViewerSettings(value: unknown): value is ImageViewerSettings {
@@ -187,6 +403,20 @@ export function isHostToImageViewerMessage(message: unknown): message is HostToI
       return isImageView(message['view']) && isImageViewerSettings(message['settings']);
     case 'recordFields':
       return isRecordFieldsView(message['fields']);
+    case 'bytes':
+      return (
+        isNonNegativeInteger(message['offset']) &&
+        typeof message['data'] === 'string' &&
+        isNonNegativeInteger(message['version'])
+      );
+    case 'selectOffset':
+      return isNonNegativeInteger(message['offset']);
+    case 'editResult':
+      return (
+        isNonNegativeInteger(message['requestId']) &&
+        typeof message['ok'] === 'boolean' &&
+        typeof message['message'] === 'string'
+      );
     default:
       return false;
   }
@@ -203,6 +433,24 @@ export function isImageViewerToHostMessage(message: unknown): message is ImageVi
         Array.isArray(message['indexes']) &&
         message['indexes'].length <= maxFieldRequest &&
         message['indexes'].every(isNonNegativeInteger)
+      );
+    case 'requestBytes':
+      return (
+        isNonNegativeInteger(message['offset']) &&
+        isNonNegativeInteger(message['length']) &&
+        message['length'] <= maxBytesRequest &&
+        isNonNegativeInteger(message['version'])
+      );
+    case 'editField':
+      return (
+        isNonNegativeInteger(message['requestId']) &&
+        isNonNegativeInteger(message['recordIndex']) &&
+        typeof message['fieldPath'] === 'string' &&
+        isNonNegativeInteger(message['offset']) &&
+        isNonNegativeInteger(message['size']) &&
+        typeof message['input'] === 'string' &&
+        message['input'].length <= maxEditInput &&
+        isNonNegativeInteger(message['version'])
       );
     default:
       return false;

@@ -103,6 +103,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     redraw();
     return;
   }
+  if (message.type !== 'showImage') return;
   const firstShow = shown === undefined;
   shown = { view: message.view, settings: message.settings };
   fields.clear();
