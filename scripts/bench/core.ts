@@ -1,0 +1,178 @@
+/**
+ * Benchmarks of the image layer and the kernel, in plain Node (through tsx), printed one line
+ * per measurement with ratios against references measured in the same run:
+ *
+ *   - raw read: `fs.readFileSync` of the same file (what any viewer pays to see every byte);
+ *   - plain pass: one XOR per byte over the bytes in memory (the cheapest possible "parse").
+ *
+ * Usage: node --import tsx scripts/bench/core.ts
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import {
+  indexRecords,
+  readImage,
+  recordFieldTree,
+  writeImage,
+  type PositionedReader,
+  type RecordIndexEntry,
+} from '../../extension/image/index';
+import { RecordType } from '../../extension/image/model';
+import { CheckpointFlag, RestartFlag, imm, v, defaultWorld } from '../../extension/kernel/index';
+import { boot, idle, spawn, withProgram } from '../../test/unit/kernel/helpers';
+import { LARGE_IMAGE, SMALL_IMAGE, benchImage, cacheImage, type ImageSpec } from './images';
+import { against, formatBytes, formatMs, measure, type Reference } from './measure';
+
+/** One XOR per byte: a lower bound for any pass that looks at every byte in JavaScript. */
+function plainPass(bytes: Uint8Array): number {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc ^= bytes[i] ?? 0;
+  return acc;
+}
+
+/** A positioned reader over a real file descriptor that counts what it reads. */
+function fileReader(fd: number): { read: PositionedReader; reads: number; bytes: number } {
+  const counter = {
+    reads: 0,
+    bytes: 0,
+    read: ((offset, length) => {
+      const buffer = Buffer.alloc(length);
+      const got = readSync(fd, buffer, 0, length, offset);
+      counter.reads++;
+      counter.bytes += got;
+      return buffer.subarray(0, got);
+    }) as PositionedReader,
+  };
+  return counter;
+}
+
+function print(line: string): void {
+  console.log(line);
+}
+
+/** Write, read, index and field-tree benchmarks of one image. */
+function benchImageLayer(spec: ImageSpec): void {
+  let model: ReturnType<typeof benchImage> | null = benchImage(spec);
+  let written: Uint8Array = new Uint8Array(0);
+  const writeMs = measure(() => {
+    written = writeImage(model ?? benchImage(spec));
+  });
+  const { file } = cacheImage(spec, written);
+  const size = written.length;
+  // Let the model (and its page buffer) and the writer's output go before reading 1 GiB more.
+  model = null;
+  written = new Uint8Array(0);
+
+  let fileBytes: Uint8Array = new Uint8Array(0);
+  const rawReadMs = measure(() => {
+    fileBytes = readFileSync(file);
+  });
+  const plainMs = measure(() => plainPass(fileBytes));
+  const references: Reference[] = [
+    { name: 'raw read of the file', ms: rawReadMs },
+    { name: 'plain pass over the bytes', ms: plainMs },
+  ];
+  const label = `${spec.label} image`;
+  print(
+    `bench raw read ${label} (${formatBytes(size)}, ${spec.pages} pages, ${spec.vmas} VMAs): ${formatMs(rawReadMs)} (fs.readFileSync)`,
+  );
+  print(`bench plain pass ${label}: ${formatMs(plainMs)} (one XOR per byte)`);
+  print(`bench write ${label}: ${formatMs(writeMs)}${against(writeMs, references)}`);
+
+  let verdict = '';
+  const readMs = measure(() => {
+    const result = readImage(fileBytes);
+    verdict = result.ok
+      ? `valid, ${result.records.length} records`
+      : `INVALID ${result.error.field}`;
+  });
+  print(`bench readImage ${label}: ${formatMs(readMs)}${against(readMs, references)} [${verdict}]`);
+  fileBytes = new Uint8Array(0);
+
+  const fd = openSync(file, 'r');
+  try {
+    let counted = fileReader(fd);
+    let entries: RecordIndexEntry[] = [];
+    const indexMs = measure(() => {
+      counted = fileReader(fd);
+      const index = indexRecords(counted.read, size);
+      if (index.damage) throw new Error(`bench index: damage ${index.damage.message}`);
+      entries = index.entries.filter((entry): entry is RecordIndexEntry => entry.kind === 'record');
+    });
+    print(
+      `bench index ${label}: ${formatMs(indexMs)}${against(indexMs, references)} [${entries.length} records, ${counted.reads} reads, ${formatBytes(counted.bytes)} read]`,
+    );
+
+    // The record a person is most likely to wait for: the first PGARR, the largest kind.
+    const record = entries.find((entry) => entry.type === RecordType.PGARR);
+    if (!record) throw new Error('bench field tree: the image has no PGARR');
+    let fields = 0;
+    const treeMs = measure(() => {
+      const bytes = fileReader(fd).read(record.offset, record.end - record.offset);
+      const tree = recordFieldTree(bytes, record.offset);
+      if (tree.error !== null) throw new Error(`bench field tree: ${tree.error}`);
+      fields = tree.root.children?.length ?? 0;
+    });
+    print(
+      `bench field tree ${label}, first PGARR (${record.pageCount ?? 0} pages, ${formatBytes(record.end - record.offset)}): ${formatMs(treeMs)}${against(treeMs, references)} [${fields} top-level fields]`,
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Checkpoint and restart in the emulated kernel against the writer and reader alone. */
+function benchKernel(pages: number): void {
+  const world = withProgram(defaultWorld(), '/usr/bin/toucher', [
+    { op: 'mmap', pages: imm(pages), prot: 3, dst: 'buf' },
+    { op: 'set', dst: 'i', value: imm(0) },
+    { op: 'label', name: 'loop' },
+    { op: 'store', addr: v('buf'), offset: v('i'), data: { value: v('i') } },
+    { op: 'arith', dst: 'i', fn: 'add', a: v('i'), b: imm(4096) },
+    { op: 'jump', target: 'loop', when: { fn: 'lt', a: v('i'), b: imm(pages * 4096) } },
+    { op: 'label', name: 'done' },
+    ...idle(),
+  ]);
+  const kernel = boot(world);
+  const pid = spawn(kernel, 'hallyn', '/usr/bin/toucher');
+  const ran = kernel.run(pid, { untilLabel: 'done', steps: 4 * pages + 10 });
+  if (ran.stopped !== 'label')
+    throw new Error(`bench kernel: the toucher stopped (${ran.stopped})`);
+  kernel.freeze(pid);
+  const imagePath = '/tmp/bench.crimg';
+
+  const checkpointMs = measure(() => {
+    const outcome = kernel.checkpointAs('root', pid, imagePath, CheckpointFlag.SUBTREE);
+    if (outcome.ret <= 0)
+      throw new Error(
+        `bench kernel: checkpoint returned ${outcome.ret}: ${outcome.checks.find((check) => check.result === 'fail')?.reason ?? ''}`,
+      );
+  });
+  const bytes = kernel.readFile(imagePath);
+  if (bytes === null) throw new Error('bench kernel: no image');
+  const read = readImage(bytes);
+  if (!read.ok) throw new Error(`bench kernel: the image is invalid: ${read.error.message}`);
+  const image = read.image;
+  const writeMs = measure(() => writeImage(image));
+  const readMs = measure(() => readImage(bytes));
+  // Every restart adds a task holding all its pages: a few runs keep the machine's memory free.
+  const restartMs = measure(
+    () => {
+      const outcome = kernel.restartAs('root', imagePath, RestartFlag.FROZEN);
+      if (outcome.ret !== 0) throw new Error(`bench kernel: restart returned ${outcome.ret}`);
+    },
+    { maxRuns: 8 },
+  );
+  const label = `${pages.toLocaleString('en-US')} touched pages (${formatBytes(bytes.length)} image)`;
+  print(
+    `bench kernel checkpoint ${label}: ${formatMs(checkpointMs)}${against(checkpointMs, [{ name: 'writeImage of the same image', ms: writeMs }])}`,
+  );
+  print(
+    `bench kernel restart ${label}: ${formatMs(restartMs)}${against(restartMs, [{ name: 'readImage of the same image', ms: readMs }])}`,
+  );
+}
+
+const only = process.argv.slice(2);
+const wants = (name: string): boolean => only.length === 0 || only.includes(name);
+if (wants('small')) benchImageLayer(SMALL_IMAGE);
+if (wants('large')) benchImageLayer(LARGE_IMAGE);
+if (wants('kernel')) benchKernel(10_000);

@@ -1,0 +1,258 @@
+// The custom editor in the real VS Code: code-server with the built extension linked in, driven
+// by Debian's Chromium through playwright-core. For the 1 MiB and 1 GiB benchmark images (written
+// by scripts/bench/core.ts into .bench/) it measures
+//   - first render: from pressing Enter in Quick Open to the webview showing its first record
+//     rows (or a `data-first-render` marker, should the viewer add one);
+//   - the extension host's memory: VmRSS before opening, after the first render and at its peak
+//     (VmHWM, reset before each open through /proc/PID/clear_refs), against the file size.
+// The 1 MiB image is opened twice: the first open includes activating the extension.
+// Everything it starts (the code-server process group, Chromium) is stopped, even on failure.
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { launchChromium } from '../vscode/browser.mjs';
+import { ensureVsCode } from '../vscode/install.mjs';
+import { repoRoot } from '../vscode/paths.mjs';
+import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
+
+const cacheDir = path.join(repoRoot, '.bench');
+const images = [
+  { name: 'bench-1m.crimg', label: '1 MiB', open: 'cold (activates the extension)' },
+  { name: 'bench-1m.crimg', label: '1 MiB', open: 'warm' },
+  { name: 'bench-1g.crimg', label: '1 GiB', open: 'warm' },
+];
+// What counts as "the first record rows": the viewer's tree items or record elements, or an
+// explicit marker. Roles and data attributes, not class names, so a restyled viewer still counts.
+const firstRenderSelector =
+  '[data-first-render], [role="treeitem"], [role="row"][data-record-index], [data-record-name]';
+const renderTimeoutMs = 120_000;
+
+/** @param {string} line */
+function print(line) {
+  console.log(line);
+}
+
+/** @param {number} ms */
+function formatMs(ms) {
+  if (ms < 1000) return `${Number(ms.toPrecision(3))} ms`;
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+/** @param {number} bytes */
+function formatBytes(bytes) {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/** @param {number} ms */
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The extension host of our code-server: a process of its process group (the server runs
+ * detached, so its pid is the group id) whose command line names the extension host.
+ * @param {number} groupId
+ * @returns {number | null}
+ */
+function findExtensionHost(groupId) {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command: state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== groupId) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (/extensionHost|--type=extensionHost/.test(cmdline)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return null;
+}
+
+/**
+ * VmRSS and VmHWM of a process, in bytes.
+ * @param {number} pid
+ */
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  /** @param {string} key */
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') * 1024, hwm: kib('VmHWM') * 1024 };
+}
+
+/**
+ * Resets VmHWM to the current RSS so the next reading is the peak of one open only; false when
+ * the kernel does not allow it (the peak then covers the process's whole life).
+ * @param {number} pid
+ */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The visible webview's content frame: VS Code hosts each webview in an outer iframe whose
+ * document holds the extension's page in `#active-frame`.
+ * @param {import('playwright-core').Page} page
+ */
+function webviewContent(page) {
+  return page
+    .locator('iframe.webview.ready')
+    .filter({ visible: true })
+    .last()
+    .contentFrame()
+    .locator('#active-frame')
+    .contentFrame();
+}
+
+/**
+ * Quick Open (Ctrl+P) up to the point where Enter opens `fileName`.
+ * @param {import('playwright-core').Page} page
+ * @param {string} fileName
+ */
+async function quickOpenReady(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
+}
+
+/**
+ * Closes every editor through the command palette, so the next open starts from nothing.
+ * @param {import('playwright-core').Page} page
+ */
+async function closeAllEditors(page) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill('>View: Close All Editors');
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Close All Editors' })
+    .first()
+    .waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('iframe.webview').filter({ visible: true }).waitFor({ state: 'detached' });
+}
+
+/** @type {Array<() => Promise<void>>} */
+const cleanups = [];
+async function cleanUp() {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch {
+      // Keep stopping the rest.
+    }
+  }
+}
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+async function main() {
+  const missing = images.filter((image) => !existsSync(path.join(cacheDir, image.name)));
+  if (missing.length > 0) {
+    print(
+      `bench editor: SKIPPED — ${missing[0]?.name} is missing (scripts/bench/core.ts writes it)`,
+    );
+    return 0;
+  }
+  if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
+    print('bench editor: SKIPPED — dist/extension.js is missing (node scripts/build.mjs)');
+    return 0;
+  }
+  ensureVsCode();
+  const run = prepareRun('bench');
+  linkExtension(run);
+  const server = await startCodeServer({ folder: cacheDir, run });
+  cleanups.push(() => server.stop());
+  const context = await launchChromium(run.runDir);
+  cleanups.push(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}?folder=${encodeURIComponent(cacheDir)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+
+  let hostPid = null;
+  for (let deadline = Date.now() + 60_000; hostPid === null && Date.now() < deadline;) {
+    hostPid = findExtensionHost(server.pid);
+    if (hostPid === null) await delay(250);
+  }
+  // Let the host settle (extensions starting up) before the baseline.
+  await delay(3000);
+  const startMemory = hostPid === null ? null : memoryOf(hostPid);
+  if (hostPid === null)
+    print('bench editor memory: SKIPPED — no extension host process found under code-server');
+
+  /** @type {Map<string, number>} */
+  const firstRenders = new Map();
+  let status = 0;
+  for (const image of images) {
+    const size = statSync(path.join(cacheDir, image.name)).size;
+    const what = `${image.label} image, ${image.open}`;
+    const before = hostPid === null ? null : memoryOf(hostPid);
+    const peakReset = hostPid !== null && resetPeak(hostPid);
+    await quickOpenReady(page, image.name);
+    const started = Date.now();
+    await page.keyboard.press('Enter');
+    try {
+      await webviewContent(page)
+        .locator(firstRenderSelector)
+        .first()
+        .waitFor({ state: 'visible', timeout: renderTimeoutMs });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      print(
+        `bench editor ${what}: SKIPPED — no record rows (${firstRenderSelector}) within ${formatMs(renderTimeoutMs)}: ${reason}`,
+      );
+      await page.screenshot({ path: path.join(run.runDir, `bench-${image.label}.png`) });
+      status = 1;
+      continue;
+    }
+    const firstRenderMs = Date.now() - started;
+    const reference = firstRenders.get('1 MiB');
+    const compared =
+      image.label !== '1 MiB' && reference !== undefined
+        ? ` (${Number((firstRenderMs / reference).toPrecision(2))}× the warm 1 MiB image's ${formatMs(reference)})`
+        : '';
+    if (image.open === 'warm' && image.label === '1 MiB') firstRenders.set('1 MiB', firstRenderMs);
+    print(`bench editor first render ${what}: ${formatMs(firstRenderMs)}${compared}`);
+    if (hostPid !== null && before !== null && startMemory !== null) {
+      // The host keeps working after the first rows (fields, more rows): give it a moment.
+      await delay(2000);
+      const after = memoryOf(hostPid);
+      const growth = after.rss - before.rss;
+      print(
+        `bench editor memory ${what}: extension host RSS ${growth >= 0 ? '+' : '−'}${formatBytes(Math.abs(growth))} (${Number((growth / size).toPrecision(2))}× the file ${formatBytes(size)}; ${formatBytes(before.rss)} before opening → ${formatBytes(after.rss)}, peak ${formatBytes(after.hwm)}${peakReset ? ' during this open' : ' since start'}; ${formatBytes(startMemory.rss)} before any image)`,
+      );
+    }
+    await closeAllEditors(page);
+    await delay(1000);
+  }
+  return status;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  print(`bench editor: FAILED — ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
