@@ -7,11 +7,15 @@ import {
   provideVSCodeDesignSystem,
   vsCodeBadge,
   vsCodeButton,
+  vsCodeCheckbox,
   vsCodeDataGrid,
   vsCodeDataGridCell,
   vsCodeDataGridRow,
   vsCodeDivider,
+  vsCodeDropdown,
+  vsCodeOption,
   vsCodeTag,
+  vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
@@ -22,11 +26,15 @@ export function registerComponents(): void {
   provideVSCodeDesignSystem().register(
     vsCodeBadge(),
     vsCodeButton(),
+    vsCodeCheckbox(),
     vsCodeDataGrid(),
     vsCodeDataGridCell(),
     vsCodeDataGridRow(),
     vsCodeDivider(),
+    vsCodeDropdown(),
+    vsCodeOption(),
     vsCodeTag(),
+    vsCodeTextField(),
   );
   registered = true;
 }
@@ -111,4 +119,53 @@ function gridRow(
     row.append(cell);
   });
   return row;
+}
+
+/** A form control and a way to read what the user chose, without exposing toolkit types. */
+export interface Control<T> {
+  readonly element: HTMLElement;
+  readonly read: () => T;
+}
+
+function stringProperty(element: HTMLElement, name: string): string {
+  const value: unknown = Reflect.get(element, name);
+  return typeof value === 'string' ? value : '';
+}
+
+/** A one-line text input; Enter calls `onEnter`. */
+export function textField(label: string, value: string, onEnter: () => void): Control<string> {
+  const element = document.createElement('vscode-text-field');
+  element.setAttribute('aria-label', label);
+  element.setAttribute('value', value);
+  element.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') onEnter();
+  });
+  return { element, read: () => stringProperty(element, 'value') };
+}
+
+/** A dropdown of `options`; the one whose value is `selected` starts chosen. */
+export function dropdown(
+  label: string,
+  options: readonly { readonly value: string; readonly text: string }[],
+  selected: string,
+): Control<string> {
+  const element = document.createElement('vscode-dropdown');
+  element.setAttribute('aria-label', label);
+  for (const option of options) {
+    const item = document.createElement('vscode-option');
+    item.setAttribute('value', option.value);
+    item.textContent = option.text;
+    if (option.value === selected) item.setAttribute('selected', '');
+    element.append(item);
+  }
+  return { element, read: () => stringProperty(element, 'value') || selected };
+}
+
+/** A checkbox with a text label; `onChange` runs when it is toggled. */
+export function checkbox(text: string, checked: boolean, onChange: () => void): Control<boolean> {
+  const element = document.createElement('vscode-checkbox');
+  element.textContent = text;
+  if (checked) element.setAttribute('checked', '');
+  element.addEventListener('change', onChange);
+  return { element, read: () => Reflect.get(element, 'checked') === true };
 }

@@ -1,0 +1,143 @@
+/**
+ * The top of the viewer: a summary of the image (kernel, time, flags, signature, task and page
+ * counts, problems) and the list of problems, each a link to the record and field it blames.
+ * Every string from the image is set with textContent.
+ */
+import type { ImageView, ImageViewerSettings, ProblemView, RecordFieldsView } from '../protocol';
+import { badge, tag } from '../ui/index';
+import { formatOffset, formatSize } from './format';
+import { numericValue } from './names';
+import { imageCounts } from './tree';
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tagName: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tagName);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const signatureText: Record<NonNullable<ImageView['signature']>, string> = {
+  none: 'not signed',
+  valid: 'signed, verifies',
+  invalid: 'signed, does NOT verify',
+  unverified: 'signed, not verified',
+};
+
+/** The HEAD facts the summary shows, once record 0's fields are known. */
+function headFacts(head: RecordFieldsView | undefined): {
+  kernel: string;
+  time: string;
+  flags: string;
+} {
+  const find = (name: string) => head?.fields.find((field) => field.name === name);
+  const major = find('major')?.value;
+  const minor = find('minor')?.value;
+  const patch = find('patch')?.value;
+  const release = find('release')?.value;
+  const kernel =
+    major === undefined
+      ? '…'
+      : `${major}.${minor ?? '?'}.${patch ?? '?'}${release ? ` (${release})` : ''}`;
+  const timeField = find('time');
+  const seconds = timeField ? numericValue(timeField) : null;
+  const time =
+    seconds === null
+      ? '…'
+      : Number.isFinite(seconds * 1000) && Math.abs(seconds) < 8.64e12
+        ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
+        : String(seconds);
+  return { kernel, time, flags: find('flags')?.value ?? '…' };
+}
+
+/** The summary header. `head` is the HEAD record's fields when known. */
+export function summaryHeader(
+  view: ImageView,
+  head: RecordFieldsView | undefined,
+  settings: ImageViewerSettings,
+): HTMLElement {
+  const root = element('header', 'image-header');
+  const title = element('h1', 'file-name', view.fileName);
+  root.append(title);
+  if (view.dirty === true) root.append(element('span', 'dirty-mark', 'modified'));
+  const { tasks, pages } = imageCounts(view);
+  const { kernel, time, flags } = headFacts(head);
+  const items: [string, string, string][] = [
+    ['kernel', 'Kernel', kernel],
+    ['time', 'Time', time],
+    ['flags', 'Flags', flags],
+    ['signature', 'Signature', view.signature ? signatureText[view.signature] : 'unknown'],
+    ['tasks', 'Tasks', String(tasks)],
+    ['pages', 'Pages', String(pages)],
+    ['records', 'Records', String(view.records.length)],
+    [
+      'size',
+      'Size',
+      `${formatSize(view.byteLength)} (${formatOffset(view.byteLength, settings.offsetRadix)})`,
+    ],
+  ];
+  const list = element('dl', 'summary');
+  for (const [key, term, value] of items) {
+    const item = element('div', `summary-item summary-${key}`);
+    item.dataset['summary'] = key;
+    item.append(element('dt', 'summary-name', term), element('dd', 'summary-value', value));
+    list.append(item);
+  }
+  root.append(list);
+  const problems = view.problems.length;
+  root.append(
+    badge(
+      problems === 0 ? 'valid' : `${problems} problem${problems === 1 ? '' : 's'}`,
+      `${problems} problems`,
+    ),
+  );
+  if (view.signature === 'invalid') root.classList.add('signature-invalid');
+  return root;
+}
+
+/** The problem list; choosing a problem calls `open` with its offset. */
+export function problemList(
+  problems: readonly ProblemView[],
+  settings: ImageViewerSettings,
+  open: (offset: number) => void,
+): HTMLElement {
+  const section = element('section', 'problems');
+  section.setAttribute('aria-label', 'Problems');
+  if (problems.length === 0) {
+    const ok = element('p', 'no-problems', 'No problems found: the image reads as valid.');
+    ok.setAttribute('role', 'status');
+    section.append(ok);
+    return section;
+  }
+  const list = element('ul', 'problem-list');
+  list.setAttribute('role', 'alert');
+  for (const problem of problems) {
+    const item = element('li', 'problem');
+    item.dataset['offset'] = String(problem.offset);
+    item.tabIndex = 0;
+    item.setAttribute('role', 'link');
+    item.setAttribute(
+      'aria-label',
+      `${problem.errno} at ${formatOffset(problem.offset, settings.offsetRadix)} (${problem.field}): ${problem.message}. Go to it.`,
+    );
+    item.append(tag(problem.errno));
+    item.append(
+      element('span', 'problem-offset', formatOffset(problem.offset, settings.offsetRadix)),
+    );
+    item.append(element('code', 'problem-field', problem.field));
+    item.append(element('span', 'problem-message', problem.message));
+    item.addEventListener('click', () => open(problem.offset));
+    item.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        open(problem.offset);
+      }
+    });
+    list.append(item);
+  }
+  section.append(list);
+  return section;
+}

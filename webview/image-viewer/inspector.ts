@@ -1,0 +1,218 @@
+/**
+ * The inspector beside the tree: what the selected row is (path, type, offset, size, value,
+ * user or group name, the problem blamed on it), and for a field the control that edits it.
+ * An edit is only sent to the host (`editField`); the host validates it, and its refusal is
+ * shown under the control. Every string from the image is set with textContent.
+ */
+import type { FieldEditor, FieldView, ImageViewerSettings, ProblemView } from '../protocol';
+import { button, checkbox, dropdown, tag, textField, type Control } from '../ui/index';
+import { checkedBits, editorFor, flagsValue, initialInput } from './editors';
+import { formatOffset, formatSize } from './format';
+import { identityName, numericValue } from './names';
+import type { TreeRow } from './tree';
+
+/** Where an edit of the selected field stands. */
+export interface EditStatus {
+  readonly key: string;
+  readonly state: 'pending' | 'refused' | 'applied';
+  readonly message: string;
+}
+
+/** What the inspector reports to main.ts. */
+export interface InspectorCallbacks {
+  readonly edit: (row: Extract<TreeRow, { kind: 'field' }>, input: string) => void;
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tagName: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tagName);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function facts(entries: readonly (readonly [string, string])[]): HTMLElement {
+  const list = element('dl', 'inspector-facts');
+  for (const [term, description] of entries) {
+    list.append(element('dt', 'fact-name', term), element('dd', 'fact-value', description));
+  }
+  return list;
+}
+
+function problemNote(problem: ProblemView, settings: ImageViewerSettings): HTMLElement {
+  const note = element('div', 'inspector-problem');
+  note.setAttribute('role', 'alert');
+  note.append(tag(problem.errno));
+  const where = `${formatOffset(problem.offset, settings.offsetRadix)} (${problem.field})`;
+  note.append(
+    element('span', 'problem-where', where),
+    element('span', 'problem-message', problem.message),
+  );
+  return note;
+}
+
+/** The control for `editor`, and how to read the input to send from it. */
+function editControl(
+  field: FieldView,
+  editor: Exclude<FieldEditor, { kind: 'readonly' }>,
+  apply: () => void,
+): Control<string> {
+  switch (editor.kind) {
+    case 'number':
+      return textField(`New value of ${field.path}`, initialInput(field, editor), apply);
+    case 'text':
+      return textField(`New text of ${field.path}`, initialInput(field, editor), apply);
+    case 'enum': {
+      const current = numericValue(field);
+      const options = editor.options.map((option) => ({
+        value: String(option.value),
+        text: `${option.name} (${option.value})`,
+      }));
+      return dropdown(
+        `New value of ${field.path}`,
+        options,
+        current === null ? '' : String(current),
+      );
+    }
+    case 'flags': {
+      const box = element('div', 'flag-boxes');
+      box.setAttribute('role', 'group');
+      box.setAttribute('aria-label', `Bits of ${field.path}`);
+      const states = checkedBits(numericValue(field) ?? 0, editor.bits);
+      const boxes = editor.bits.map((bit, index) =>
+        checkbox(bit.name, states[index] ?? false, () => {
+          states[index] = boxes[index]?.read() ?? false;
+        }),
+      );
+      for (const control of boxes) box.append(control.element);
+      return {
+        element: box,
+        read: () =>
+          String(
+            flagsValue(
+              editor.bits,
+              boxes.map((control) => control.read()),
+            ),
+          ),
+      };
+    }
+  }
+}
+
+function editSection(
+  row: Extract<TreeRow, { kind: 'field' }>,
+  status: EditStatus | null,
+  callbacks: InspectorCallbacks,
+): HTMLElement {
+  const section = element('section', 'inspector-edit');
+  section.setAttribute('aria-label', `Edit ${row.field.path}`);
+  const editor = editorFor(row.field);
+  if (editor.kind === 'readonly') {
+    section.append(element('p', 'edit-readonly', editor.reason));
+    return section;
+  }
+  // The control calls `apply` on Enter, and `apply` reads the control: a late-bound reference.
+  const holder: { control?: Control<string> } = {};
+  const apply = (): void => {
+    if (holder.control) callbacks.edit(row, holder.control.read());
+  };
+  const control = editControl(row.field, editor, apply);
+  holder.control = control;
+  control.element.classList.add('edit-control');
+  const limits =
+    editor.kind === 'number'
+      ? `${editor.min} … ${editor.max}; decimal or 0x hex`
+      : editor.kind === 'text'
+        ? `at most ${editor.maxBytes} bytes`
+        : editor.kind === 'flags'
+          ? 'tick the bits to set'
+          : 'choose a value';
+  section.append(element('label', 'edit-label', `New value (${limits})`), control.element);
+  const applyButton = button('Apply', apply);
+  applyButton.classList.add('edit-apply');
+  section.append(applyButton);
+  const feedback = element('p', 'edit-status');
+  feedback.setAttribute('role', 'status');
+  feedback.setAttribute('aria-live', 'polite');
+  if (status && status.key === row.key) {
+    feedback.textContent = status.state === 'pending' ? 'Applying…' : status.message;
+    feedback.classList.add(`edit-${status.state}`);
+    if (status.state === 'refused') feedback.setAttribute('role', 'alert');
+  }
+  section.append(feedback);
+  return section;
+}
+
+/** Replaces `container`'s content with what `row` is (nothing selected: a hint). */
+export function renderInspector(
+  container: HTMLElement,
+  row: TreeRow | null,
+  taskLabel: string | undefined,
+  settings: ImageViewerSettings,
+  status: EditStatus | null,
+  callbacks: InspectorCallbacks,
+): void {
+  const at = (offset: number): string => formatOffset(offset, settings.offsetRadix);
+  const parts: HTMLElement[] = [];
+  if (!row) {
+    parts.push(element('p', 'inspector-hint', 'Select a record or field, or click a byte.'));
+  } else if (row.kind === 'task') {
+    parts.push(
+      element('h2', 'inspector-title', `Task ${row.task.vpid}${taskLabel ? ` ${taskLabel}` : ''}`),
+    );
+    parts.push(
+      facts([
+        ['vpid', String(row.task.vpid)],
+        ['First record', at(row.task.first.offset)],
+        ['Child tasks', String(row.task.children.length)],
+      ]),
+    );
+  } else if (row.kind === 'record') {
+    const { record } = row;
+    parts.push(element('h2', 'inspector-title', `${record.name} record ${record.index}`));
+    parts.push(
+      facts([
+        ['Offset', at(record.offset)],
+        ['Size', `${formatSize(record.size)} (${record.size} bytes)`],
+        ['Parent', String(record.parent)],
+      ]),
+    );
+    if (row.problem) parts.push(problemNote(row.problem, settings));
+  } else if (row.kind === 'field') {
+    const { field } = row;
+    parts.push(element('h2', 'inspector-title', field.path));
+    const entries: [string, string][] = [
+      ['Type', field.type],
+      ['Offset', at(field.offset)],
+      ['Size', `${field.size} bytes`],
+      ['Value', field.value],
+    ];
+    const name = identityName(field);
+    if (name !== null) entries.push([/uid$/.test(field.path) ? 'User' : 'Group', name]);
+    parts.push(facts(entries));
+    if (row.problem) parts.push(problemNote(row.problem, settings));
+    parts.push(editSection(row, status, callbacks));
+  } else if (row.kind === 'damage') {
+    parts.push(element('h2', 'inspector-title', 'Damaged bytes'));
+    parts.push(
+      facts([
+        ['Offset', at(row.offset)],
+        ['Size', `${row.size} bytes`],
+      ]),
+    );
+    parts.push(
+      element(
+        'p',
+        'inspector-hint',
+        'These bytes are not part of any whole record: the image ends or breaks here.',
+      ),
+    );
+    if (row.problem) parts.push(problemNote(row.problem, settings));
+  } else {
+    parts.push(element('p', row.tone === 'error' ? 'record-error' : 'inspector-hint', row.text));
+  }
+  container.replaceChildren(...parts);
+}
