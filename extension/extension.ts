@@ -8,23 +8,56 @@ import {
   openInImageEditorCommand,
   type CommandCallback,
 } from './editor/commands';
+import {
+  compareWithCommand,
+  describeActiveCommand,
+  editFieldCommand,
+  restartCommand,
+  showJsonCommand,
+  signCommand,
+  verifyCommand,
+  type ImageActionContext,
+} from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
+import { ReportDocuments } from './editor/reportDocuments';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 
+/** What command factories are built from. */
+interface CommandDependencies extends ImageActionContext {
+  readonly context: vscode.ExtensionContext;
+}
+
 /** Every command of package.json's `contributes.commands`, with the factory of its callback. */
-const commandFactories: Record<string, (context: vscode.ExtensionContext) => CommandCallback> = {
+const commandFactories: Record<string, (dependencies: CommandDependencies) => CommandCallback> = {
   'crlab.openImage': openImageCommand,
   'crlab.openInImageEditor': openInImageEditorCommand,
-  'crlab.openExample': openExampleCommand,
+  'crlab.openExample': ({ context }) => openExampleCommand(context),
   'crlab.showWalkthrough': showWalkthroughCommand,
+  'crlab.imageEditor.restart': restartCommand,
+  'crlab.imageEditor.verify': verifyCommand,
+  'crlab.imageEditor.showJson': showJsonCommand,
+  'crlab.imageEditor.compareWith': compareWithCommand,
+  'crlab.imageEditor.signWithMachineKey': signCommand,
+  'crlab.imageEditor.editField': editFieldCommand,
+  'crlab.imageEditor.describeActive': describeActiveCommand,
 };
 
+/** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
+export interface CrlabApi {
+  /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
+  readonly imageEditor: ImageEditorProvider;
+}
+
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(ImageEditorProvider.register(context));
+export function activate(context: vscode.ExtensionContext): CrlabApi {
+  const { provider: images, registration } = ImageEditorProvider.register(context);
+  const reports = new ReportDocuments();
+  context.subscriptions.push(registration, reports.register());
+  const dependencies: CommandDependencies = { context, images, reports };
   for (const [id, factory] of Object.entries(commandFactories)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, factory(context)));
+    context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
+  return { imageEditor: images };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

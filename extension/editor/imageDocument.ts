@@ -1,72 +1,272 @@
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { defaultMachineKey } from '../kernel/index';
+import { ByteOverlay, type ByteEdit } from './byteOverlay';
 import { openFileSource, type OpenFile } from './fileSource';
-import { ImageModel, memorySource } from './imageModel';
+import { ImageModel, memorySource, type ImageSource } from './imageModel';
+
+/** The key id the lab's kernel signs with, and the key it holds under that id. */
+export const machineKeyId = 'machine';
+
+/** Keys the editor verifies signatures with: only the lab's default machine key. */
+export function editorKeys(): Record<string, Uint8Array> {
+  return { [machineKeyId]: defaultMachineKey() };
+}
+
+/** A backup's JSON: the changed bytes over the file as it was (hot exit). */
+interface BackupJson {
+  format: 'crlab-image-backup';
+  version: 1;
+  runs: { offset: number; hex: string }[];
+}
+
+const copyChunk = 1 << 20;
+
+function fileNameOf(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function fromHex(hex: string): Uint8Array | null {
+  if (!/^([0-9a-f]{2})*$/i.test(hex)) return null;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/** The runs of a backup file, or null when it is not one of ours. */
+function parseBackup(text: string, size: number): { offset: number; bytes: Uint8Array }[] | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof json !== 'object' || json === null) return null;
+  const backup = json as Partial<BackupJson>;
+  if (backup.format !== 'crlab-image-backup' || !Array.isArray(backup.runs)) return null;
+  const runs: { offset: number; bytes: Uint8Array }[] = [];
+  for (const run of backup.runs as unknown[]) {
+    if (typeof run !== 'object' || run === null) return null;
+    const { offset, hex } = run as { offset?: unknown; hex?: unknown };
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || typeof hex !== 'string')
+      return null;
+    const bytes = fromHex(hex);
+    if (!bytes || offset < 0 || offset + bytes.length > size) return null;
+    runs.push({ offset, bytes });
+  }
+  return runs;
+}
 
 /**
- * A `.crimg` file opened in the image editor. Read-only for now: it indexes the file with
- * positioned reads (a large image is never loaded whole), keeps the model built from it, and
- * rebuilds it when the file changes on disk.
+ * A `.crimg` file opened in the image editor. It reads the file with positioned reads (a large
+ * image is never loaded whole), lays the user's edits over those bytes (see {@link ByteOverlay}),
+ * and rebuilds the model after every change. VS Code owns the undo stack: an edit is applied
+ * here and handed to VS Code as a pure pair of writes (its `after` bytes, its `before` bytes).
  */
 export class ImageDocument implements vscode.CustomDocument {
   private readonly changed = new vscode.EventEmitter<ImageModel>();
+  private readonly disposed = new vscode.EventEmitter<void>();
   private readonly watcher: vscode.FileSystemWatcher | undefined;
+  private readonly overlay = new ByteOverlay();
+  private currentModel: ImageModel;
+  private changeCount = 0;
+  /** True while this document writes its own file, so the watcher does not reload it. */
+  private saving = false;
 
-  /** Fires with the new model when the file changed on disk and was read again. */
+  /** Fires with the new model after every change: edit, undo, redo, revert, save, reload. */
   readonly onDidChange = this.changed.event;
+  /** Fires once when VS Code disposes of the document (its last editor closed). */
+  readonly onDidDispose = this.disposed.event;
 
   private constructor(
     readonly uri: vscode.Uri,
-    private currentModel: ImageModel,
+    private base: ImageSource,
     private file: OpenFile | null,
   ) {
+    this.currentModel = this.buildModel();
     if (uri.scheme === 'file') {
       const folder = vscode.Uri.joinPath(uri, '..');
-      const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
       this.watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(folder, name),
+        new vscode.RelativePattern(folder, fileNameOf(uri)),
       );
-      this.watcher.onDidChange(() => void this.reload());
-      this.watcher.onDidCreate(() => void this.reload());
+      this.watcher.onDidChange(() => void this.reloadFromDisk());
+      this.watcher.onDidCreate(() => void this.reloadFromDisk());
     }
   }
 
-  /** Reads `uri` and builds its view. A file that cannot be read throws; an invalid image does not. */
-  static async open(uri: vscode.Uri): Promise<ImageDocument> {
-    const { model, file } = await ImageDocument.read(uri);
-    return new ImageDocument(uri, model, file);
-  }
-
-  /** The model of the file as last read. */
-  get model(): ImageModel {
-    return this.currentModel;
+  /**
+   * Reads `uri` and builds its model; with `backupId`, lays the backed-up edits over it. A file
+   * that cannot be read throws; an invalid image does not.
+   */
+  static async open(uri: vscode.Uri, backupId?: string): Promise<ImageDocument> {
+    const { source, file } = await ImageDocument.read(uri);
+    const document = new ImageDocument(uri, source, file);
+    if (backupId !== undefined) await document.restoreBackup(vscode.Uri.parse(backupId));
+    return document;
   }
 
   private static async read(
     uri: vscode.Uri,
-  ): Promise<{ model: ImageModel; file: OpenFile | null }> {
-    const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+  ): Promise<{ source: ImageSource; file: OpenFile | null }> {
     if (uri.scheme === 'file') {
       const file = openFileSource(uri.fsPath);
-      return { model: new ImageModel(name, file.source), file };
+      return { source: file.source, file };
     }
     // Other file systems (remote, virtual) have no positioned reads in the API: read whole.
     const bytes = await vscode.workspace.fs.readFile(uri);
-    return { model: new ImageModel(name, memorySource(bytes)), file: null };
+    return { source: memorySource(bytes), file: null };
   }
 
-  private async reload(): Promise<void> {
+  /** The model of the image as it reads now, edits included. */
+  get model(): ImageModel {
+    return this.currentModel;
+  }
+
+  /** Counts changes; the viewer drops answers computed for an older version. */
+  get version(): number {
+    return this.changeCount;
+  }
+
+  /** True when edits are laid over the file (what a save would write). */
+  get hasEdits(): boolean {
+    return !this.overlay.isEmpty;
+  }
+
+  /** Bytes `[offset, offset + length)` as they read now, edits included. */
+  read(offset: number, length: number): Uint8Array {
+    return this.currentModel.source.read(offset, length);
+  }
+
+  /** Every byte of the image as it reads now (for restart, JSON, diff: they need it whole). */
+  readAll(): Uint8Array {
+    const source = this.currentModel.source;
+    return source.bytes ?? source.read(0, source.size);
+  }
+
+  /** Makes an edit from the bytes now at `offset`, or null when `after` changes nothing. */
+  editAt(offset: number, after: Uint8Array, label: string): ByteEdit | null {
+    const before = this.read(offset, after.length).slice();
+    if (before.length !== after.length) return null;
+    if (before.every((byte, i) => byte === after[i])) return null;
+    return { offset, before, after: after.slice(), label };
+  }
+
+  /** Lays `bytes` over the image at `offset` and rebuilds the model: applies, undoes or redoes. */
+  write(offset: number, bytes: Uint8Array): void {
+    this.overlay.write(offset, bytes);
+    this.rebuild();
+  }
+
+  /** Writes the image, edits included, to `uri` (the document's own file on save). */
+  async saveTo(uri: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
+    const own = uri.toString() === this.uri.toString();
+    this.saving = own;
     try {
-      const { model, file } = await ImageDocument.read(this.uri);
-      this.file?.close();
-      this.file = file;
-      this.currentModel = model;
-      this.changed.fire(this.currentModel);
+      if (uri.scheme === 'file' && !this.currentModel.source.bytes) {
+        this.copyLargeTo(uri.fsPath, cancellation);
+      } else {
+        await vscode.workspace.fs.writeFile(uri, this.readAll());
+      }
+      if (own) await this.reread();
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** Streams a large image through the overlay into a temporary file, then renames it. */
+  private copyLargeTo(path: string, cancellation?: vscode.CancellationToken): void {
+    const temporary = `${path}.crlab-save-${process.pid}`;
+    const fd = openSync(temporary, 'w');
+    try {
+      const size = this.currentModel.source.size;
+      for (let offset = 0; offset < size; offset += copyChunk) {
+        if (cancellation?.isCancellationRequested) throw new vscode.CancellationError();
+        const chunk = this.read(offset, Math.min(copyChunk, size - offset));
+        writeSync(fd, chunk, 0, chunk.length);
+      }
+      closeSync(fd);
+      renameSync(temporary, path);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(temporary);
+      throw error;
+    }
+  }
+
+  /** Drops every edit and reads the file again (Revert File). */
+  async revert(): Promise<void> {
+    await this.reread();
+  }
+
+  /** Writes the edits (not the whole image) to `destination`, for hot exit. */
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    const json: BackupJson = {
+      format: 'crlab-image-backup',
+      version: 1,
+      runs: this.overlay.runs().map((run) => ({ offset: run.offset, hex: toHex(run.bytes) })),
+    };
+    await vscode.workspace.fs.writeFile(
+      destination,
+      new TextEncoder().encode(JSON.stringify(json)),
+    );
+    return {
+      id: destination.toString(),
+      delete: async () => {
+        try {
+          await vscode.workspace.fs.delete(destination);
+        } catch {
+          // Already gone: nothing to clean up.
+        }
+      },
+    };
+  }
+
+  private async restoreBackup(backup: vscode.Uri): Promise<void> {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(backup));
+    const runs = parseBackup(text, this.base.size);
+    // A backup that is not ours or does not fit the file is ignored: the file opens as it is.
+    if (!runs) return;
+    for (const run of runs) this.overlay.write(run.offset, run.bytes);
+    this.rebuild();
+  }
+
+  private buildModel(): ImageModel {
+    return new ImageModel(fileNameOf(this.uri), this.overlay.over(this.base), editorKeys());
+  }
+
+  private rebuild(): void {
+    this.changeCount++;
+    this.currentModel = this.buildModel();
+    this.changed.fire(this.currentModel);
+  }
+
+  /** Reads the file again and drops the edits. */
+  private async reread(): Promise<void> {
+    const { source, file } = await ImageDocument.read(this.uri);
+    this.file?.close();
+    this.file = file;
+    this.base = source;
+    this.overlay.clear();
+    this.rebuild();
+  }
+
+  private async reloadFromDisk(): Promise<void> {
+    // Our own save rereads the file itself; unsaved edits are not thrown away silently.
+    if (this.saving || this.hasEdits) return;
+    try {
+      await this.reread();
     } catch {
       // The file is being replaced or was removed; the next change event reads it again.
     }
   }
 
   dispose(): void {
+    this.disposed.fire();
+    this.disposed.dispose();
     this.watcher?.dispose();
     this.changed.dispose();
     this.file?.close();

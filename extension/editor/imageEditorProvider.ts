@@ -1,10 +1,17 @@
 import * as vscode from 'vscode';
 import {
+  encodeBytes,
   isImageViewerToHostMessage,
+  type EditFieldMessage,
+  type FieldView,
   type HostToImageViewerMessage,
   type ImageViewerSettings,
 } from '../../webview/protocol';
-import { ImageDocument } from './imageDocument';
+import { encodeFieldValue } from '../image/field-edit';
+import { resignImage } from '../image/resign';
+import { defaultMachineKey } from '../kernel/index';
+import type { ByteEdit } from './byteOverlay';
+import { ImageDocument, machineKeyId } from './imageDocument';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
 
 /** The custom editor's view type, as contributed in package.json. */
@@ -22,27 +29,233 @@ export function readImageViewerSettings(): ImageViewerSettings {
   };
 }
 
+/** The outcome of an edit request: applied, or why not (shown to the user as is). */
+export interface EditOutcome {
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** A field edit as the viewer (or a command) asks for it. */
+export type FieldEditRequest = Pick<
+  EditFieldMessage,
+  'recordIndex' | 'fieldPath' | 'offset' | 'size' | 'input'
+>;
+
+function findLeaf(fields: readonly FieldView[], path: string, offset: number): FieldView | null {
+  for (const field of fields) {
+    if (field.children.length === 0 && field.path === path && field.offset === offset) return field;
+    const inner = findLeaf(field.children, path, offset);
+    if (inner) return inner;
+  }
+  return null;
+}
+
+/** Every field of `fields`, depth first. */
+function leaves(fields: readonly FieldView[]): FieldView[] {
+  return fields.flatMap((field) =>
+    field.children.length === 0 ? [field] : leaves(field.children),
+  );
+}
+
 /**
- * The read-only editor for `.crimg` checkpoint images: one {@link ImageDocument} per file, one
- * webview per editor tab showing its records and fields.
+ * The editor for `.crimg` checkpoint images: one {@link ImageDocument} per file, one webview per
+ * editor tab. Edits are validated and encoded here, applied to the document, and handed to VS
+ * Code (undo, redo, dirty state, save, hot exit); every view of a document follows its changes,
+ * and its problems go to the Problems panel.
  */
-export class ImageEditorProvider implements vscode.CustomReadonlyEditorProvider<ImageDocument> {
-  /** Registers the provider; the returned disposable unregisters it. */
-  static register(context: vscode.ExtensionContext): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(
-      imageEditorViewType,
-      new ImageEditorProvider(context),
-      {
+export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDocument> {
+  private readonly edits = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ImageDocument>>();
+  private readonly documents = new Map<string, ImageDocument>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('crlab.image');
+
+  /** VS Code listens here for edits (undo stack, dirty state). */
+  readonly onDidChangeCustomDocument = this.edits.event;
+
+  /** Creates the provider and registers it; `subscriptions` receives every disposable. */
+  static register(context: vscode.ExtensionContext): {
+    provider: ImageEditorProvider;
+    registration: vscode.Disposable;
+  } {
+    const provider = new ImageEditorProvider(context);
+    const registration = vscode.Disposable.from(
+      vscode.window.registerCustomEditorProvider(imageEditorViewType, provider, {
         supportsMultipleEditorsPerDocument: true,
         webviewOptions: { retainContextWhenHidden: false },
-      },
+      }),
+      provider.diagnostics,
+      provider.edits,
     );
+    return { provider, registration };
   }
 
   private constructor(private readonly context: vscode.ExtensionContext) {}
 
-  openCustomDocument(uri: vscode.Uri): Promise<ImageDocument> {
-    return ImageDocument.open(uri);
+  /** The open document of `uri`, if an image editor shows it. */
+  documentOf(uri: vscode.Uri): ImageDocument | undefined {
+    return this.documents.get(uri.toString());
+  }
+
+  /** The document of the active image editor tab, if the active tab is one. */
+  activeDocument(): ImageDocument | undefined {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputCustom && input.viewType === imageEditorViewType)
+      return this.documentOf(input.uri);
+    return undefined;
+  }
+
+  async openCustomDocument(
+    uri: vscode.Uri,
+    openContext: vscode.CustomDocumentOpenContext,
+    _cancellation?: vscode.CancellationToken,
+  ): Promise<ImageDocument> {
+    const document = await ImageDocument.open(uri, openContext.backupId);
+    const key = uri.toString();
+    this.documents.set(key, document);
+    this.publishProblems(document);
+    document.onDidChange(() => this.publishProblems(document));
+    document.onDidDispose(() => {
+      if (this.documents.get(key) === document) this.documents.delete(key);
+      this.diagnostics.delete(uri);
+    });
+    return document;
+  }
+
+  /** Applies `edit` to `document` and hands VS Code its undo and redo. */
+  applyEdit(document: ImageDocument, edit: ByteEdit): void {
+    const { offset, before, after } = edit;
+    document.write(offset, after);
+    this.edits.fire({
+      document,
+      label: edit.label,
+      undo: () => document.write(offset, before),
+      redo: () => document.write(offset, after),
+    });
+  }
+
+  /**
+   * Validates `request.input` for the field it names (which must still be where the request
+   * says), encodes it and applies it as an undoable edit.
+   */
+  editField(document: ImageDocument, request: FieldEditRequest): EditOutcome {
+    const fields = document.model.fields(request.recordIndex);
+    const field = fields ? findLeaf(fields.fields, request.fieldPath, request.offset) : null;
+    if (!field || field.size !== request.size)
+      return {
+        ok: false,
+        message: `${request.fieldPath} is not at 0x${request.offset.toString(16)} of record ${request.recordIndex} any more`,
+      };
+    const encoded = encodeFieldValue(field, request.input);
+    if (!encoded.ok) return { ok: false, message: encoded.message };
+    const edit = document.editAt(field.offset, encoded.bytes, `Set ${field.path}`);
+    if (!edit) return { ok: true, message: `${field.path} is unchanged` };
+    this.applyEdit(document, edit);
+    const now = findLeaf(
+      document.model.fields(request.recordIndex)?.fields ?? [],
+      field.path,
+      field.offset,
+    );
+    return { ok: true, message: `${field.path} = ${now?.value ?? request.input}` };
+  }
+
+  /**
+   * Edits the first field named `fieldPath` (e.g. `CRED.euid`), optionally the `occurrence`-th
+   * one in record order: the form commands and tests use.
+   */
+  editFieldByPath(
+    document: ImageDocument,
+    fieldPath: string,
+    input: string,
+    occurrence = 0,
+  ): EditOutcome {
+    let seen = 0;
+    for (const record of document.model.view.records) {
+      const fields = document.model.fields(record.index);
+      for (const field of leaves(fields?.fields ?? [])) {
+        if (field.path !== fieldPath) continue;
+        if (seen++ < occurrence) continue;
+        return this.editField(document, {
+          recordIndex: record.index,
+          fieldPath,
+          offset: field.offset,
+          size: field.size,
+          input,
+        });
+      }
+    }
+    return { ok: false, message: `the image has no field ${fieldPath}` };
+  }
+
+  /** Re-computes the SIGN MAC with the lab's machine key, as an undoable edit. */
+  signWithMachineKey(document: ImageDocument): EditOutcome {
+    const size = document.model.view.byteLength;
+    const result = resignImage(
+      (offset, length) => document.read(offset, length),
+      size,
+      defaultMachineKey(),
+    );
+    if (!result.ok) return { ok: false, message: `Cannot sign: ${result.message}` };
+    if (result.slot.keyId !== machineKeyId)
+      return {
+        ok: false,
+        message: `Cannot sign: SIGN.key_id names \`${result.slot.keyId}\`, not the machine key \`${machineKeyId}\``,
+      };
+    const edit = document.editAt(result.slot.offset, result.signature, 'Sign with Machine Key');
+    if (edit) this.applyEdit(document, edit);
+    return {
+      ok: true,
+      message: edit ? 'Signed with the machine key.' : 'The signature was already valid.',
+    };
+  }
+
+  async saveCustomDocument(
+    document: ImageDocument,
+    cancellation: vscode.CancellationToken,
+  ): Promise<void> {
+    await document.saveTo(document.uri, cancellation);
+  }
+
+  async saveCustomDocumentAs(
+    document: ImageDocument,
+    destination: vscode.Uri,
+    cancellation: vscode.CancellationToken,
+  ): Promise<void> {
+    await document.saveTo(destination, cancellation);
+  }
+
+  async revertCustomDocument(document: ImageDocument): Promise<void> {
+    await document.revert();
+  }
+
+  backupCustomDocument(
+    document: ImageDocument,
+    context: vscode.CustomDocumentBackupContext,
+    _cancellation?: vscode.CancellationToken,
+  ): Thenable<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+
+  /** The image's problems in the Problems panel: a binary document has no lines, so line 0. */
+  private publishProblems(document: ImageDocument): void {
+    const problems = document.model.view.problems.map((problem) => {
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(0, 0, 0, 0),
+        `${problem.errno} at 0x${problem.offset.toString(16)} (${problem.field}): ${problem.message}`,
+        vscode.DiagnosticSeverity.Error,
+      );
+      diagnostic.source = 'crlab image';
+      diagnostic.code = problem.errno;
+      return diagnostic;
+    });
+    if (document.model.signature === 'invalid' && !problems.some((d) => d.code === 'EBADMSG')) {
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(0, 0, 0, 0),
+        'The signature cannot be verified: the image changed after it was signed (Sign with Machine Key re-signs it).',
+        vscode.DiagnosticSeverity.Warning,
+      );
+      diagnostic.source = 'crlab image';
+      problems.push(diagnostic);
+    }
+    this.diagnostics.set(document.uri, problems);
   }
 
   resolveCustomEditor(document: ImageDocument, panel: vscode.WebviewPanel): void {
@@ -53,7 +266,16 @@ export class ImageEditorProvider implements vscode.CustomReadonlyEditorProvider<
       if (ready) void webview.postMessage(message);
     };
     const showImage = (): void =>
-      send({ type: 'showImage', view: document.model.view, settings: readImageViewerSettings() });
+      send({
+        type: 'showImage',
+        view: {
+          ...document.model.view,
+          version: document.version,
+          signature: document.model.signature,
+          dirty: document.hasEdits,
+        },
+        settings: readImageViewerSettings(),
+      });
     const subscriptions: vscode.Disposable[] = [
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isImageViewerToHostMessage(message)) return;
@@ -68,6 +290,26 @@ export class ImageEditorProvider implements vscode.CustomReadonlyEditorProvider<
               if (fields) send({ type: 'recordFields', fields });
             }
             break;
+          case 'requestBytes': {
+            const size = document.model.view.byteLength;
+            const offset = Math.min(message.offset, size);
+            const length = Math.min(message.length, size - offset);
+            send({
+              type: 'bytes',
+              offset,
+              data: encodeBytes(document.read(offset, length)),
+              version: message.version,
+            });
+            break;
+          }
+          case 'editField': {
+            const outcome =
+              message.version !== document.version
+                ? { ok: false, message: 'The image changed meanwhile: look again and retry.' }
+                : this.editField(document, message);
+            send({ type: 'editResult', requestId: message.requestId, ...outcome });
+            break;
+          }
         }
       }),
       document.onDidChange(showImage),

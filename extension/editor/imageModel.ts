@@ -4,7 +4,9 @@ import type {
   ProblemView,
   RecordFieldsView,
   RecordView,
+  SignatureState,
 } from '../../webview/protocol';
+import { fieldControl } from '../image/field-edit';
 import {
   indexRecords,
   memoryReader,
@@ -13,6 +15,7 @@ import {
   type FieldNode,
   type PositionedReader,
   type RecordIndexEntry,
+  type SignatureStatus,
 } from '../image/index';
 
 /** Images up to this size are read whole and judged by the full reader; larger ones are not. */
@@ -32,6 +35,15 @@ export function memorySource(bytes: Uint8Array): ImageSource {
   return { size: bytes.byteLength, read: memoryReader(bytes), bytes: whole };
 }
 
+/** How far the editor trusts an image's signature, under the keys it holds. */
+export type SignatureSummary = SignatureState;
+
+const summaryOfReader: Readonly<Record<SignatureStatus, SignatureSummary>> = {
+  none: 'none',
+  verified: 'valid',
+  unverified: 'unverified',
+};
+
 /** Field trees are nested at most this deep in the view (the format's own nesting is 3). */
 const maxFieldDepth = 16;
 
@@ -45,6 +57,8 @@ function toFieldView(node: FieldNode, depth: number): FieldView {
     size: node.size,
     value: node.display,
     children: children.map((child) => toFieldView(child, depth + 1)),
+    raw: node.value,
+    ...(children.length === 0 && node.children === undefined ? { editor: fieldControl(node) } : {}),
   };
 }
 
@@ -59,10 +73,18 @@ export class ImageModel {
 
   /** The summary the viewer shows first: records, problems, sizes. */
   readonly view: ImageView;
+  /** `valid` when the SIGN MAC verifies under a key held, `invalid` when it does not. */
+  readonly signature: SignatureSummary;
+  /** How many TASK records the image holds. */
+  readonly taskCount: number;
 
+  /**
+   * @param keys the keys signatures are verified with, by key id (the lab's machine key).
+   */
   constructor(
     fileName: string,
-    private readonly source: ImageSource,
+    readonly source: ImageSource,
+    keys: Readonly<Record<string, Uint8Array>> = {},
   ) {
     const index = indexRecords(source.read, source.size);
     this.entries = index.entries.filter(
@@ -77,9 +99,17 @@ export class ImageModel {
     }));
     const problems: ProblemView[] = [];
     let notice: string | null = null;
+    const signed = this.entries.some((entry) => entry.name === 'SIGN');
+    this.taskCount = this.entries.filter((entry) => entry.name === 'TASK').length;
+    let signature: SignatureSummary = signed ? 'unverified' : 'none';
     if (source.bytes) {
-      const verdict = readImage(source.bytes);
-      if (!verdict.ok) problems.push({ ...verdict.error });
+      const verdict = readImage(source.bytes, { keys: { ...keys } });
+      if (!verdict.ok) {
+        problems.push({ ...verdict.error });
+        if (signed) signature = 'invalid';
+      } else {
+        signature = summaryOfReader[verdict.signature];
+      }
     } else {
       const mib = Math.floor(fullValidationLimit / (1024 * 1024));
       notice = `This image is larger than ${mib} MiB: its record framing was checked, not every field.`;
@@ -94,6 +124,7 @@ export class ImageModel {
         message: damage.message,
       });
     }
+    this.signature = signature;
     this.view = { fileName, byteLength: source.size, records, problems, notice };
   }
 

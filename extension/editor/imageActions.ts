@@ -1,0 +1,321 @@
+/**
+ * The image editor's actions (editor title and palette): Restart this image…, Verify, Show as
+ * JSON, Compare with…, Sign with Machine Key, Edit Field…, and the hidden `describeActive` test
+ * hook. Each works on the image of the URI it is given (the editor title passes it) or of the
+ * active image editor, with its unsaved edits.
+ */
+import * as vscode from 'vscode';
+import { diffImages } from '../cli/commands/image-diff';
+import { decodeImageJson } from '../cli/image-json';
+import { formatImageError, readImage } from '../image/index';
+import { createKernel, defaultWorld, RestartFlag, type CheckRecord } from '../kernel/index';
+import { CLOCK_EPOCH, formatCheck } from '../lab/index';
+import type { CommandCallback } from './commands';
+import { editorKeys } from './imageDocument';
+import type { ImageEditorProvider } from './imageEditorProvider';
+import type { ReportDocuments } from './reportDocuments';
+
+/** What the actions need: the provider (open documents, edits) and the report documents. */
+export interface ImageActionContext {
+  readonly images: ImageEditorProvider;
+  readonly reports: ReportDocuments;
+}
+
+/** Users of the default world a restart may run as (kernel.md, default world). */
+export const restartUsers = ['root', 'daemon', 'hallyn', 'oren'] as const;
+
+/** sys_restart flags offered by Restart this image…. */
+const restartFlagNames = Object.keys(RestartFlag) as (keyof typeof RestartFlag)[];
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
+}
+
+/** The URI an action applies to: its argument, or the active image editor's. */
+function targetUri(context: ImageActionContext, argument: unknown): vscode.Uri | undefined {
+  if (argument instanceof vscode.Uri) return argument;
+  return context.images.activeDocument()?.uri;
+}
+
+/** The image's bytes as the editor has them (unsaved edits included), else as on disk. */
+async function imageBytes(context: ImageActionContext, uri: vscode.Uri): Promise<Uint8Array> {
+  const document = context.images.documentOf(uri);
+  return document ? document.readAll() : await vscode.workspace.fs.readFile(uri);
+}
+
+function noImage(): undefined {
+  void vscode.window.showInformationMessage('Open a .crimg image in the image editor first.');
+  return undefined;
+}
+
+/** The outcome of Restart this image…, as the report shows it. */
+export interface RestartReport {
+  readonly user: string;
+  readonly flags: number;
+  readonly errno: string | null;
+  readonly checks: readonly CheckRecord[];
+  readonly text: string;
+}
+
+/** Runs `bytes` through sys_restart in a fresh default-world kernel, as `user`. */
+export function restartImage(
+  name: string,
+  bytes: Uint8Array,
+  user: string,
+  flags: number,
+): RestartReport {
+  const kernel = createKernel({ world: defaultWorld(), clock: () => CLOCK_EPOCH });
+  const path = `/tmp/${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'image.crimg'}`;
+  kernel.writeFile(path, bytes, { mode: 0o644, uid: 0, gid: 0 });
+  const outcome = kernel.restartAs(user, path, flags);
+  const flagText =
+    restartFlagNames.filter((flag) => (flags & RestartFlag[flag]) !== 0).join(' | ') || '0';
+  const verdict =
+    outcome.errno === null
+      ? `restored ${(outcome.restored ?? []).length} task(s)`
+      : `refused: ${outcome.errno}`;
+  const lines = [
+    `Restart of ${name} as ${user}, flags ${flagText}, in a fresh default-world kernel`,
+    `Result: ${verdict}`,
+    ...(outcome.reason ? [`Reason: ${outcome.reason}`] : []),
+    '',
+    'Checks, in the order the kernel made them (✓ pass, ✗ fail, – skip):',
+    ...outcome.checks.map((check) => `  ${formatCheck(check)}`),
+    '',
+  ];
+  return { user, flags, errno: outcome.errno, checks: outcome.checks, text: lines.join('\n') };
+}
+
+/** `crlab.imageEditor.restart`: Restart this image…, asking for the user and the flags. */
+export function restartCommand(context: ImageActionContext): CommandCallback {
+  return async (argument?: unknown, userArgument?: unknown, flagsArgument?: unknown) => {
+    const uri = targetUri(context, argument);
+    if (!uri) return noImage();
+    const user =
+      typeof userArgument === 'string'
+        ? userArgument
+        : await vscode.window.showQuickPick([...restartUsers], {
+            title: `Restart ${fileName(uri)} as…`,
+            placeHolder: 'The user whose sys_restart call restores the image',
+          });
+    if (user === undefined) return undefined;
+    let flags: number;
+    if (typeof flagsArgument === 'number') flags = flagsArgument;
+    else {
+      const picked = await vscode.window.showQuickPick(
+        restartFlagNames.map((name) => ({ label: `RESTART_${name}`, name })),
+        { title: 'sys_restart flags', canPickMany: true, placeHolder: 'None for a plain restart' },
+      );
+      if (picked === undefined) return undefined;
+      flags = picked.reduce((all, item) => all | RestartFlag[item.name], 0);
+    }
+    const report = restartImage(fileName(uri), await imageBytes(context, uri), user, flags);
+    await context.reports.show(`Restart ${fileName(uri)} as ${user}.txt`, report.text);
+    return { user: report.user, flags: report.flags, errno: report.errno, checks: report.checks };
+  };
+}
+
+/** The verdict of Verify, with where the image is wrong. */
+export interface VerifyReport {
+  readonly valid: boolean;
+  readonly signature: 'none' | 'verified' | 'unverified' | null;
+  readonly errno: string | null;
+  readonly offset: number | null;
+  readonly field: string | null;
+  readonly message: string;
+}
+
+/** Judges `bytes` as restart would, with the lab's machine key for the signature. */
+export function verifyImage(name: string, bytes: Uint8Array): VerifyReport {
+  const verdict = readImage(bytes, { keys: editorKeys() });
+  if (!verdict.ok) {
+    const { errno, offset, field } = verdict.error;
+    return {
+      valid: false,
+      signature: null,
+      errno,
+      offset,
+      field,
+      message: `${name}: ${formatImageError(verdict.error)}`,
+    };
+  }
+  const signature = verdict.signature;
+  const detail = {
+    none: 'unsigned',
+    verified: 'signature verified with the machine key',
+    unverified: 'signed with a key the lab does not hold: restart would refuse it',
+  }[signature];
+  return {
+    valid: signature !== 'unverified',
+    signature,
+    errno: signature === 'unverified' ? 'EBADMSG' : null,
+    offset: signature === 'unverified' ? (verdict.image.sign?.offset ?? null) : null,
+    field: signature === 'unverified' ? 'SIGN.key_id' : null,
+    message: `${name}: valid, ${detail}`,
+  };
+}
+
+/** `crlab.imageEditor.verify`: an information or error message with errno, offset and field. */
+export function verifyCommand(context: ImageActionContext): CommandCallback {
+  return async (argument?: unknown) => {
+    const uri = targetUri(context, argument);
+    if (!uri) return noImage();
+    const report = verifyImage(fileName(uri), await imageBytes(context, uri));
+    if (report.valid) void vscode.window.showInformationMessage(report.message);
+    else void vscode.window.showErrorMessage(report.message);
+    return report;
+  };
+}
+
+/** `crlab.imageEditor.showJson`: the lossless JSON of `crlab image decode` in an untitled editor. */
+export function showJsonCommand(context: ImageActionContext): CommandCallback {
+  return async (argument?: unknown) => {
+    const uri = targetUri(context, argument);
+    if (!uri) return noImage();
+    let content: string;
+    try {
+      content = `${JSON.stringify(decodeImageJson(await imageBytes(context, uri)), null, 2)}\n`;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      void vscode.window.showErrorMessage(`${fileName(uri)} has no JSON form: ${message}`);
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument({ language: 'json', content });
+    await vscode.window.showTextDocument(document, { preview: false });
+    return document.uri;
+  };
+}
+
+/** `crlab.imageEditor.compareWith`: what differs between this image and another, by meaning. */
+export function compareWithCommand(context: ImageActionContext): CommandCallback {
+  return async (argument?: unknown, otherArgument?: unknown) => {
+    const uri = targetUri(context, argument);
+    if (!uri) return noImage();
+    let other = otherArgument instanceof vscode.Uri ? otherArgument : undefined;
+    if (!other) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Compare',
+        title: `Compare ${fileName(uri)} with…`,
+        filters: { 'Checkpoint images': ['crimg'] },
+      });
+      other = picked?.[0];
+    }
+    if (!other) return undefined;
+    const sides = [
+      { uri, bytes: await imageBytes(context, uri) },
+      { uri: other, bytes: await imageBytes(context, other) },
+    ];
+    const images = [];
+    for (const side of sides) {
+      const verdict = readImage(side.bytes);
+      if (!verdict.ok) {
+        void vscode.window.showErrorMessage(
+          `${fileName(side.uri)} is not a valid image: ${formatImageError(verdict.error)}`,
+        );
+        return undefined;
+      }
+      images.push(verdict.image);
+    }
+    const [a, b] = images;
+    if (!a || !b) return undefined;
+    const differences = diffImages(a, b);
+    const title = `${fileName(uri)} ↔ ${fileName(other)}`;
+    const lines = [
+      `Compare ${uri.fsPath || uri.toString()} (a) with ${other.fsPath || other.toString()} (b)`,
+      differences.length === 0
+        ? 'No differences.'
+        : `${differences.length} difference(s), by meaning (path: a -> b):`,
+      ...differences.map((d) => `  ${d.path}: ${d.a ?? '(absent)'} -> ${d.b ?? '(absent)'}`),
+      '',
+    ];
+    await context.reports.show(`${title}.txt`, lines.join('\n'));
+    return differences;
+  };
+}
+
+/** `crlab.imageEditor.signWithMachineKey`: re-signs the image as an undoable edit. */
+export function signCommand(context: ImageActionContext): CommandCallback {
+  return (argument?: unknown) => {
+    const uri = targetUri(context, argument);
+    const document = uri ? context.images.documentOf(uri) : undefined;
+    if (!document) return noImage();
+    const outcome = context.images.signWithMachineKey(document);
+    if (outcome.ok) void vscode.window.showInformationMessage(outcome.message);
+    else void vscode.window.showErrorMessage(outcome.message);
+    return outcome;
+  };
+}
+
+/**
+ * `crlab.imageEditor.editField`: sets a field by its path (`CRED.euid`), asking for the path and
+ * value when not given. The webview's inspector is the usual way; this is the keyboard's.
+ */
+export function editFieldCommand(context: ImageActionContext): CommandCallback {
+  return async (
+    argument?: unknown,
+    pathArgument?: unknown,
+    inputArgument?: unknown,
+    nth?: unknown,
+  ) => {
+    const uri = targetUri(context, argument);
+    const document = uri ? context.images.documentOf(uri) : undefined;
+    if (!document) return noImage();
+    const fieldPath =
+      typeof pathArgument === 'string'
+        ? pathArgument
+        : await vscode.window.showInputBox({
+            title: 'Edit field',
+            prompt: 'The field, as errors name it',
+            placeHolder: 'CRED.euid',
+          });
+    if (!fieldPath) return undefined;
+    const input =
+      typeof inputArgument === 'string'
+        ? inputArgument
+        : await vscode.window.showInputBox({ title: `New value of ${fieldPath}` });
+    if (input === undefined) return undefined;
+    const outcome = context.images.editFieldByPath(
+      document,
+      fieldPath,
+      input,
+      typeof nth === 'number' ? nth : 0,
+    );
+    if (!outcome.ok) void vscode.window.showErrorMessage(outcome.message);
+    return outcome;
+  };
+}
+
+/** What `describeActive` reports about an open image (a test hook, hidden from the palette). */
+export interface ImageDescription {
+  readonly uri: string;
+  readonly records: number;
+  readonly tasks: number;
+  readonly byteLength: number;
+  readonly problems: readonly string[];
+  readonly signature: string;
+  readonly version: number;
+  readonly hasEdits: boolean;
+}
+
+/** `crlab.imageEditor.describeActive`: counts and state of the active (or given) image. */
+export function describeActiveCommand(context: ImageActionContext): CommandCallback {
+  return (argument?: unknown): ImageDescription | undefined => {
+    const uri = targetUri(context, argument);
+    const document = uri ? context.images.documentOf(uri) : undefined;
+    if (!document) return undefined;
+    const model = document.model;
+    return {
+      uri: document.uri.toString(),
+      records: model.view.records.length,
+      tasks: model.taskCount,
+      byteLength: model.view.byteLength,
+      problems: model.view.problems.map(
+        (p) => `${p.errno} at 0x${p.offset.toString(16)} (${p.field}): ${p.message}`,
+      ),
+      signature: model.signature,
+      version: document.version,
+      hasEdits: document.hasEdits,
+    };
+  };
+}
