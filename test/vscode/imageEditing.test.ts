@@ -101,6 +101,10 @@ async function edit(uri: vscode.Uri, fieldPath: string, input: string): Promise<
     input,
   );
   assert.ok(outcome.ok, outcome.message);
+  // VS Code learns of the edit asynchronously: revert and undo act only once it has.
+  await until('VS Code to see the edit', () =>
+    Promise.resolve(vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty ? true : undefined),
+  );
 }
 
 async function save(): Promise<void> {
@@ -217,7 +221,7 @@ describe('image editor: editing and actions', () => {
     const original = onDisk(uri);
     const uid = fieldOf(original, 'CRED.uid');
     await openImage(uri);
-    await edit(uri, 'CRED.uid', '0x1f4');
+    await edit(uri, 'CRED.uid', '0x1f5');
     const provider = api().imageEditor;
     const document = provider.documentOf(uri);
     assert.ok(document);
@@ -236,7 +240,7 @@ describe('image editor: editing and actions', () => {
       token,
     );
     try {
-      assert.deepEqual(restored.readAll(), withBytes(original, uid.offset, u32(500)));
+      assert.deepEqual(restored.readAll(), withBytes(original, uid.offset, u32(501)));
       assert.equal(restored.hasEdits, true);
       assert.deepEqual(onDisk(uri), original, 'the file itself is untouched');
     } finally {
