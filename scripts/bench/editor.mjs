@@ -49,6 +49,11 @@ function formatBytes(bytes) {
   return unit === 0 ? `${bytes} B` : `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
+/** @param {unknown} error */
+function firstLine(error) {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}
+
 /** @param {number} ms */
 function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,7 +109,8 @@ function resetPeak(pid) {
 
 /**
  * The visible webview's content frame: VS Code hosts each webview in an outer iframe whose
- * document holds the extension's page in `#active-frame`.
+ * document holds the extension's page in `#active-frame`, or still in `#pending-frame` when the
+ * outer document has not swapped it in yet (the page is already live and rendering then).
  * @param {import('playwright-core').Page} page
  */
 function webviewContent(page) {
@@ -113,8 +119,31 @@ function webviewContent(page) {
     .filter({ visible: true })
     .last()
     .contentFrame()
-    .locator('#active-frame')
+    .locator('#active-frame, #pending-frame')
+    .last()
     .contentFrame();
+}
+
+/**
+ * What the webview holds when no record row came: its body text, cut short, or why it could not
+ * be read, so a SKIPPED line says what to fix.
+ * @param {import('playwright-core').Page} page
+ */
+async function webviewSummary(page) {
+  try {
+    const text = await webviewContent(page)
+      .locator('body')
+      .evaluate(
+        (body) => `${body.querySelectorAll('*').length} elements: ${body.innerText}`,
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
+    return JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 300));
+  } catch (error) {
+    return `unreadable (${firstLine(error)})`;
+  }
 }
 
 /**
@@ -216,11 +245,14 @@ async function main() {
         .first()
         .waitFor({ state: 'visible', timeout: renderTimeoutMs });
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = firstLine(error);
       print(
         `bench editor ${what}: SKIPPED — no record rows (${firstRenderSelector}) within ${formatMs(renderTimeoutMs)}: ${reason}`,
       );
-      await page.screenshot({ path: path.join(run.runDir, `bench-${image.label}.png`) });
+      print(`bench editor: the webview shows: ${await webviewSummary(page)}`);
+      await page
+        .screenshot({ path: path.join(run.runDir, `bench-${image.label}.png`), timeout: 10_000 })
+        .catch(() => undefined);
       status = 1;
       continue;
     }
@@ -251,7 +283,12 @@ async function main() {
         `bench editor memory ${what}: extension host RSS ${growth >= 0 ? '+' : '−'}${formatBytes(Math.abs(growth))} (${Number((growth / size).toPrecision(2))}× the file ${formatBytes(size)}; ${formatBytes(before.rss)} before opening → ${formatBytes(after.rss)}, peak ${formatBytes(after.hwm)}${peakReset ? ' during this open' : ' since start'}; ${formatBytes(startMemory.rss)} before any image)`,
       );
     }
-    await closeAllEditors(page);
+    try {
+      await closeAllEditors(page);
+    } catch (error) {
+      // The next open still measures a fresh editor of another file; note it and go on.
+      print(`bench editor: note — closing the editors failed: ${firstLine(error)}`);
+    }
     await delay(1000);
   }
   return status;
@@ -261,7 +298,7 @@ let exitCode = 1;
 try {
   exitCode = await main();
 } catch (error) {
-  print(`bench editor: FAILED — ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+  print(`bench editor: FAILED — ${firstLine(error)}`);
 } finally {
   await cleanUp();
 }
