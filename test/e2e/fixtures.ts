@@ -5,6 +5,9 @@
  *   plain/                    a workspace with no .crimg or .crlab file (activation must not happen)
  *   images/one-task.crimg     a valid image of one task, written by the image helper's writer
  *   images/truncated.crimg    the same image cut in the middle of a record (problems are shown)
+ *   images/hostile.crimg      a valid image whose comm, paths and LSM labels are HTML and script
+ *   images/edit-me.crimg      a copy of one-task.crimg for tests that edit it
+ *   examples/large.crimg      a valid image of 96 MiB (24 576 pages), written only there
  *   examples/                 a copy of the repository's examples/ plus the two images above
  *
  * Usage: node --import tsx test/e2e/fixtures.ts <folder>
@@ -94,6 +97,65 @@ export function oneTaskImage(): CheckpointImage {
   };
 }
 
+/** Text that would run script if a viewer ever parsed it as HTML. */
+export const hostileText = {
+  comm: '<img src=x onerror="window.crlabPwned=1;console.log(\'pwned\')">',
+  exe: '/bin/<img src=x onerror=alert(1)>',
+  label: '<script>window.crlabPwned=2;alert(2)</script>',
+  file: '/tmp/<b onmouseover=alert(3)>bold</b>',
+};
+
+/** One task whose comm, exe path, cred label and an open file's path and label are hostile. */
+export function hostileImage(): CheckpointImage {
+  const image = oneTaskImage();
+  const [task] = image.tasks;
+  if (!task) throw new Error('the one-task image has no task');
+  image.lsm = 'label';
+  task.task.comm = hostileText.comm;
+  task.cred.label = hostileText.label;
+  task.mm.exe = hostileText.exe;
+  task.files = { objref: 2, fds: [{ objref: 3, fd: 0, close_on_exec: 0 }] };
+  image.openFiles = [
+    {
+      objref: 3,
+      fd_type: 1,
+      f_mode: 1,
+      f_flags: 0,
+      f_pos: 0,
+      f_version: 0,
+      path: hostileText.file,
+      label: hostileText.label,
+    },
+  ];
+  return image;
+}
+
+/** Pages of the large image: 96 MiB of page data, above the editor's full-validation limit. */
+export const largeImagePages = 24 * 1024;
+
+/** The one-task image with one more mapping of {@link largeImagePages} non-zero pages. */
+export function largeImage(): CheckpointImage {
+  const image = oneTaskImage();
+  const [task] = image.tasks;
+  if (!task) throw new Error('the one-task image has no task');
+  const start = 0x10000000;
+  const pages = Array.from({ length: largeImagePages }, (_, index) => ({
+    addr: start + index * 4096,
+    data: new Uint8Array(4096).fill((index % 255) + 1),
+  }));
+  task.vmas.push({
+    vma_type: VmaType.ANON,
+    vm_start: start,
+    vm_end: start + largeImagePages * 4096,
+    vm_page_prot: 3,
+    vm_flags: 3,
+    vm_pgoff: 0,
+    file: null,
+    pages,
+  });
+  return image;
+}
+
 /** Writes every fixture into `folder`; returns the paths the tests use. */
 export function writeFixtures(folder: string): { plain: string; images: string; examples: string } {
   const plain = path.join(folder, 'plain');
@@ -110,9 +172,13 @@ export function writeFixtures(folder: string): { plain: string; images: string; 
     path.join(images, 'truncated.crimg'),
     bytes.subarray(0, Math.floor(bytes.length / 3)),
   );
+  writeFileSync(path.join(images, 'hostile.crimg'), writeImage(hostileImage()));
+  writeFileSync(path.join(images, 'edit-me.crimg'), bytes);
   const repoExamples = path.resolve(import.meta.dirname, '..', '..', 'examples');
   if (existsSync(repoExamples)) cpSync(repoExamples, examples, { recursive: true });
   cpSync(images, examples, { recursive: true });
+  // Written once, where the browser tests open it (not copied: it is large).
+  writeFileSync(path.join(examples, 'large.crimg'), writeImage(largeImage()));
   return { plain, images, examples };
 }
 

@@ -68,14 +68,13 @@ describe('the workbench in a browser', function () {
     const viewer = activeWebview(page);
     const cred = viewer.locator('[data-record-name="CRED"]').first();
     await cred.waitFor({ timeout: 30_000 });
-    if ((await cred.getAttribute('aria-expanded')) !== 'true')
-      await cred.locator('.record-head').click();
+    if ((await cred.getAttribute('aria-expanded')) !== 'true') await cred.click();
     // The field tree comes from the image helper's parser: the CRED payload, decoded.
-    const euid = cred.locator('[data-field="CRED.euid"]');
+    const euid = viewer.locator('[data-field="CRED.euid"]');
     await euid.waitFor();
-    const value = await euid.locator('vscode-data-grid-cell[grid-column="5"]').textContent();
+    const value = await euid.locator('.tree-value').textContent();
     assert.equal(value?.trim(), '1000', 'the task runs as uid 1000');
-    const offset = await euid.locator('vscode-data-grid-cell[grid-column="3"]').textContent();
+    const offset = await euid.locator('.tree-offset').textContent();
     assert.match(offset?.trim() ?? '', /^0x[0-9a-f]+$/, 'offsets are shown in hex by default');
     assert.equal(await viewer.locator('.problem').count(), 0, 'a valid image shows no problems');
     await screenshot(page, env, 'image-editor');
@@ -86,14 +85,22 @@ describe('the workbench in a browser', function () {
     const viewer = activeWebview(page);
     const head = viewer.locator('[data-record-name="HEAD"]');
     await head.waitFor({ timeout: 30_000 });
-    await head.focus();
+    // A click selects HEAD (and toggles it); the tree keeps the keyboard focus from then on.
+    await head.click();
+    if ((await head.getAttribute('aria-expanded')) === 'true')
+      await page.keyboard.press('ArrowLeft');
+    await viewer.locator('[data-record-name="HEAD"][aria-expanded="false"]').waitFor();
     await page.keyboard.press('ArrowDown');
     const tree = viewer.locator('[data-record-name="TREE"]');
-    assert.equal(await tree.evaluate((item) => item.matches(':focus')), true);
+    await viewer.locator('[data-record-name="TREE"][aria-selected="true"]').waitFor();
+    const activeId = await viewer
+      .locator('[role="tree"]')
+      .evaluate((element) => element.getAttribute('aria-activedescendant'));
+    assert.equal(activeId, await tree.getAttribute('id'), 'the tree points at the TREE row');
     assert.equal(await tree.getAttribute('aria-expanded'), 'false');
     await page.keyboard.press('ArrowRight');
     await viewer.locator('[data-record-name="TREE"][aria-expanded="true"]').waitFor();
-    await tree.locator('[data-field="hdr.type"]').waitFor();
+    await viewer.locator('[data-field="hdr.type"][data-record="1"]').waitFor();
     await page.keyboard.press('ArrowLeft');
     await viewer.locator('[data-record-name="TREE"][aria-expanded="false"]').waitFor();
   });

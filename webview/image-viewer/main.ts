@@ -60,10 +60,16 @@ panes.append(treeViewport, hexViewport, inspector);
 const saved = loadState();
 let state: ViewerState = saved ?? initialState;
 let shown: { view: ImageView; settings: ImageViewerSettings; version: number } | undefined;
-/** Fields received from the host for the shown version, by record index. */
+/**
+ * Fields received from the host, by record index. After a change they are kept on screen (no
+ * flicker) until the new version's arrive; `fresh` says which are of the shown version.
+ */
 const fields = new Map<number, RecordFieldsView>();
+const fresh = new Set<number>();
 /** Records whose fields were asked for in the shown version. */
 const requested = new Set<number>();
+/** The bytes highlighted: kept while the selected field's new fields are on their way. */
+let selectedRange: ByteRange | null = null;
 let tree: ImageTree = { leading: [], tasks: [], trailing: [], damage: null };
 let rows: TreeRow[] = [];
 const expanded = new Set<string>(state.expanded);
@@ -91,7 +97,7 @@ function requestFields(indexes: readonly number[]): void {
   if (!shown) return;
   const count = shown.view.records.length;
   const missing = indexes.filter(
-    (index) => index >= 0 && index < count && !fields.has(index) && !requested.has(index),
+    (index) => index >= 0 && index < count && !fresh.has(index) && !requested.has(index),
   );
   for (const index of missing) requested.add(index);
   for (let start = 0; start < missing.length; start += maxFieldRequest) {
@@ -166,8 +172,9 @@ function refreshRows(): void {
 
 function selectRow(row: TreeRow, revealInTree: boolean): void {
   state = { ...state, selected: row.key };
+  selectedRange = rangeOf(row);
   treeView.select(row.key, revealInTree);
-  hexView.select(rangeOf(row), true);
+  hexView.select(selectedRange, true);
   updateInspector();
   persist();
 }
@@ -199,6 +206,7 @@ function revealOffset(offset: number): void {
   state = { ...state, selected: path.target, cursor: offset };
   refreshRows();
   treeView.select(path.target, true);
+  selectedRange = path.range;
   hexView.select(path.range, true);
   hexView.goTo(offset);
   updateInspector();
@@ -270,18 +278,19 @@ function renderHeader(): void {
 function showImage(view: ImageView, settings: ImageViewerSettings): void {
   const version = view.version ?? 0;
   const firstShow = shown === undefined;
-  const changed = firstShow || shown?.version !== version || shown.view !== view;
   shown = { view, settings, version };
-  if (changed) {
-    fields.clear();
-    requested.clear();
-  }
+  // Whatever changed, fields are asked for again; the old ones stay shown until replaced.
+  fresh.clear();
+  requested.clear();
+  for (const index of [...fields.keys()]) if (index >= view.records.length) fields.delete(index);
   if (firstShow) {
     app.replaceChildren(headerSlot, problemsSlot, toolbar, panes);
     app.setAttribute('aria-busy', 'false');
   }
-  tree = buildTree(view.records, view.byteLength, new Map());
-  taskLabels = new Map();
+  const treeRecord = view.records.find((record) => record.name === 'TREE');
+  const treeFields = treeRecord ? fields.get(treeRecord.index) : undefined;
+  tree = buildTree(view.records, view.byteLength, parentsFromTree(treeFields));
+  taskLabels = computeTaskLabels(view);
   if (firstShow && saved === null) {
     // A first visit: tasks open; small images open whole.
     if (tree.tasks.length <= 64)
@@ -301,7 +310,8 @@ function showImage(view: ImageView, settings: ImageViewerSettings): void {
     else hexView.goTo(Math.min(state.cursor, Math.max(0, view.byteLength - 1)));
   } else {
     const row = selectedRow();
-    hexView.select(row ? rangeOf(row) : null, false);
+    if (row) selectedRange = rangeOf(row);
+    hexView.select(selectedRange, false);
   }
   if (!firstRenderDone) {
     firstRenderDone = true;
@@ -314,6 +324,7 @@ function showImage(view: ImageView, settings: ImageViewerSettings): void {
 function receiveFields(received: RecordFieldsView): void {
   if (!shown) return;
   fields.set(received.index, received);
+  fresh.add(received.index);
   const record = shown.view.records[received.index];
   if (record?.name === 'TREE') {
     tree = buildTree(shown.view.records, shown.view.byteLength, parentsFromTree(received));
@@ -332,7 +343,10 @@ function receiveFields(received: RecordFieldsView): void {
     revealOffset(offset);
   }
   const selected = selectedRow();
-  if (selected) hexView.select(rangeOf(selected), false);
+  if (selected) {
+    selectedRange = rangeOf(selected);
+    hexView.select(selectedRange, false);
+  }
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
