@@ -178,14 +178,23 @@ async function closeAllEditors(page) {
 
 /** @type {Array<() => Promise<void>>} */
 const cleanups = [];
-async function cleanUp() {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    try {
-      await cleanup();
-    } catch {
-      // Keep stopping the rest.
+/** @type {Promise<void> | null} */
+let cleaning = null;
+/**
+ * Stops what was started, newest first. One shared promise: a signal arriving while the bench
+ * fails must not let either path exit before the code-server group is gone.
+ */
+function cleanUp() {
+  cleaning ??= (async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Keep stopping the rest.
+      }
     }
-  }
+  })();
+  return cleaning;
 }
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(signal, () => {
