@@ -12,6 +12,7 @@ import {
   compareWithCommand,
   describeActiveCommand,
   editFieldCommand,
+  goToOffsetCommand,
   restartCommand,
   showJsonCommand,
   signCommand,
@@ -39,6 +40,7 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.compareWith': compareWithCommand,
   'crlab.imageEditor.signWithMachineKey': signCommand,
   'crlab.imageEditor.editField': editFieldCommand,
+  'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
 };
 

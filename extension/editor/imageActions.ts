@@ -286,6 +286,32 @@ export function editFieldCommand(context: ImageActionContext): CommandCallback {
   };
 }
 
+/** `crlab.imageEditor.goToOffset`: selects the field or page holding a byte offset. */
+export function goToOffsetCommand(context: ImageActionContext): CommandCallback {
+  return async (argument?: unknown, offsetArgument?: unknown) => {
+    const uri = targetUri(context, argument);
+    const document = uri ? context.images.documentOf(uri) : undefined;
+    if (!document) return noImage();
+    const size = document.model.view.byteLength;
+    const parse = (text: string): number | null => {
+      const value = /^\s*(0x[0-9a-f]+|[0-9]+)\s*$/i.test(text) ? Number(text.trim()) : NaN;
+      return Number.isSafeInteger(value) && value >= 0 && value < size ? value : null;
+    };
+    let offset = typeof offsetArgument === 'number' ? offsetArgument : null;
+    if (offset === null) {
+      const text = await vscode.window.showInputBox({
+        title: 'Go to offset',
+        prompt: `A byte offset below 0x${size.toString(16)} (decimal or 0x hex)`,
+        validateInput: (value) => (parse(value) === null ? 'Not an offset in this image' : null),
+      });
+      if (text === undefined) return undefined;
+      offset = parse(text);
+    }
+    if (offset === null) return undefined;
+    return context.images.revealOffset(document, offset);
+  };
+}
+
 /** What `describeActive` reports about an open image (a test hook, hidden from the palette). */
 export interface ImageDescription {
   readonly uri: string;
@@ -296,6 +322,8 @@ export interface ImageDescription {
   readonly signature: string;
   readonly version: number;
   readonly hasEdits: boolean;
+  /** The version each open view was last sent (-1 before the view said `ready`). */
+  readonly views: readonly number[];
 }
 
 /** `crlab.imageEditor.describeActive`: counts and state of the active (or given) image. */
@@ -316,6 +344,7 @@ export function describeActiveCommand(context: ImageActionContext): CommandCallb
       signature: model.signature,
       version: document.version,
       hasEdits: document.hasEdits,
+      views: context.images.shownVersions(document),
     };
   };
 }

@@ -50,6 +50,14 @@ function findLeaf(fields: readonly FieldView[], path: string, offset: number): F
   return null;
 }
 
+/** One webview showing a document. */
+interface OpenView {
+  readonly panel: vscode.WebviewPanel;
+  /** The document version the view was last sent, or -1 before its `ready`. */
+  shownVersion: number;
+  send(message: HostToImageViewerMessage): void;
+}
+
 /** Every field of `fields`, depth first. */
 function leaves(fields: readonly FieldView[]): FieldView[] {
   return fields.flatMap((field) =>
@@ -67,6 +75,8 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   private readonly edits = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ImageDocument>>();
   private readonly documents = new Map<string, ImageDocument>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('crlab.image');
+  /** The open views of each document, with the version each was last shown. */
+  private readonly views = new Map<ImageDocument, Set<OpenView>>();
 
   /** VS Code listens here for edits (undo stack, dirty state). */
   readonly onDidChangeCustomDocument = this.edits.event;
@@ -118,6 +128,23 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
       this.diagnostics.delete(uri);
     });
     return document;
+  }
+
+  /** The version each open view of `document` was last sent (-1: not ready yet). */
+  shownVersions(document: ImageDocument): number[] {
+    return [...(this.views.get(document) ?? [])].map((view) => view.shownVersion);
+  }
+
+  /**
+   * Asks the views of `document` to select the field (or page) holding `offset`: the active view
+   * when there is one, else every view.
+   */
+  revealOffset(document: ImageDocument, offset: number): boolean {
+    const views = [...(this.views.get(document) ?? [])];
+    const active = views.filter((view) => view.panel.active);
+    const targets = active.length > 0 ? active : views;
+    for (const view of targets) view.send({ type: 'selectOffset', offset });
+    return targets.length > 0;
   }
 
   /** Applies `edit` to `document` and hands VS Code its undo and redo. */
@@ -265,7 +292,12 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     const send = (message: HostToImageViewerMessage): void => {
       if (ready) void webview.postMessage(message);
     };
-    const showImage = (): void =>
+    const view: OpenView = { panel, shownVersion: -1, send };
+    const views = this.views.get(document) ?? new Set<OpenView>();
+    views.add(view);
+    this.views.set(document, views);
+    const showImage = (): void => {
+      if (ready) view.shownVersion = document.version;
       send({
         type: 'showImage',
         view: {
@@ -276,6 +308,7 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
         },
         settings: readImageViewerSettings(),
       });
+    };
     const subscriptions: vscode.Disposable[] = [
       webview.onDidReceiveMessage((message: unknown) => {
         if (!isImageViewerToHostMessage(message)) return;
@@ -317,7 +350,11 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
         if (event.affectsConfiguration('crlab.imageEditor')) showImage();
       }),
     ];
-    panel.onDidDispose(() => subscriptions.forEach((subscription) => subscription.dispose()));
+    panel.onDidDispose(() => {
+      subscriptions.forEach((subscription) => subscription.dispose());
+      views.delete(view);
+      if (views.size === 0) this.views.delete(document);
+    });
     // The page is set last so that the ready message cannot arrive before we listen for it.
     webview.html = imageViewerHtml(webview, this.context.extensionUri);
   }

@@ -184,6 +184,32 @@ describe('image editor: editing and actions', () => {
     assert.deepEqual(onDisk(uri), edited, 'redo then save writes the edit again');
   });
 
+  it('every open view of an image is sent its new version after an edit', async () => {
+    const uri = copyOfExample('counter.crimg');
+    await openImage(uri);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'crlab.imageEditor', {
+      viewColumn: vscode.ViewColumn.Beside,
+    });
+    const shown = await settle(
+      uri,
+      'two ready views',
+      (d) => d.views.length === 2 && d.views.every((version) => version === d.version),
+    );
+    await edit(uri, 'CPU.pc', '3');
+    const after = await settle(
+      uri,
+      'both views to show the edit',
+      (d) => d.version > shown.version && d.views.every((version) => version === d.version),
+    );
+    assert.deepEqual(after.views, [after.version, after.version]);
+    const revealed = await vscode.commands.executeCommand<boolean>(
+      'crlab.imageEditor.goToOffset',
+      uri,
+      0x10,
+    );
+    assert.equal(revealed, true, 'Go to Offset reaches a view');
+  });
+
   it('saves as another file, leaving the original as it was', async () => {
     const uri = copyOfExample('counter.crimg');
     const original = onDisk(uri);
