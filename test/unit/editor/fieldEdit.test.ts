@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   encodeFieldValue,
   fieldControl,
   parseInteger,
   type EditableField,
 } from '../../../extension/image/field-edit';
-import { hmacSha256, memoryReader, readImage } from '../../../extension/image/index';
+import {
+  hmacSha256,
+  indexRecords,
+  memoryReader,
+  readImage,
+  recordFieldTree,
+  type FieldNode,
+} from '../../../extension/image/index';
 import { hmacOfPrefix, resignImage } from '../../../extension/image/resign';
 import { defaultMachineKey } from '../../../extension/kernel/index';
 
@@ -181,4 +188,37 @@ describe('re-signing (extension/image/resign.ts)', () => {
     assert.equal(result.ok, false);
     assert.match(result.ok ? '' : result.message, /no SIGN record/);
   });
+});
+
+describe('field edits round-trip every editable field of the example images', () => {
+  const images = readdirSync('examples/images').filter((name) => name.endsWith('.crimg'));
+
+  for (const name of images) {
+    it(`${name}: writing each field's own value back gives its own bytes`, () => {
+      const bytes = new Uint8Array(readFileSync(`examples/images/${name}`));
+      let editable = 0;
+      for (const entry of indexRecords(memoryReader(bytes), bytes.length).entries) {
+        if (entry.kind !== 'record') continue;
+        const tree = recordFieldTree(bytes.subarray(entry.offset, entry.end), entry.offset);
+        const walk = (node: FieldNode): void => {
+          if (node.children !== undefined && node.children.length > 0) {
+            node.children.forEach(walk);
+            return;
+          }
+          const control = fieldControl(node);
+          if (control.kind === 'readonly' || node.value === null) return;
+          editable++;
+          const encoded = encodeFieldValue(node, String(node.value));
+          assert.ok(encoded.ok, `${node.path}: ${encoded.ok ? '' : encoded.message}`);
+          assert.deepEqual(
+            encoded.bytes,
+            bytes.subarray(node.offset, node.offset + node.size),
+            `${node.path} at 0x${node.offset.toString(16)}`,
+          );
+        };
+        walk(tree.root);
+      }
+      assert.ok(editable > 20, `${name} has editable fields`);
+    });
+  }
 });
