@@ -4,34 +4,59 @@
 //   scripts/bench/editor.mjs the custom editor in the real VS Code (code-server + Chromium)
 // Every line a benchmark prints starts with `bench `. Not part of `npm test`: the figures depend
 // on the machine, so they are read by people, not asserted.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const started = Date.now();
 
-/** Runs `node ...args` in the repository with inherited output; returns its exit status. */
+/** @type {import('node:child_process').ChildProcess | null} */
+let current = null;
+let interrupted = false;
+// A signal to this script alone (not to the terminal's whole group) is passed on to the running
+// benchmark, which then stops what it started (code-server, Chromium) before exiting.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(signal, () => {
+    interrupted = true;
+    if (current) current.kill(signal);
+    else process.exit(130);
+  });
+}
+
+/**
+ * Runs `node ...args` in the repository with inherited output; resolves to its exit status.
+ * @param {string[]} args
+ * @returns {Promise<number>}
+ */
 function node(args) {
-  const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
-  return result.status ?? 1;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
+    current = child;
+    child.on('exit', (code, signal) => {
+      current = null;
+      // Interrupted: no further benchmark starts.
+      if (interrupted || signal) process.exit(130);
+      resolve(code ?? 1);
+    });
+  });
 }
 
 let failed = false;
 // The editor bench needs dist/; when the full build fails (e.g. mid-rewrite), the image and
 // kernel benches still run on the generated parser alone.
-const built = node(['scripts/build.mjs']) === 0;
+const built = (await node(['scripts/build.mjs'])) === 0;
 if (!built) {
   console.log('bench: the full build failed; building the Kaitai parser only');
-  if (node(['scripts/build.mjs', '--ksy-only']) !== 0) {
+  if ((await node(['scripts/build.mjs', '--ksy-only'])) !== 0) {
     console.log('bench: SKIPPED — the Kaitai parser does not build');
     process.exit(1);
   }
   failed = true;
 }
-if (node(['--import', 'tsx', 'scripts/bench/core.ts']) !== 0) failed = true;
+if ((await node(['--import', 'tsx', 'scripts/bench/core.ts'])) !== 0) failed = true;
 if (built) {
-  if (node(['scripts/bench/editor.mjs']) !== 0) failed = true;
+  if ((await node(['scripts/bench/editor.mjs'])) !== 0) failed = true;
 } else {
   console.log('bench editor: SKIPPED — dist/ did not build');
 }
