@@ -5,6 +5,7 @@
 // Every line a benchmark prints starts with `bench `. Not part of `npm test`: the figures depend
 // on the machine, so they are read by people, not asserted.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,15 @@ function node(args) {
     });
   });
 }
+
+// Absolute figures only mean something next to the machine and how busy it was.
+const cpus = os.cpus();
+console.log(
+  `bench machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} at start, Node ${process.version}`,
+);
 
 let failed = false;
 // The editor bench needs dist/; when the full build fails (e.g. mid-rewrite), the image and
