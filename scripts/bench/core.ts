@@ -56,7 +56,7 @@ function benchImageLayer(spec: ImageSpec): void {
   const writeMs = measure(() => {
     written = writeImage(model ?? benchImage(spec));
   });
-  const { file } = cacheImage(spec, written);
+  const { file, written: rewritten } = cacheImage(spec, written);
   const size = written.length;
   // Let the model (and its page buffer) and the writer's output go before reading 1 GiB more.
   model = null;
@@ -73,7 +73,7 @@ function benchImageLayer(spec: ImageSpec): void {
   ];
   const label = `${spec.label} image`;
   print(
-    `bench raw read ${label} (${formatBytes(size)}, ${spec.pages} pages, ${spec.vmas} VMAs): ${formatMs(rawReadMs)} (fs.readFileSync)`,
+    `bench raw read ${label} (${formatBytes(size)}, ${spec.pages} pages, ${spec.vmas} VMAs): ${formatMs(rawReadMs)} (fs.readFileSync) [${rewritten ? 'file written this run: no cache or it differed' : 'cached file matches its manifest'}]`,
   );
   print(`bench plain pass ${label}: ${formatMs(plainMs)} (one XOR per byte)`);
   print(`bench write ${label}: ${formatMs(writeMs)}${against(writeMs, references)}`);
