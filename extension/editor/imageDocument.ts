@@ -17,6 +17,8 @@ export function editorKeys(): Record<string, Uint8Array> {
 interface BackupJson {
   format: 'crlab-image-backup';
   version: 1;
+  /** The file's size when backed up: a file of another size is not the one the edits fit. */
+  size: number;
   runs: { offset: number; hex: string }[];
 }
 
@@ -48,6 +50,7 @@ function parseBackup(text: string, size: number): { offset: number; bytes: Uint8
   if (typeof json !== 'object' || json === null) return null;
   const backup = json as Partial<BackupJson>;
   if (backup.format !== 'crlab-image-backup' || !Array.isArray(backup.runs)) return null;
+  if (backup.size !== size) return null;
   const runs: { offset: number; bytes: Uint8Array }[] = [];
   for (const run of backup.runs as unknown[]) {
     if (typeof run !== 'object' || run === null) return null;
@@ -207,6 +210,7 @@ export class ImageDocument implements vscode.CustomDocument {
     const json: BackupJson = {
       format: 'crlab-image-backup',
       version: 1,
+      size: this.base.size,
       runs: this.overlay.runs().map((run) => ({ offset: run.offset, hex: toHex(run.bytes) })),
     };
     await vscode.workspace.fs.writeFile(
@@ -228,8 +232,12 @@ export class ImageDocument implements vscode.CustomDocument {
   private async restoreBackup(backup: vscode.Uri): Promise<void> {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(backup));
     const runs = parseBackup(text, this.base.size);
-    // A backup that is not ours or does not fit the file is ignored: the file opens as it is.
-    if (!runs) return;
+    if (!runs) {
+      void vscode.window.showWarningMessage(
+        `The unsaved edits of ${fileNameOf(this.uri)} were not restored: the file changed since they were backed up.`,
+      );
+      return;
+    }
     for (const run of runs) this.overlay.write(run.offset, run.bytes);
     this.rebuild();
   }

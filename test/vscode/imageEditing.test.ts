@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ImageDescription } from '../../extension/editor/imageActions';
 import type { CrlabApi } from '../../extension/extension';
+import { oneTaskImage } from '../e2e/fixtures';
 import {
   indexRecords,
+  writeImage,
   memoryReader,
   recordFieldTree,
   type FieldNode,
@@ -208,6 +210,34 @@ describe('image editor: editing and actions', () => {
       0x10,
     );
     assert.equal(revealed, true, 'Go to Offset reaches a view');
+  });
+
+  it('edits and saves an image too large to hold whole (positioned reads and a streamed save)', async () => {
+    const image = oneTaskImage();
+    const task = image.tasks[0];
+    const vma = task?.vmas[0];
+    assert.ok(task && vma);
+    const pages = 16_640; // 65 MiB of pages: above the 64 MiB the editor reads whole
+    vma.vm_end = vma.vm_start + pages * 4096;
+    vma.pages = Array.from({ length: pages }, (_, i) => ({
+      addr: vma.vm_start + i * 4096,
+      data: new Uint8Array(4096).fill((i % 255) + 1),
+    }));
+    const original = writeImage(image);
+    const uri = vscode.Uri.file(path.join(fixturesFolder(), 'large-edit.crimg'));
+    writeFileSync(uri.fsPath, original);
+    const description = await openImage(uri);
+    assert.equal(description.byteLength, original.length);
+    assert.ok(description.byteLength > 64 * 1024 * 1024);
+    assert.equal(description.tasks, 1);
+    const euid = fieldOf(original, 'CRED.euid');
+    await edit(uri, 'CRED.euid', '0');
+    await save();
+    const saved = onDisk(uri);
+    assert.equal(saved.length, original.length);
+    const differing: number[] = [];
+    for (let i = 0; i < saved.length; i++) if (saved[i] !== original[i]) differing.push(i);
+    assert.deepEqual(differing, [euid.offset, euid.offset + 1], 'only euid 1000 -> 0 changed');
   });
 
   it('saves as another file, leaving the original as it was', async () => {
