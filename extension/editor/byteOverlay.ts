@@ -43,6 +43,14 @@ export class ByteOverlay {
     return runs.map((run) => ({ offset: run.offset, bytes: Uint8Array.from(run.bytes) }));
   }
 
+  /** True when some byte of the overlay differs from the file's byte under it. */
+  differsFrom(base: ImageSource): boolean {
+    return this.runs().some((run) => {
+      const under = base.read(run.offset, run.bytes.length);
+      return run.bytes.some((byte, i) => byte !== under[i]);
+    });
+  }
+
   /** `chunk`, read from the file at `offset`, with the overlay applied (a copy when changed). */
   apply(chunk: Uint8Array, offset: number): Uint8Array {
     let result = chunk;

@@ -134,9 +134,9 @@ export class ImageDocument implements vscode.CustomDocument {
     return this.changeCount;
   }
 
-  /** True when edits are laid over the file (what a save would write). */
+  /** True when the image as edited differs from the file (undoing every edit makes it false). */
   get hasEdits(): boolean {
-    return !this.overlay.isEmpty;
+    return !this.overlay.isEmpty && this.overlay.differsFrom(this.base);
   }
 
   /** Bytes `[offset, offset + length)` as they read now, edits included. */

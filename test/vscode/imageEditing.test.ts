@@ -178,6 +178,7 @@ describe('image editor: editing and actions', () => {
     assert.deepEqual(onDisk(uri), edited, 'save writes the new euid and nothing else');
 
     await undoOrRedo(uri, 'undo');
+    assert.equal((await describe_(uri))?.hasEdits, true, 'the undo differs from the saved file');
     await save();
     assert.deepEqual(onDisk(uri), original, 'undo then save restores every byte');
 

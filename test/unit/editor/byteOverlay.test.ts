@@ -39,8 +39,10 @@ describe('ByteOverlay (edits laid over the file)', () => {
     const overlay = new ByteOverlay();
     const source = memorySource(base);
     overlay.write(8, Uint8Array.of(0xff));
+    assert.equal(overlay.differsFrom(source), true);
     overlay.write(8, base.subarray(8, 9));
     assert.deepEqual(overlay.over(source).bytes, base);
+    assert.equal(overlay.differsFrom(source), false, 'an undone edit leaves nothing to save');
   });
 });
 
