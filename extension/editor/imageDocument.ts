@@ -39,6 +39,14 @@ function fromHex(hex: string): Uint8Array | null {
   return bytes;
 }
 
+/** True when both sources are small and hold the same bytes (a watcher event for our own save). */
+function sameBytes(a: ImageSource, b: ImageSource): boolean {
+  if (!a.bytes || !b.bytes || a.size !== b.size) return false;
+  const left = a.bytes;
+  const right = b.bytes;
+  return left.every((byte, i) => byte === right[i]);
+}
+
 /** The runs of a backup file, or null when it is not one of ours. */
 function parseBackup(text: string, size: number): { offset: number; bytes: Uint8Array }[] | null {
   let json: unknown;
@@ -255,6 +263,10 @@ export class ImageDocument implements vscode.CustomDocument {
   /** Reads the file again and drops the edits. */
   private async reread(): Promise<void> {
     const { source, file } = await ImageDocument.read(this.uri);
+    this.replaceBase(source, file);
+  }
+
+  private replaceBase(source: ImageSource, file: OpenFile | null): void {
     this.file?.close();
     this.file = file;
     this.base = source;
@@ -265,11 +277,21 @@ export class ImageDocument implements vscode.CustomDocument {
   private async reloadFromDisk(): Promise<void> {
     // Our own save rereads the file itself; unsaved edits are not thrown away silently.
     if (this.saving || this.hasEdits) return;
+    const versionBefore = this.changeCount;
+    let read: { source: ImageSource; file: OpenFile | null };
     try {
-      await this.reread();
+      read = await ImageDocument.read(this.uri);
     } catch {
       // The file is being replaced or was removed; the next change event reads it again.
+      return;
     }
+    // An edit, undo or save while the file was read wins: the event was ours or is stale.
+    const changedMeanwhile = this.saving || this.changeCount !== versionBefore;
+    if (changedMeanwhile || sameBytes(read.source, this.base)) {
+      read.file?.close();
+      return;
+    }
+    this.replaceBase(read.source, read.file);
   }
 
   dispose(): void {

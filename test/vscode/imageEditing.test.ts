@@ -366,6 +366,21 @@ describe('image editor: editing and actions', () => {
     assert.equal((await describe_(uri))?.hasEdits, false, 'nothing was applied');
   });
 
+  it('lists a damaged image in the Problems panel while it is open', async () => {
+    const uri = fixture('images', 'truncated.crimg');
+    await openImage(uri);
+    const problems = vscode.languages.getDiagnostics(uri);
+    assert.equal(problems.length, 1);
+    const [problem] = problems;
+    assert.match(problem?.message ?? '', /^EPIPE at 0x[0-9a-f]+ \([A-Z_]+\.[a-z_.\[\]0-9]+\): /);
+    assert.equal(problem?.code, 'EPIPE');
+    assert.equal(problem?.range.start.line, 0);
+    await revertAndCloseAll();
+    await until('the problems to go with the document', () =>
+      Promise.resolve(vscode.languages.getDiagnostics(uri).length === 0 ? true : undefined),
+    );
+  });
+
   it('Restart this image… lists the ordered checks of passwd.crimg as hallyn', async () => {
     const uri = fixture('examples', 'images', 'passwd.crimg');
     await openImage(uri);
