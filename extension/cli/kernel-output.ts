@@ -125,11 +125,8 @@ export function parseSysctl(
   const raw = text.slice(eq + 1).trim();
   const spec = vocabulary.SYSCTLS[name];
   if (spec === undefined) throw new CliError(`${command}: unknown sysctl ${name}`);
-  if ('numeric' in spec) {
-    if (!/^[01]$/.test(raw)) throw new CliError(`${command}: ${name} takes 0 or 1, not ${raw}`);
-    return { name, value: Number(raw) };
-  }
-  if (!spec.values.includes(raw))
-    throw new CliError(`${command}: ${name} takes one of ${spec.values.join(', ')}, not ${raw}`);
-  return { name, value: raw };
+  const value = typeof spec[0] === 'number' ? Number(raw) : raw;
+  if (raw === '' || !spec.includes(value))
+    throw new CliError(`${command}: ${name} takes one of ${spec.join(', ')}, not ${raw}`);
+  return { name, value };
 }

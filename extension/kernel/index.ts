@@ -41,6 +41,7 @@ export type {
   RestartCheckId,
 } from './checks';
 export { ERRNO, errnoName } from './errno';
+export { isSysctlName, sysctlValues } from './sysctl';
 export type { Errno } from './errno';
 export {
   DEFAULT_LIMITS,

@@ -235,28 +235,21 @@ function checkSysctl(resolver: Resolver, statement: ScriptStatement & { kind: 's
   }
   const value = statement.value;
   const at: Span = typeof value === 'number' ? statement : value;
-  if ('numeric' in spec) {
-    if (typeof value !== 'number') {
-      resolver.report(
-        'type-mismatch',
-        at,
-        `\`${statement.name.text}\` takes a number, not \`${value.text}\``,
-      );
-    }
-    return;
-  }
-  if (typeof value === 'number') {
+  const allowed = spec.join(', ');
+  const numeric = typeof spec[0] === 'number';
+  if (numeric !== (typeof value === 'number')) {
+    const given = typeof value === 'number' ? 'a number' : `\`${value.text}\``;
     resolver.report(
       'type-mismatch',
       at,
-      `\`${statement.name.text}\` takes one of ${spec.values.join(', ')}, not a number`,
+      `\`${statement.name.text}\` takes one of ${allowed}, not ${given}`,
     );
-  } else if (!spec.values.includes(value.text)) {
+  } else if (!spec.includes(typeof value === 'number' ? value : value.text)) {
     resolver.report(
       'bad-argument',
-      value,
-      `\`${statement.name.text}\` takes one of ${spec.values.join(', ')}`,
-      closestMatch(value.text, spec.values),
+      at,
+      `\`${statement.name.text}\` takes one of ${allowed}`,
+      typeof value === 'number' ? undefined : closestMatch(value.text, spec.map(String)),
     );
   }
 }

@@ -1,7 +1,20 @@
 /**
  * The words of the language, in one place: the parser suggests from them, the TextMate grammar
- * test checks them against the grammar, and the editor completes from them.
+ * test checks them against the grammar, and the editor completes from them. Words the kernel
+ * defines (check ids, errnos, sysctls, call flags) come from the kernel, so the two never drift.
  */
+import {
+  CHECKPOINT_CHECKS,
+  CheckpointFlag,
+  DEFAULT_SYSCTLS,
+  ERRNO,
+  RESTART_CHECKS,
+  RestartFlag,
+  sysctlValues,
+  type CheckId,
+  type Errno,
+  type SysctlName,
+} from '../kernel/index';
 
 /** Statements allowed at the top level of a scenario (world and script). */
 export const WORLD_KEYWORDS = [
@@ -100,71 +113,15 @@ export const SYSCALLS = [
 ] as const;
 
 /** Sysctls of kernel.md with the values each takes. */
-export const SYSCTLS: Record<string, { values: readonly string[] } | { numeric: true }> = {
-  'kernel.ckpt_unpriv_allowed': { numeric: true },
-  'kernel.ckpt_ptrace_mode': { values: ['read', 'attach'] },
-  'kernel.ckpt_restore_creds': { values: ['caller', 'authorized', 'signed'] },
-  'kernel.ckpt_sign_images': { numeric: true },
-  'kernel.ckpt_require_signed': { numeric: true },
-};
+export const SYSCTLS: Readonly<Record<string, readonly (string | number)[]>> = Object.fromEntries(
+  (Object.keys(DEFAULT_SYSCTLS) as SysctlName[]).map((name) => [name, sysctlValues(name)]),
+);
 
 /** The check ids of kernel.md, in the order the kernel runs them. */
-export const CHECK_IDS = [
-  'checkpoint.flags',
-  'checkpoint.unpriv',
-  'checkpoint.fd',
-  'checkpoint.target',
-  'checkpoint.container_init',
-  'checkpoint.ptrace',
-  'checkpoint.frozen',
-  'checkpoint.state',
-  'checkpoint.lsm',
-  'checkpoint.leak',
-  'checkpoint.sign',
-  'restart.flags',
-  'restart.unpriv',
-  'restart.fd',
-  'restart.header',
-  'restart.format',
-  'restart.error_record',
-  'restart.signature',
-  'restart.taskself',
-  'restart.pidns',
-  'restart.nproc',
-  'restart.creds.uid',
-  'restart.creds.gid',
-  'restart.creds.groups',
-  'restart.creds.caps',
-  'restart.setuid_exe',
-  'restart.mmap',
-  'restart.file.open',
-  'restart.memory',
-  'restart.lsm',
-] as const;
+export const CHECK_IDS: readonly CheckId[] = [...CHECKPOINT_CHECKS, ...RESTART_CHECKS];
 
-/** The errnos a scenario can expect. */
-export const ERRNOS = [
-  'EPERM',
-  'ENOENT',
-  'ESRCH',
-  'EIO',
-  'EBADF',
-  'EAGAIN',
-  'ENOMEM',
-  'EACCES',
-  'EBUSY',
-  'EEXIST',
-  'ENOTDIR',
-  'EISDIR',
-  'EINVAL',
-  'EMFILE',
-  'ENOSPC',
-  'EPIPE',
-  'ECHILD',
-  'EBADMSG',
-  'EFAULT',
-  'ENOSYS',
-] as const;
+/** The errnos a scenario can expect: every errno the kernel reports. */
+export const ERRNOS = Object.keys(ERRNO) as readonly Errno[];
 
 /** Fields `expect task` can look at. */
 export const TASK_FIELDS = [
@@ -195,13 +152,12 @@ export const TASK_STATES = [
 ] as const;
 
 /** Checkpoint and restart flags by name, so scenarios can write `flags SUBTREE`. */
-export const FLAG_NAMES: Record<string, number> = {
-  SUBTREE: 0x1,
-  CHECKPOINT_SUBTREE: 0x1,
-  TASKSELF: 0x1,
-  RESTART_TASKSELF: 0x1,
-  FROZEN: 0x2,
-  RESTART_FROZEN: 0x2,
-  KEEP_LSM: 0x8,
-  RESTART_KEEP_LSM: 0x8,
-};
+export const FLAG_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  [
+    ...Object.entries(CheckpointFlag).map(([name, bit]) => [`CHECKPOINT_${name}`, bit] as const),
+    ...Object.entries(RestartFlag).map(([name, bit]) => [`RESTART_${name}`, bit] as const),
+  ].flatMap(([name, bit]) => [
+    [name, bit],
+    [name.replace(/^(CHECKPOINT|RESTART)_/, ''), bit],
+  ]),
+);

@@ -130,6 +130,12 @@ describe('lab diagnostics: one per error class, with line and column', () => {
     assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 2, 34]);
   });
 
+  it('bad argument: a number outside what the kernel accepts for a sysctl', () => {
+    const d = only('sysctl kernel.ckpt_sign_images = 5');
+    assert.deepEqual([d.code, d.line], ['bad-argument', 2]);
+    assert.match(d.message, /takes one of 0, 1/);
+  });
+
   it('type mismatch: a string where a number is needed', () => {
     const d = only('program p\n  sleep "1"\nend');
     assert.deepEqual([d.code, d.line, d.column], ['type-mismatch', 3, 9]);
