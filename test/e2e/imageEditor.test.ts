@@ -100,7 +100,7 @@ describe('the workbench in a browser', function () {
     assert.equal(await tree.getAttribute('aria-expanded'), 'false');
     await page.keyboard.press('ArrowRight');
     await viewer.locator('[data-record-name="TREE"][aria-expanded="true"]').waitFor();
-    await viewer.locator('[data-field="hdr.type"][data-record="1"]').waitFor();
+    await viewer.locator('[data-field="TREE.nr_tasks"][data-record="1"]').waitFor();
     await page.keyboard.press('ArrowLeft');
     await viewer.locator('[data-record-name="TREE"][aria-expanded="false"]').waitFor();
   });

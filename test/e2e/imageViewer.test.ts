@@ -21,17 +21,19 @@ async function findRow(viewer: FrameLocator, selector: string): Promise<Locator>
   const row = viewer.locator(selector).first();
   await tree.waitFor({ timeout: 30_000 });
   await tree.evaluate((element) => element.scrollTo(0, 0));
+  // Rows may still be on their way from the host: sweep the tree until the deadline.
+  const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      await row.waitFor({ timeout: 1_000 });
+      await row.waitFor({ timeout: 400 });
       return row;
-    } catch {
-      const moved = await tree.evaluate((element) => {
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await tree.evaluate((element) => {
         const before = element.scrollTop;
         element.scrollTop = before + element.clientHeight / 2;
-        return element.scrollTop !== before;
+        if (element.scrollTop === before) element.scrollTop = 0;
       });
-      if (!moved) throw new Error(`no tree row matches ${selector}`);
     }
   }
 }
@@ -127,8 +129,14 @@ describe('the checkpoint image viewer in a browser', function () {
     const pages = await findRow(viewer, '[data-field="PGARR.pages"]');
     const pageOffset = await rowOffset(pages);
     assert.equal(await pages.getAttribute('aria-expanded'), 'false');
-    // The record is selected, so the hex view shows its start; the page begins a few rows on.
-    const byte = viewer.locator(`.hex-byte[data-offset="${pageOffset + 100}"]`);
+    // The record is selected, so the hex view shows its start: click the last byte in view
+    // that lies inside the page (how many rows fit depends on the window).
+    const rendered = await viewer
+      .locator('.hex-byte')
+      .evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-offset'))));
+    const inPage = rendered.filter((offset) => offset > pageOffset && offset < pageOffset + 4096);
+    assert.ok(inPage.length > 0, 'some page bytes are in view');
+    const byte = viewer.locator(`.hex-byte[data-offset="${Math.max(...inPage)}"]`);
     await byte.click();
     await viewer.locator('[data-field="PGARR.pages[0]"][aria-selected="true"]').waitFor();
     const highlighted = await highlightedOffsets(viewer);
@@ -243,6 +251,31 @@ describe('the checkpoint image viewer in a browser', function () {
       'a refused value changes nothing',
     );
     await screenshot(page, env, 'image-viewer-edit');
+  });
+
+  it('edits an enum with its dropdown and flags with checkboxes', async () => {
+    await quickOpen(page, 'edit-me.crimg');
+    const viewer = activeWebview(page);
+    await expand(viewer, '[data-record-name="TASK"]');
+    await (await findRow(viewer, '[data-field="TASK.state"]')).click();
+    const dropdown = viewer.locator('.inspector vscode-dropdown.edit-control');
+    await dropdown.click();
+    await dropdown.locator('vscode-option', { hasText: /^STOPPED/ }).click();
+    await viewer.locator('.inspector vscode-button.edit-apply').click();
+    await viewer
+      .locator('[data-field="TASK.state"] .tree-value', { hasText: /STOPPED/ })
+      .waitFor({ timeout: 30_000 });
+
+    await expand(viewer, '[data-record-name="CRED"]');
+    await (await findRow(viewer, '[data-field="CRED.cap_permitted"]')).click();
+    const kill = viewer.locator('.inspector vscode-checkbox', { hasText: 'CAP_KILL' });
+    assert.equal(await kill.getAttribute('aria-checked'), 'false');
+    await kill.click();
+    await viewer.locator('.inspector vscode-button.edit-apply').click();
+    await viewer
+      .locator('[data-field="CRED.cap_permitted"] .tree-value', { hasText: 'CAP_KILL' })
+      .waitFor({ timeout: 30_000 });
+    await screenshot(page, env, 'image-viewer-flags');
   });
 
   it('opens a 96 MiB image with only the rows in view in the DOM, down to its last record', async () => {

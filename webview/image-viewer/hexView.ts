@@ -41,7 +41,11 @@ export class HexView {
     viewport.setAttribute('aria-label', 'Bytes of the image');
     viewport.tabIndex = 0;
     this.list = new VirtualList(viewport, rowHeight, (index) => this.renderRow(index));
-    this.list.onRender = (first, last) => this.requestRows(first, last);
+    this.list.onRender = (first, last) => {
+      this.requestRows(first, last);
+      // Point assistive technology at the cursor only while its cell exists.
+      if (!viewport.querySelector('#hex-cursor')) viewport.removeAttribute('aria-activedescendant');
+    };
     viewport.addEventListener('click', (event) => {
       const target =
         event.target instanceof Element ? event.target.closest<HTMLElement>('[data-offset]') : null;

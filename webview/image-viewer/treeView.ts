@@ -88,6 +88,11 @@ export class TreeView {
     viewport.setAttribute('aria-label', 'Records and fields');
     viewport.tabIndex = 0;
     this.list = new VirtualList(viewport, rowHeight, (index) => this.renderRow(index));
+    this.list.onRender = () => {
+      // The active row may have scrolled out of the DOM: then nothing is active.
+      if (!viewport.querySelector('[aria-selected="true"]'))
+        viewport.removeAttribute('aria-activedescendant');
+    };
     viewport.addEventListener('click', (event) => {
       const element =
         event.target instanceof Element ? event.target.closest<HTMLElement>('[data-key]') : null;
