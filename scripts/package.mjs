@@ -31,7 +31,8 @@ export function packageVsix() {
     'package',
     '--no-dependencies',
     '--allow-missing-repository',
-    '--skip-license',
+    // The README links to docs/ in this repository; there is no public URL to rewrite them to.
+    '--no-rewrite-relative-links',
     '--out',
     vsix,
   ]);
