@@ -2,6 +2,7 @@
  * The public shapes of the emulated kernel: what hosts (lab interpreter, CLI, panel, debugger)
  * pass in and get back. The implementation lives in kernel.ts.
  */
+import type { Cred } from './creds';
 import type { CheckRecord } from './checks';
 import type { Errno } from './errno';
 import type { Instruction, Program, ProgramSource } from './program';
@@ -25,22 +26,8 @@ export interface KernelOptions {
 
 export type TaskStateName = 'running' | 'sleeping' | 'stopped' | 'frozen' | 'zombie';
 
-export interface CredInfo {
-  uid: number;
-  euid: number;
-  suid: number;
-  fsuid: number;
-  gid: number;
-  egid: number;
-  sgid: number;
-  fsgid: number;
-  groups: number[];
-  capInheritable: bigint;
-  capPermitted: bigint;
-  capEffective: bigint;
-  capBset: bigint;
-  securebits: number;
-}
+/** A task's credentials as hosts see them: a copy, the same fields the kernel keeps. */
+export type CredInfo = Cred;
 
 export interface FdInfo {
   fd: number;
