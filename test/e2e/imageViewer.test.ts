@@ -149,6 +149,26 @@ describe('the checkpoint image viewer in a browser', function () {
     await screenshot(page, env, 'image-viewer-page');
   });
 
+  it('goes to an offset typed in the toolbar and selects the field there', async () => {
+    await quickOpen(page, 'one-task.crimg');
+    const viewer = activeWebview(page);
+    const goTo = viewer.locator('vscode-text-field.goto-offset input');
+    await goTo.fill('0x999999999');
+    await goTo.press('Enter');
+    const status = viewer.locator('.goto-status');
+    await status.filter({ hasText: 'Not an offset' }).waitFor();
+    // 0x150 is the second byte of CRED.euid in this fixture (HEAD 232, TREE 40, TASK 32,
+    // STRING 15, CRED header 8, uid/suid 8): the whole field is selected.
+    await goTo.fill('0x150');
+    await goTo.press('Enter');
+    const euid = viewer.locator('[data-field="CRED.euid"][aria-selected="true"]');
+    await euid.waitFor();
+    assert.equal(await rowOffset(euid), 0x14f);
+    assert.deepEqual(await highlightedOffsets(viewer), [0x14f, 0x150, 0x151, 0x152]);
+    assert.equal(await viewer.locator('.hex-byte.cursor').getAttribute('data-offset'), '336');
+    assert.equal((await status.textContent())?.trim(), '');
+  });
+
   it('shows a truncated image up to the damage, and the damage where it is', async () => {
     await quickOpen(page, 'truncated.crimg');
     const viewer = activeWebview(page);
@@ -240,6 +260,7 @@ describe('the checkpoint image viewer in a browser', function () {
       '00',
       '00',
     ]);
+    await viewer.locator('.inspector .fact-value', { hasText: /^501$/ }).waitFor();
     await viewer.locator('.inspector .edit-control input').fill('not a number');
     await viewer.locator('.inspector vscode-button.edit-apply').click();
     const refusal = viewer.locator('.inspector .edit-status.edit-refused');

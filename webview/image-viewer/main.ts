@@ -148,9 +148,11 @@ function selectedRow(): TreeRow | null {
 function updateInspector(): void {
   if (!shown) return;
   const row = selectedRow();
-  const value =
-    row?.kind === 'field' ? `${row.field.value}@${row.field.offset}` : (row?.kind ?? 'none');
-  const shows = `${shown.version}|${state.selected ?? ''}|${value}|${editStatus?.key ?? ''}|${editStatus?.state ?? ''}|${editStatus?.message ?? ''}`;
+  // Not the document version: a change elsewhere must not reset a value being typed here.
+  const range = row ? rangeOf(row) : null;
+  const problem = row && 'problem' in row ? (row.problem?.message ?? '') : '';
+  const value = `${row?.kind ?? 'none'}|${row?.kind === 'field' ? row.field.value : ''}|${range?.offset ?? ''}+${range?.size ?? ''}|${problem}`;
+  const shows = `${state.selected ?? ''}|${value}|${editStatus?.key ?? ''}|${editStatus?.state ?? ''}|${editStatus?.message ?? ''}`;
   if (shows === inspectorShows) return;
   inspectorShows = shows;
   const label = row?.kind === 'task' ? taskLabels.get(row.key) : undefined;
