@@ -22,7 +22,10 @@ const stages = [
 ];
 
 /** Test counts a stage's output reports, summed over every summary line in it. */
-function countTests(output) {
+function countTests(rawOutput) {
+  // Runners colour their output when they think a terminal (or CI) is watching.
+  // eslint-disable-next-line no-control-regex
+  const output = rawOutput.replace(/\u001b\[[0-9;]*m/g, '');
   let passed = 0;
   let failed = 0;
   for (const m of output.matchAll(/^\s*(\d+) passing\b/gm)) passed += Number(m[1]);
