@@ -24,7 +24,6 @@ const stages = [
 /** Test counts a stage's output reports, summed over every summary line in it. */
 function countTests(rawOutput) {
   // Runners colour their output when they think a terminal (or CI) is watching.
-  // eslint-disable-next-line no-control-regex
   const output = rawOutput.replace(/\u001b\[[0-9;]*m/g, '');
   let passed = 0;
   let failed = 0;
