@@ -58,7 +58,8 @@ export type FieldEditor =
   | { readonly kind: 'number'; readonly min: number; readonly max: number }
   | { readonly kind: 'enum'; readonly options: readonly EnumOption[] }
   | { readonly kind: 'flags'; readonly bits: readonly FlagBit[] }
-  | { readonly kind: 'text'; readonly maxBytes: number }
+  /** `exact`: the text fills its whole record and must keep its length (the host refuses others). */
+  | { readonly kind: 'text'; readonly maxBytes: number; readonly exact: boolean }
   | { readonly kind: 'readonly'; readonly reason: string };
 
 /** One record of the image's record stream. */
@@ -305,7 +306,7 @@ function isFieldEditor(value: unknown): value is FieldEditor {
         )
       );
     case 'text':
-      return isNonNegativeInteger(value['maxBytes']);
+      return isNonNegativeInteger(value['maxBytes']) && typeof value['exact'] === 'boolean';
     case 'readonly':
       return typeof value['reason'] === 'string';
     default:

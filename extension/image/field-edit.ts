@@ -296,7 +296,8 @@ export type FieldControl =
   | { readonly kind: 'number'; readonly min: number; readonly max: number }
   | { readonly kind: 'enum'; readonly options: readonly { value: number; name: string }[] }
   | { readonly kind: 'flags'; readonly bits: readonly { mask: number; name: string }[] }
-  | { readonly kind: 'text'; readonly maxBytes: number }
+  /** `exact`: the text fills a whole record (STRING, FNAME, SECURITY) and must keep its length. */
+  | { readonly kind: 'text'; readonly maxBytes: number; readonly exact: boolean }
   | { readonly kind: 'readonly'; readonly reason: string };
 
 /** The control for a leaf of the field tree (groups are not edited: their leaves are). */
@@ -315,7 +316,11 @@ export function fieldControl(field: EditableField): FieldControl {
     };
   }
   if (/^char\[\d+\]$/.test(field.type))
-    return { kind: 'text', maxBytes: Math.max(0, field.size - 1) };
+    return {
+      kind: 'text',
+      maxBytes: Math.max(0, field.size - 1),
+      exact: wholeRecordTexts.has(field.path),
+    };
   if (field.path.startsWith('CRED.cap_'))
     return {
       kind: 'flags',

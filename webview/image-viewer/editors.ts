@@ -24,7 +24,7 @@ export function editorFor(field: FieldView): FieldEditor {
   }
   if (field.type.startsWith('enum ')) return { kind: 'number', min: 0, max: 2 ** 32 - 1 };
   if (field.type.startsWith('char[') || /\.(value|label)$/.test(field.path))
-    return { kind: 'text', maxBytes: field.size };
+    return { kind: 'text', maxBytes: field.size, exact: false };
   return { kind: 'readonly', reason: `A ${field.type} is not edited here.` };
 }
 

@@ -126,7 +126,9 @@ function editSection(
     editor.kind === 'number'
       ? `${editor.min} … ${editor.max}; decimal or 0x hex`
       : editor.kind === 'text'
-        ? `at most ${editor.maxBytes} bytes`
+        ? editor.exact
+          ? `exactly ${editor.maxBytes} bytes, the length it has`
+          : `at most ${editor.maxBytes} bytes`
         : editor.kind === 'flags'
           ? 'tick the bits to set'
           : 'choose a value';

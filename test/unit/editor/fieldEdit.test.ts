@@ -148,6 +148,12 @@ describe('field edits (extension/image/field-edit.ts)', () => {
     assert.deepEqual(fieldControl({ path: 'HEAD.machine', type: 'char[64]', size: 64 }), {
       kind: 'text',
       maxBytes: 63,
+      exact: false,
+    });
+    assert.deepEqual(fieldControl({ path: 'FNAME.value', type: 'char[34]', size: 34 }), {
+      kind: 'text',
+      maxBytes: 33,
+      exact: true,
     });
   });
 });

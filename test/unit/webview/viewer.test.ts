@@ -54,6 +54,7 @@ describe('image viewer helpers', () => {
     assert.deepEqual(editorFor(field('STRING.value', 'sh', 'char[3]')), {
       kind: 'text',
       maxBytes: 4,
+      exact: false,
     });
     assert.equal(editorFor(field('hdr.len', '8', 's16')).kind, 'readonly');
     assert.equal(editorFor(field('PGARR.pages[0]', '', 'u8[4096]')).kind, 'readonly');
