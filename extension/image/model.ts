@@ -34,6 +34,23 @@ export const RecordType = {
 } as const;
 export type RecordTypeName = keyof typeof RecordType;
 
+/** Payload lengths of the fixed-size record types ("Record types"; any other `len` is invalid). */
+export const FIXED_RECORD_LEN: ReadonlyMap<number, number> = new Map([
+  [RecordType.HEAD, 224],
+  [RecordType.LSM_INFO, 16],
+  [RecordType.TASK, 24],
+  [RecordType.CPU, 160],
+  [RecordType.CRED, 72],
+  [RecordType.MM, 96],
+  [RecordType.VMA, 48],
+  [RecordType.PGARR, 8],
+  [RecordType.FILES, 8],
+  [RecordType.FD_ENT, 16],
+  [RecordType.FD_DATA, 24],
+  [RecordType.TAIL, 8],
+  [RecordType.ERROR, 0],
+]);
+
 /** HEAD.flags bits. */
 export const HeadFlag = { CKPT: 0x1, SUBTREE: 0x2, SELF: 0x4, SIGNED: 0x8 } as const;
 /** TREE entry flags. */

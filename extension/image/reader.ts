@@ -47,6 +47,7 @@ import {
   FdType,
   FMode,
   type HeadRecord,
+  FIXED_RECORD_LEN,
   HeadFlag,
   type ImageError,
   type MmRecord,
@@ -111,22 +112,6 @@ export const RECORD_NAMES: ReadonlyMap<number, string> = new Map(
 export function recordName(type: number): string {
   return RECORD_NAMES.get(type) ?? `TYPE_${type}`;
 }
-
-const FIXED_LEN: ReadonlyMap<number, number> = new Map([
-  [RecordType.HEAD, 224],
-  [RecordType.LSM_INFO, 16],
-  [RecordType.TASK, 24],
-  [RecordType.CPU, 160],
-  [RecordType.CRED, 72],
-  [RecordType.MM, 96],
-  [RecordType.VMA, 48],
-  [RecordType.PGARR, 8],
-  [RecordType.FILES, 8],
-  [RecordType.FD_ENT, 16],
-  [RecordType.FD_DATA, 24],
-  [RecordType.TAIL, 8],
-  [RecordType.ERROR, 0],
-]);
 
 /** Length rules of the variable-size records; null when `len` is in range. */
 function variableLenProblem(type: number, len: number): string | null {
@@ -337,7 +322,7 @@ class ImageJudge {
       this.reject('EINVAL', offset, 'hdr.len', describeFailure(headerRun.failure));
     }
     if (len < 0) this.reject('EINVAL', offset, 'hdr.len', `negative len ${len}`);
-    const fixed = FIXED_LEN.get(type);
+    const fixed = FIXED_RECORD_LEN.get(type);
     if (fixed !== undefined && len !== fixed) {
       this.reject('EINVAL', offset, 'hdr.len', `${name} len ${len}, not ${fixed}`);
     }

@@ -3,7 +3,7 @@
  * touches page contents (it skips them using PGARR's nr_pages), so a 1 GiB image is indexed
  * with a few kilobytes of reads. It judges only the framing; readImage judges the rest.
  */
-import { PAGE_SIZE, RecordType } from './model';
+import { FIXED_RECORD_LEN, PAGE_SIZE, RecordType } from './model';
 import { recordName } from './reader';
 
 /** Reads `length` bytes at `offset` (fewer only at the end of the image). */
@@ -48,21 +48,6 @@ const HEADER_SIZE = 8;
 const TWO_POW_32 = 0x1_0000_0000;
 const HI_2POW53 = 0x20_0000;
 const MAX_PAGES = 1024;
-const FIXED_LEN: ReadonlyMap<number, number> = new Map([
-  [RecordType.HEAD, 224],
-  [RecordType.LSM_INFO, 16],
-  [RecordType.TASK, 24],
-  [RecordType.CPU, 160],
-  [RecordType.CRED, 72],
-  [RecordType.MM, 96],
-  [RecordType.VMA, 48],
-  [RecordType.PGARR, 8],
-  [RecordType.FILES, 8],
-  [RecordType.FD_ENT, 16],
-  [RecordType.FD_DATA, 24],
-  [RecordType.TAIL, 8],
-  [RecordType.ERROR, 0],
-]);
 const KNOWN_TYPES = new Set<number>(Object.values(RecordType));
 
 /** A positioned reader over bytes in memory. */
@@ -117,7 +102,7 @@ export function indexRecords(read: PositionedReader, size: number): RecordIndex 
       });
     }
     const name = recordName(type);
-    const fixed = FIXED_LEN.get(type);
+    const fixed = FIXED_RECORD_LEN.get(type);
     if (len < 0 || (fixed !== undefined && len !== fixed)) {
       return stop({
         errno: 'EINVAL',
