@@ -47,7 +47,14 @@ export {
   flagNames,
   hexValue,
 } from './display';
-export { Sha256, sha256, hmacSha256, macEquals } from './hmac';
+export {
+  createHmacSha256,
+  createSha256,
+  sha256,
+  hmacSha256,
+  macEquals,
+  type IncrementalDigest,
+} from './hmac';
 export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
 
 /**
