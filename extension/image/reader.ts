@@ -102,6 +102,8 @@ const MAX_GROUPS = 8189;
 const MAX_VMAS = 1024;
 const MAX_FDS = 1024;
 const MAX_PAGES = 1024;
+/** Zero bytes past a cut payload that the EPIPE naming parses: the widest fixed field (char[64]). */
+const PAD_SLACK = 64;
 
 /** Record type number -> name. */
 export const RECORD_NAMES: ReadonlyMap<number, string> = new Map(
@@ -366,10 +368,12 @@ class ImageJudge {
     }
     const bodyStart = offset + HEADER_SIZE;
     if (bodyStart + len > this.bytes.length) {
-      // Name the first field cut short: parse the payload padded with zeros to its full len
-      // (bounded: len <= 32767) and find the first field ending past the available bytes.
+      // Name the first field cut short: parse the payload padded with zeros and find the first
+      // field ending past the available bytes. The padding is bounded by the bytes present, not
+      // by `len` (a 32767 the image only claims): a field of up to PAD_SLACK bytes that is cut
+      // still parses whole, a longer one (text) is the field the parse could not finish.
       const available = this.bytes.length - bodyStart;
-      const padded = new Uint8Array(len);
+      const padded = new Uint8Array(Math.min(len, available + PAD_SLACK));
       padded.set(this.bytes.subarray(bodyStart));
       const cls = debugBodyClass.get(type);
       const partial = cls === undefined ? null : runDebug(cls, padded).parsed;
@@ -745,6 +749,7 @@ class ImageJudge {
 
   private readCred(vpid: number): CredRecord {
     const rec = this.next<CrimgDebug.Cred>(this.taskExpect(vpid, [RecordType.CRED]));
+    let announcedGroups = 0;
     const cred = this.checkFields(rec, (f, p): CredRecord => {
       const ids = ['uid', 'suid', 'euid', 'fsuid', 'gid', 'sgid', 'egid', 'fsgid'] as const;
       const values = ids.map((id) => f.got(p[id]));
@@ -762,6 +767,7 @@ class ImageJudge {
       if ((securebits & ~0x3f) !== 0) f.fail('securebits', `unknown bits in ${hex(securebits)}`);
       const ngroups = f.got(p.ngroups);
       if (ngroups > MAX_GROUPS) f.fail('ngroups', `ngroups ${ngroups} above ${MAX_GROUPS}`);
+      announcedGroups = ngroups;
       const [uid, suid, euid, fsuid, gid, sgid, egid, fsgid] = values as [
         number,
         number,
@@ -787,12 +793,13 @@ class ImageJudge {
         cap_effective: effective,
         cap_bset: bset,
         securebits,
-        groups: new Array<number>(ngroups).fill(0),
+        // Filled from GROUPINFO: nothing is allocated for groups the image only announces.
+        groups: [],
         label: null,
       };
     });
     const c = cred;
-    const ngroups = c.groups.length;
+    const ngroups = announcedGroups;
     let next = this.next<DebugParsed>(
       ngroups > 0
         ? this.taskExpect(vpid, [RecordType.GROUPINFO], {
@@ -818,7 +825,7 @@ class ImageJudge {
           if (i > 0 && previous !== undefined && g <= previous) {
             f.fail(`groups[${i}]`, `group ${g} does not ascend after ${previous}`);
           }
-          c.groups[i] = g;
+          c.groups.push(g);
         }
       });
       next = this.next(this.taskExpect(vpid, [RecordType.SECURITY, RecordType.MM]));
