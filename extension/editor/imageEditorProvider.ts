@@ -11,6 +11,7 @@ import { encodeFieldValue } from '../image/field-edit';
 import { resignImage } from '../image/resign';
 import { defaultMachineKey } from '../kernel/index';
 import type { ByteEdit } from './byteOverlay';
+import { defaultSafety, type DocumentSafety } from './documentSafety';
 import { ImageDocument, machineKeyId } from './imageDocument';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
 
@@ -81,6 +82,12 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   /** VS Code listens here for edits (undo stack, dirty state). */
   readonly onDidChangeCustomDocument = this.edits.event;
 
+  /**
+   * What documents ask before losing work (a file changed on disk, a save over such a file) and
+   * the file system they save through. Tests replace either to script answers or fail a save.
+   */
+  readonly safety: DocumentSafety = defaultSafety();
+
   /** Creates the provider and registers it; `subscriptions` receives every disposable. */
   static register(context: vscode.ExtensionContext): {
     provider: ImageEditorProvider;
@@ -118,7 +125,9 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     openContext: vscode.CustomDocumentOpenContext,
     _cancellation?: vscode.CancellationToken,
   ): Promise<ImageDocument> {
-    const document = await ImageDocument.open(uri, openContext.backupId);
+    const document = await ImageDocument.open(uri, openContext.backupId, this.safety, (doc) =>
+      this.revertInEditor(doc),
+    );
     const key = uri.toString();
     this.documents.set(key, document);
     this.publishProblems(document);
@@ -247,6 +256,17 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     cancellation: vscode.CancellationToken,
   ): Promise<void> {
     await document.saveTo(destination, cancellation);
+  }
+
+  /**
+   * Reverts `document` through VS Code, so that its dirty state and undo stack go with the edits:
+   * VS Code's revert acts on the active editor, so the document's editor is shown first.
+   */
+  private async revertInEditor(document: ImageDocument): Promise<void> {
+    await vscode.commands.executeCommand('vscode.openWith', document.uri, imageEditorViewType, {
+      preview: false,
+    });
+    await vscode.commands.executeCommand('workbench.action.files.revert');
   }
 
   async revertCustomDocument(document: ImageDocument): Promise<void> {
