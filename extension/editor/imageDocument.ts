@@ -93,7 +93,7 @@ export class ImageDocument implements vscode.CustomDocument {
   private saving = false;
   /** The file as it was when last read or saved here: a different one was changed by others. */
   private diskStamp: FileStamp | null;
-  /** A change on disk the user chose to keep their edits over: saving may overwrite it. */
+  /** A change on disk the user chose to keep their edits over (saving still asks). */
   private acceptedStamp: FileStamp | null = null;
   /** True while the user is being asked about a change on disk (one question at a time). */
   private askingAboutDisk = false;
@@ -195,15 +195,14 @@ export class ImageDocument implements vscode.CustomDocument {
     return this.uri.scheme === 'file' ? this.safety.fileSystem.stamp(this.uri.fsPath) : null;
   }
 
-  /** True when the file on disk is not the one read or saved here, nor one the user let pass. */
-  private changedOnDisk(): boolean {
+  /**
+   * True when the file on disk is not the one read or saved here (`unlessKept`: nor the change
+   * the user already chose to keep their edits over, which is not asked about again until save).
+   */
+  private changedOnDisk(unlessKept = false): boolean {
     const now = this.currentStamp();
-    return (
-      now !== null &&
-      this.diskStamp !== null &&
-      !sameStamp(now, this.diskStamp) &&
-      !sameStamp(now, this.acceptedStamp)
-    );
+    if (now === null || this.diskStamp === null || sameStamp(now, this.diskStamp)) return false;
+    return !(unlessKept && sameStamp(now, this.acceptedStamp));
   }
 
   /**
@@ -328,7 +327,7 @@ export class ImageDocument implements vscode.CustomDocument {
    * Code's revert, which also clears its dirty state and undo stack) or to keep the edits.
    */
   private async askAboutDiskChange(): Promise<void> {
-    if (this.askingAboutDisk || !this.changedOnDisk()) return;
+    if (this.askingAboutDisk || !this.changedOnDisk(true)) return;
     this.askingAboutDisk = true;
     try {
       const seen = this.currentStamp();
