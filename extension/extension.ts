@@ -52,7 +52,12 @@ export interface CrlabApi {
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
-  const { provider: images, registration } = ImageEditorProvider.register(context);
+  // The extension's log (Output: Checkpoint/Restart Lab): dropped webview messages and the like.
+  const log = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
+  context.subscriptions.push(log);
+  const { provider: images, registration } = ImageEditorProvider.register(context, (line) =>
+    log.warn(line),
+  );
   const reports = new ReportDocuments();
   context.subscriptions.push(registration, reports.register());
   const dependencies: CommandDependencies = { context, images, reports };

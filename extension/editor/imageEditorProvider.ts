@@ -11,6 +11,7 @@ import { encodeFieldValue } from '../image/field-edit';
 import { resignImage } from '../image/resign';
 import { defaultMachineKey } from '../kernel/index';
 import type { ByteEdit } from './byteOverlay';
+import { messageGate, type GateLog } from '../webviewGate';
 import { defaultSafety, type DocumentSafety } from './documentSafety';
 import { ImageDocument, machineKeyId } from './imageDocument';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
@@ -89,11 +90,14 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   readonly safety: DocumentSafety = defaultSafety();
 
   /** Creates the provider and registers it; `subscriptions` receives every disposable. */
-  static register(context: vscode.ExtensionContext): {
+  static register(
+    context: vscode.ExtensionContext,
+    log: GateLog = () => undefined,
+  ): {
     provider: ImageEditorProvider;
     registration: vscode.Disposable;
   } {
-    const provider = new ImageEditorProvider(context);
+    const provider = new ImageEditorProvider(context, log);
     const registration = vscode.Disposable.from(
       vscode.window.registerCustomEditorProvider(imageEditorViewType, provider, {
         supportsMultipleEditorsPerDocument: true,
@@ -105,7 +109,10 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     return { provider, registration };
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext) {}
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: GateLog,
+  ) {}
 
   /** The open document of `uri`, if an image editor shows it. */
   documentOf(uri: vscode.Uri): ImageDocument | undefined {
@@ -330,41 +337,47 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
       });
     };
     const subscriptions: vscode.Disposable[] = [
-      webview.onDidReceiveMessage((message: unknown) => {
-        if (!isImageViewerToHostMessage(message)) return;
-        switch (message.type) {
-          case 'ready':
-            ready = true;
-            showImage();
-            break;
-          case 'requestFields':
-            for (const index of message.indexes) {
-              const fields = document.model.fields(index);
-              if (fields) send({ type: 'recordFields', fields });
+      webview.onDidReceiveMessage(
+        messageGate(
+          'image viewer',
+          isImageViewerToHostMessage,
+          (message) => {
+            switch (message.type) {
+              case 'ready':
+                ready = true;
+                showImage();
+                break;
+              case 'requestFields':
+                for (const index of message.indexes) {
+                  const fields = document.model.fields(index);
+                  if (fields) send({ type: 'recordFields', fields });
+                }
+                break;
+              case 'requestBytes': {
+                const size = document.model.view.byteLength;
+                const offset = Math.min(message.offset, size);
+                const length = Math.min(message.length, size - offset);
+                send({
+                  type: 'bytes',
+                  offset,
+                  data: encodeBytes(document.read(offset, length)),
+                  version: message.version,
+                });
+                break;
+              }
+              case 'editField': {
+                const outcome =
+                  message.version !== document.version
+                    ? { ok: false, message: 'The image changed meanwhile: look again and retry.' }
+                    : this.editField(document, message);
+                send({ type: 'editResult', requestId: message.requestId, ...outcome });
+                break;
+              }
             }
-            break;
-          case 'requestBytes': {
-            const size = document.model.view.byteLength;
-            const offset = Math.min(message.offset, size);
-            const length = Math.min(message.length, size - offset);
-            send({
-              type: 'bytes',
-              offset,
-              data: encodeBytes(document.read(offset, length)),
-              version: message.version,
-            });
-            break;
-          }
-          case 'editField': {
-            const outcome =
-              message.version !== document.version
-                ? { ok: false, message: 'The image changed meanwhile: look again and retry.' }
-                : this.editField(document, message);
-            send({ type: 'editResult', requestId: message.requestId, ...outcome });
-            break;
-          }
-        }
-      }),
+          },
+          this.log,
+        ),
+      ),
       document.onDidChange(showImage),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('crlab.imageEditor')) showImage();
