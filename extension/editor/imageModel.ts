@@ -12,6 +12,7 @@ import {
   memoryReader,
   readImage,
   recordFieldTree,
+  visibleText,
   type FieldNode,
   type PositionedReader,
   type RecordIndexEntry,
@@ -55,7 +56,8 @@ function toFieldView(node: FieldNode, depth: number): FieldView {
     type: node.type,
     offset: node.offset,
     size: node.size,
-    value: node.display,
+    // What the viewer shows: invisible and reordering characters made visible (raw keeps them).
+    value: visibleText(node.display),
     children: children.map((child) => toFieldView(child, depth + 1)),
     raw: node.value,
     ...(children.length === 0 && node.children === undefined ? { editor: fieldControl(node) } : {}),
@@ -105,7 +107,7 @@ export class ImageModel {
     if (source.bytes) {
       const verdict = readImage(source.bytes, { keys: { ...keys } });
       if (!verdict.ok) {
-        problems.push({ ...verdict.error });
+        problems.push({ ...verdict.error, message: visibleText(verdict.error.message) });
         if (signed) signature = 'invalid';
       } else {
         signature = summaryOfReader[verdict.signature];
@@ -125,7 +127,13 @@ export class ImageModel {
       });
     }
     this.signature = signature;
-    this.view = { fileName, byteLength: source.size, records, problems, notice };
+    this.view = {
+      fileName: visibleText(fileName),
+      byteLength: source.size,
+      records,
+      problems,
+      notice,
+    };
   }
 
   /** The fields of record `index` (parsed once, then cached), or undefined for no such record. */

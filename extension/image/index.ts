@@ -56,6 +56,7 @@ export {
   type IncrementalDigest,
 } from './hmac';
 export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
+export { visibleText } from './visible-text';
 
 /**
  * One line for a person: `EINVAL at 0x1a40 (VMA.vm_end): 0x800000001000 is above TASK_SIZE`.

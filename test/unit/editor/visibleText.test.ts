@@ -1,0 +1,42 @@
+/** Invisible and reordering characters of image text are shown, never obeyed, by the editor. */
+import assert from 'node:assert/strict';
+import { ImageModel, memorySource } from '../../../extension/editor/imageModel';
+import { visibleText, writeImage } from '../../../extension/image/index';
+import { oneTaskImage } from '../../e2e/fixtures';
+
+describe('visible text of hostile strings', () => {
+  it('writes bidi controls, zero-width characters, controls and separators as ⟨U+XXXX⟩', () => {
+    assert.equal(visibleText('/tmp/\u202Egpj.exe'), '/tmp/⟨U+202E⟩gpj.exe');
+    assert.equal(visibleText('ro\u200Bot\uFEFF'), 'ro⟨U+200B⟩ot⟨U+FEFF⟩');
+    assert.equal(
+      visibleText('\u2066a\u2069\u200E\u200F\u061C'),
+      '⟨U+2066⟩a⟨U+2069⟩⟨U+200E⟩⟨U+200F⟩⟨U+061C⟩',
+    );
+    assert.equal(
+      visibleText('a\nb\tc\u0000\u007f\u0085\u2028\u2029'),
+      'a⟨U+000A⟩b⟨U+0009⟩c⟨U+0000⟩⟨U+007F⟩⟨U+0085⟩⟨U+2028⟩⟨U+2029⟩',
+    );
+    assert.equal(visibleText('\u3164\u115F'), '⟨U+3164⟩⟨U+115F⟩');
+  });
+
+  it('leaves ordinary text, markup and other scripts as they are', () => {
+    for (const text of ['/usr/bin/passwd', '<script>alert(1)</script>', 'é中文😀', 'עברית', ''])
+      assert.equal(visibleText(text), text);
+  });
+
+  it('the editor model shows field values and the file name visibly, and keeps the raw text', () => {
+    const image = oneTaskImage();
+    const task = image.tasks[0];
+    assert.ok(task);
+    task.task.comm = 'sh\u202Efdp.exe';
+    const model = new ImageModel('a\u202Egpj.crimg', memorySource(writeImage(image)));
+    assert.equal(model.view.fileName, 'a⟨U+202E⟩gpj.crimg');
+    const record = model.view.records.find(
+      (r, i, all) => r.name === 'STRING' && all[i - 1]?.name === 'TASK',
+    );
+    assert.ok(record);
+    const comm = model.fields(record.index)?.fields.find((field) => field.name === 'value');
+    assert.equal(comm?.value, 'sh⟨U+202E⟩fdp.exe');
+    assert.equal(comm?.raw, 'sh\u202Efdp.exe');
+  });
+});
