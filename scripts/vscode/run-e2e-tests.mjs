@@ -32,7 +32,7 @@ if (installSeconds > 0.5)
 const run = prepareRun('e2e');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
 // The extension as users get it: packed into a .vsix and installed with --install-extension.
-const { vsix, bytes } = packageVsix();
+const { vsix, bytes } = packageVsix({ outDir: run.runDir });
 const installVsixSeconds = installVsix(run, vsix);
 console.log(
   `e2e tests: installed ${path.basename(vsix)} (${(bytes / 1024).toFixed(1)} KiB) in ${installVsixSeconds.toFixed(1)}s`,
