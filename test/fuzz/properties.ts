@@ -23,8 +23,12 @@ import {
   type ReadResult,
   type RecordIndexEntry,
 } from '../../extension/image/index';
-import { CliError } from '../../extension/cli/errors';
-import { decodeImageJson, encodeImageJson, type ImageJson } from '../../extension/cli/image-json';
+import {
+  ImageJsonError,
+  decodeImageJson,
+  encodeImageJson,
+  type ImageJson,
+} from '../../extension/image/image-json';
 import {
   createKernel,
   defaultWorld,
@@ -217,8 +221,11 @@ function checkIndex(bytes: Uint8Array, verdict: ReadResult, fieldTrees: boolean)
   }
 }
 
-function isCliError(error: unknown): error is CliError {
-  return error instanceof CliError && error.message.length > 0 && !error.message.includes('\n');
+/** The codec's one documented refusal: an ImageJsonError with a one-line message. */
+function isCodecError(error: unknown): error is ImageJsonError {
+  return (
+    error instanceof ImageJsonError && error.message.length > 0 && !error.message.includes('\n')
+  );
 }
 
 /** Applies a JSON edit to a decoded image; returns the edited JSON. */
@@ -262,10 +269,10 @@ function checkJson(bytes: Uint8Array, plain: ReadResult, edit: JsonEdit | null):
   try {
     json = decodeImageJson(bytes);
   } catch (error) {
-    expect(isCliError(error), () => `decodeImageJson threw ${String(error)}`);
+    expect(isCodecError(error), () => `decodeImageJson threw ${String(error)}`);
     expect(!plain.ok, () => `decodeImageJson refused a valid image: ${error.message}`);
     expect(
-      error.message === formatImageError(plain.error),
+      error.kind === 'invalid-image' && error.message === formatImageError(plain.error),
       () =>
         `decodeImageJson said '${error.message}', the reader '${formatImageError(plain.error)}'`,
     );
@@ -284,7 +291,7 @@ function checkJson(bytes: Uint8Array, plain: ReadResult, edit: JsonEdit | null):
   try {
     encoded = encodeImageJson(edited);
   } catch (error) {
-    expect(isCliError(error), () => `encodeImageJson of edited JSON threw ${String(error)}`);
+    expect(isCodecError(error), () => `encodeImageJson of edited JSON threw ${String(error)}`);
     return;
   }
   const verdict = readImage(encoded);
