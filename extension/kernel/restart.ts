@@ -462,6 +462,9 @@ const judgeGroups: CredJudge = (caller, saved) => {
   };
 };
 
+/** SECURE_NOROOT_LOCKED | SECURE_NO_SETUID_FIXUP_LOCKED | SECURE_KEEP_CAPS_LOCKED. */
+const SECURE_ALL_LOCKS = 0b10_1010;
+
 const judgeCaps: CredJudge = (caller, saved) => {
   if (!isSubset(saved.cap_permitted, caller.capPermitted)) {
     return {
@@ -480,6 +483,23 @@ const judgeCaps: CredJudge = (caller, saved) => {
     return {
       errno: 'EPERM',
       reason: `bounding set ${capHex(saved.cap_bset)} is not within the caller's ${capHex(caller.capBset)}`,
+    };
+  }
+  // prctl(PR_SET_SECUREBITS): another value needs CAP_SETPCAP, and no bit the caller has locked
+  // (SECURE_*_LOCKED, the odd bits, each locking the bit below it) may change or be unlocked.
+  const bits = saved.securebits;
+  const callerBits = caller.securebits;
+  if (bits !== callerBits && !capable(caller, Cap.SETPCAP)) {
+    return {
+      errno: 'EPERM',
+      reason: `securebits 0x${bits.toString(16)} differ from the caller's 0x${callerBits.toString(16)} and the caller lacks CAP_SETPCAP`,
+    };
+  }
+  const locked = (callerBits & SECURE_ALL_LOCKS) >> 1;
+  if ((locked & (callerBits ^ bits)) !== 0 || (callerBits & SECURE_ALL_LOCKS & ~bits) !== 0) {
+    return {
+      errno: 'EPERM',
+      reason: `securebits 0x${bits.toString(16)} change or unlock bits the caller has locked (0x${callerBits.toString(16)})`,
     };
   }
   return null;
