@@ -24,7 +24,8 @@ import {
   signedImage,
 } from '../unit/image/fixtures';
 
-export const REPO_ROOT = path.join(__dirname, '..', '..');
+/** The repository (a bundled worker runs from elsewhere and is told where it is). */
+export const REPO_ROOT = process.env['CRLAB_FUZZ_ROOT'] ?? path.join(__dirname, '..', '..');
 
 /** The default world's machine key (kernel.md), with which signed images are re-signed. */
 export const MACHINE = MACHINE_KEY;
