@@ -9,6 +9,7 @@ import {
 } from '../../webview/protocol';
 import { encodeFieldValue } from '../image/field-edit';
 import { resignImage } from '../image/resign';
+import { fromVisibleText } from '../image/visible-text';
 import { defaultMachineKey } from '../kernel/index';
 import type { ByteEdit } from './byteOverlay';
 import { messageGate, type GateLog } from '../webviewGate';
@@ -187,7 +188,8 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
         ok: false,
         message: `${request.fieldPath} is not at 0x${request.offset.toString(16)} of record ${request.recordIndex} any more`,
       };
-    const encoded = encodeFieldValue(field, request.input);
+    // Text is shown (and so edited) with its invisible characters written out: take them back.
+    const encoded = encodeFieldValue(field, fromVisibleText(request.input));
     if (!encoded.ok) return { ok: false, message: encoded.message };
     const edit = document.editAt(field.offset, encoded.bytes, `Set ${field.path}`);
     if (!edit) return { ok: true, message: `${field.path} is unchanged` };

@@ -56,7 +56,7 @@ export {
   type IncrementalDigest,
 } from './hmac';
 export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
-export { visibleText } from './visible-text';
+export { fromVisibleText, visibleText } from './visible-text';
 export {
   decodeImageJson,
   encodeImageJson,

@@ -16,3 +16,18 @@ export function visibleText(text: string): string {
     return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
   });
 }
+
+const WRITTEN_OUT = /⟨U\+([0-9A-F]{4,6})⟩/g;
+
+/**
+ * The inverse of {@link visibleText}: `⟨U+XXXX⟩` back to the character, so that text shown
+ * visibly can be edited and applied without losing (or, typed in, with) such characters.
+ */
+export function fromVisibleText(text: string): string {
+  return text.replace(WRITTEN_OUT, (written, hex: string) => {
+    const code = Number.parseInt(hex, 16);
+    return code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+      ? String.fromCodePoint(code)
+      : written;
+  });
+}

@@ -30,7 +30,9 @@ export function editorFor(field: FieldView): FieldEditor {
 
 /** The text a number or text editor starts with. */
 export function initialInput(field: FieldView, editor: FieldEditor): string {
-  if (editor.kind === 'text') return typeof field.raw === 'string' ? field.raw : field.value;
+  // The value as shown, invisible and reordering characters written out (the host reads them
+  // back): raw text with a bidi override would be reordered inside the text field.
+  if (editor.kind === 'text') return field.value;
   const number = numericValue(field);
   if (number === null) return field.value;
   // Addresses and masks read better in hex, as the tree shows them.

@@ -1,7 +1,8 @@
 /** Invisible and reordering characters of image text are shown, never obeyed, by the editor. */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ImageModel, memorySource } from '../../../extension/editor/imageModel';
-import { visibleText, writeImage } from '../../../extension/image/index';
+import { fromVisibleText, visibleText, writeImage } from '../../../extension/image/index';
 import { oneTaskImage } from '../../e2e/fixtures';
 
 describe('visible text of hostile strings', () => {
@@ -22,6 +23,20 @@ describe('visible text of hostile strings', () => {
   it('leaves ordinary text, markup and other scripts as they are', () => {
     for (const text of ['/usr/bin/passwd', '<script>alert(1)</script>', 'é中文😀', 'עברית', ''])
       assert.equal(visibleText(text), text);
+  });
+
+  it('reads the written-out form back, so that shown text can be edited without loss', () => {
+    const hostile = fc.stringMatching(
+      /^[a-z<>/\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF\n\t\u0000]*$/,
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), hostile), (text) => {
+        const shown = visibleText(text);
+        assert.equal(fromVisibleText(shown), text.includes('⟨U+') ? fromVisibleText(shown) : text);
+      }),
+      { seed: 20081027, numRuns: 500 },
+    );
+    assert.equal(fromVisibleText('⟨U+202E⟩x⟨U+D800⟩⟨U+110000⟩'), '\u202Ex⟨U+D800⟩⟨U+110000⟩');
   });
 
   it('the editor model shows field values and the file name visibly, and keeps the raw text', () => {
