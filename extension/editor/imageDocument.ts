@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { defaultMachineKey } from '../kernel/index';
 import { saveAtomically, type FileStamp } from './atomicSave';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
+import { isTrusted, restrictedEditReason } from '../trust';
 import type { DocumentSafety } from './documentSafety';
 import { openFileSource, type OpenFile } from './fileSource';
 import { ImageModel, memorySource, type ImageSource } from './imageModel';
@@ -288,7 +289,10 @@ export class ImageDocument implements vscode.CustomDocument {
     const runs = parseBackup(text, this.base.size);
     if (!runs) {
       void vscode.window.showWarningMessage(
-        `The unsaved edits of ${fileNameOf(this.uri)} were not restored: the file changed since they were backed up.`,
+        vscode.l10n.t(
+          'The unsaved edits of {0} were not restored: the file changed since they were backed up.',
+          fileNameOf(this.uri),
+        ),
       );
       return;
     }
@@ -297,7 +301,18 @@ export class ImageDocument implements vscode.CustomDocument {
   }
 
   private buildModel(): ImageModel {
-    return new ImageModel(fileNameOf(this.uri), this.overlay.over(this.base), editorKeys());
+    const readOnly = isTrusted() ? null : restrictedEditReason();
+    return new ImageModel(
+      fileNameOf(this.uri),
+      this.overlay.over(this.base),
+      editorKeys(),
+      readOnly,
+    );
+  }
+
+  /** Builds the model again (its views follow): when workspace trust is granted, say. */
+  refresh(): void {
+    this.rebuild();
   }
 
   private rebuild(): void {

@@ -48,7 +48,11 @@ const summaryOfReader: Readonly<Record<SignatureStatus, SignatureSummary>> = {
 /** Field trees are nested at most this deep in the view (the format's own nesting is 3). */
 const maxFieldDepth = 16;
 
-function toFieldView(node: FieldNode, depth: number): FieldView {
+/**
+ * @param readOnly why no field may be edited (Restricted Mode), or null: each leaf then gets the
+ *   edit control its type allows.
+ */
+function toFieldView(node: FieldNode, depth: number, readOnly: string | null): FieldView {
   const children = depth < maxFieldDepth ? (node.children ?? []) : [];
   return {
     name: node.name,
@@ -58,9 +62,11 @@ function toFieldView(node: FieldNode, depth: number): FieldView {
     size: node.size,
     // What the viewer shows: invisible and reordering characters made visible (raw keeps them).
     value: visibleText(node.display),
-    children: children.map((child) => toFieldView(child, depth + 1)),
+    children: children.map((child) => toFieldView(child, depth + 1, readOnly)),
     raw: node.value,
-    ...(children.length === 0 && node.children === undefined ? { editor: fieldControl(node) } : {}),
+    ...(children.length === 0 && node.children === undefined
+      ? { editor: readOnly === null ? fieldControl(node) : { kind: 'readonly', reason: readOnly } }
+      : {}),
   };
 }
 
@@ -82,11 +88,13 @@ export class ImageModel {
 
   /**
    * @param keys the keys signatures are verified with, by key id (the lab's machine key).
+   * @param readOnly why the image may not be edited (Restricted Mode), or null.
    */
   constructor(
     fileName: string,
     readonly source: ImageSource,
     keys: Readonly<Record<string, Uint8Array>> = {},
+    readonly readOnly: string | null = null,
   ) {
     const index = indexRecords(source.read, source.size);
     this.entries = index.entries.filter(
@@ -148,7 +156,7 @@ export class ImageModel {
       const tree = recordFieldTree(recordBytes, entry.offset);
       result = {
         index,
-        fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0)),
+        fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0, this.readOnly)),
         error: tree.error,
       };
     } catch (error) {
