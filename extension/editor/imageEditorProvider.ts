@@ -12,6 +12,7 @@ import { resignImage } from '../image/resign';
 import { fromVisibleText } from '../image/visible-text';
 import { defaultMachineKey } from '../kernel/index';
 import type { ByteEdit } from './byteOverlay';
+import { isTrusted, restrictedEditReason } from '../trust';
 import { messageGate, type GateLog } from '../webviewGate';
 import { defaultSafety, type DocumentSafety } from './documentSafety';
 import { ImageDocument, machineKeyId } from './imageDocument';
@@ -100,6 +101,10 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   } {
     const provider = new ImageEditorProvider(context, log);
     const registration = vscode.Disposable.from(
+      // Trust granted: images become editable (their fields get edit controls again).
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const document of provider.documents.values()) document.refresh();
+      }),
       vscode.window.registerCustomEditorProvider(imageEditorViewType, provider, {
         supportsMultipleEditorsPerDocument: true,
         webviewOptions: { retainContextWhenHidden: false },
@@ -181,18 +186,24 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
    * says), encodes it and applies it as an undoable edit.
    */
   editField(document: ImageDocument, request: FieldEditRequest): EditOutcome {
+    if (!isTrusted()) return { ok: false, message: restrictedEditReason() };
     const fields = document.model.fields(request.recordIndex);
     const field = fields ? findLeaf(fields.fields, request.fieldPath, request.offset) : null;
     if (!field || field.size !== request.size)
       return {
         ok: false,
-        message: `${request.fieldPath} is not at 0x${request.offset.toString(16)} of record ${request.recordIndex} any more`,
+        message: vscode.l10n.t(
+          '{0} is not at 0x{1} of record {2} any more',
+          request.fieldPath,
+          request.offset.toString(16),
+          request.recordIndex,
+        ),
       };
     // Text is shown (and so edited) with its invisible characters written out: take them back.
     const encoded = encodeFieldValue(field, fromVisibleText(request.input));
     if (!encoded.ok) return { ok: false, message: encoded.message };
     const edit = document.editAt(field.offset, encoded.bytes, `Set ${field.path}`);
-    if (!edit) return { ok: true, message: `${field.path} is unchanged` };
+    if (!edit) return { ok: true, message: vscode.l10n.t('{0} is unchanged', field.path) };
     this.applyEdit(document, edit);
     const now = findLeaf(
       document.model.fields(request.recordIndex)?.fields ?? [],
@@ -227,28 +238,36 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
         });
       }
     }
-    return { ok: false, message: `the image has no field ${fieldPath}` };
+    return { ok: false, message: vscode.l10n.t('the image has no field {0}', fieldPath) };
   }
 
   /** Re-computes the SIGN MAC with the lab's machine key, as an undoable edit. */
   signWithMachineKey(document: ImageDocument): EditOutcome {
+    if (!isTrusted()) return { ok: false, message: restrictedEditReason() };
     const size = document.model.view.byteLength;
     const result = resignImage(
       (offset, length) => document.read(offset, length),
       size,
       defaultMachineKey(),
     );
-    if (!result.ok) return { ok: false, message: `Cannot sign: ${result.message}` };
+    if (!result.ok)
+      return { ok: false, message: vscode.l10n.t('Cannot sign: {0}', result.message) };
     if (result.slot.keyId !== machineKeyId)
       return {
         ok: false,
-        message: `Cannot sign: SIGN.key_id names \`${result.slot.keyId}\`, not the machine key \`${machineKeyId}\``,
+        message: vscode.l10n.t(
+          'Cannot sign: SIGN.key_id names `{0}`, not the machine key `{1}`',
+          result.slot.keyId,
+          machineKeyId,
+        ),
       };
     const edit = document.editAt(result.slot.offset, result.signature, 'Sign with Machine Key');
     if (edit) this.applyEdit(document, edit);
     return {
       ok: true,
-      message: edit ? 'Signed with the machine key.' : 'The signature was already valid.',
+      message: edit
+        ? vscode.l10n.t('Signed with the machine key.')
+        : vscode.l10n.t('The signature was already valid.'),
     };
   }
 
@@ -305,7 +324,9 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     if (document.model.signature === 'invalid' && !problems.some((d) => d.code === 'EBADMSG')) {
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(0, 0, 0, 0),
-        'The signature cannot be verified: the image changed after it was signed (Sign with Machine Key re-signs it).',
+        vscode.l10n.t(
+          'The signature cannot be verified: the image changed after it was signed (Sign with Machine Key re-signs it).',
+        ),
         vscode.DiagnosticSeverity.Warning,
       );
       diagnostic.source = 'crlab image';
@@ -370,7 +391,12 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
               case 'editField': {
                 const outcome =
                   message.version !== document.version
-                    ? { ok: false, message: 'The image changed meanwhile: look again and retry.' }
+                    ? {
+                        ok: false,
+                        message: vscode.l10n.t(
+                          'The image changed meanwhile: look again and retry.',
+                        ),
+                      }
                     : this.editField(document, message);
                 send({ type: 'editResult', requestId: message.requestId, ...outcome });
                 break;

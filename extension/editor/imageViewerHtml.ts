@@ -7,7 +7,8 @@ export const webviewDistFolder = ['dist', 'webview'] as const;
 /**
  * The image viewer's page: a strict CSP (nothing but our own bundle, by nonce), no inline
  * script or style, resources only from `dist/webview`. Image data never appears here; it is
- * posted after the ready handshake and rendered with textContent.
+ * posted after the ready handshake and rendered with textContent. The extension's translated
+ * strings for the display language ride on `<body data-l10n>` (webview/l10n.ts reads them).
  */
 export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
@@ -25,7 +26,7 @@ export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Ur
     `img-src ${webview.cspSource}`,
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -33,11 +34,20 @@ export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Ur
 <link rel="stylesheet" href="${styleUri.toString()}">
 <title>Checkpoint image</title>
 </head>
-<body>
+<body data-l10n="${escapeAttribute(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <main id="app" aria-busy="true"><p class="loading">Reading the image…</p></main>
 <script nonce="${nonce}" src="${scriptUri.toString()}"></script>
 </body>
 </html>`;
+}
+
+/** `text` safe inside a double-quoted HTML attribute. */
+export function escapeAttribute(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('"', '&quot;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
 }
 
 /** Webview options for the image viewer: scripts on, and nothing readable outside `dist/webview`. */

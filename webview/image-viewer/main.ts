@@ -13,6 +13,7 @@ import {
   type ImageViewerToHostMessage,
   type RecordFieldsView,
 } from '../protocol';
+import { loadStrings } from '../l10n';
 import { button, registerComponents, textField } from '../ui/index';
 import { parseOffset } from './format';
 import { problemList, summaryHeader } from './header';
@@ -31,6 +32,7 @@ import {
 import { TreeView } from './treeView';
 import './style.css';
 
+loadStrings(document.body);
 registerComponents();
 
 const root = document.getElementById('app');
