@@ -22,6 +22,7 @@ import {
 import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { ReportDocuments } from './editor/reportDocuments';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
+import { debugCommands, registerDebugging } from './debug/activate';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
@@ -42,6 +43,7 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  ...debugCommands,
 };
 
 /** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
@@ -55,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
   context.subscriptions.push(registration, reports.register());
+  registerDebugging(context);
   const dependencies: CommandDependencies = { context, images, reports };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));

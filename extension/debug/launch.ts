@@ -9,6 +9,13 @@ import { RestartFlag } from '../kernel/index';
 
 export const DEBUG_TYPE = 'crlab';
 
+/** The debug commands' ids (package.json contributes them; activate.ts registers them). */
+export const DEBUG_COMMANDS = {
+  debugScenario: 'crlab.debug.debugScenario',
+  checkpointTask: 'crlab.debug.checkpointTask',
+  toggleHex: 'crlab.debug.toggleHex',
+} as const;
+
 export interface CrlabLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** A `.crlab` scenario: debug its script; with `image`, the world and programs to restart into. */
   program?: string;
