@@ -277,7 +277,7 @@ export function taskScopes(
   context: InspectContext,
 ): InspectScope[] {
   return [
-    { name: 'Variables', nodes: variables(task, program, context) },
+    { name: 'Program variables', nodes: variables(task, program, context) },
     { name: 'Registers', nodes: registers(task) },
     { name: 'Credentials', nodes: credentials(task.cred, context) },
     { name: 'Descriptors', nodes: descriptors(task) },

@@ -703,9 +703,11 @@ export class LabStepper {
       for (; this.entriesSeen < entries.length; this.entriesSeen++) {
         const entry = entries[this.entriesSeen];
         if (entry === undefined || entry.kind === 'output') continue;
-        const [text = ''] = formatTranscript([
+        const [numbered = ''] = formatTranscript([
           entry.kind === 'action' ? { ...entry, calls: [] } : entry,
         ]);
+        // The output names its line itself (a debug console links it): no number in the text.
+        const text = numbered.replace(/^\s*\d+\s+/, '');
         const failed = (entry.kind === 'expect' && !entry.passed) || entry.kind === 'error';
         this.emit({ category: failed ? 'stderr' : 'console', text, line: entry.line });
         if (entry.kind === 'expect' && !entry.passed && expectation === null) {

@@ -108,7 +108,7 @@ describe('debugging a scenario (crlab debug type)', function () {
     const scopes = (await session.customRequest('scopes', { frameId })) as {
       scopes: { name: string; variablesReference: number }[];
     };
-    const locals = scopes.scopes.find((scope) => scope.name === 'Variables');
+    const locals = scopes.scopes.find((scope) => scope.name === 'Program variables');
     const variables = (await session.customRequest('variables', {
       variablesReference: locals?.variablesReference,
     })) as { variables: { name: string; value: string }[] };

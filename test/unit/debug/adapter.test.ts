@@ -180,7 +180,7 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     assert.equal(creds.get('suid')?.value, '0 (root)');
     assert.match(creds.get('cap_effective')?.value ?? '', /ALL \(41 capabilities\)/);
 
-    const variables = await variablesOf(client, frame?.id ?? -1, 'Variables');
+    const variables = await variablesOf(client, frame?.id ?? -1, 'Program variables');
     const buf = variables.get('buf');
     assert.match(buf?.value ?? '', /^0x7f0000000000 \("hallyn:\$6\$new"\)$/);
     assert.ok(buf?.memoryReference);
@@ -291,7 +291,7 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     assert.equal(stopped.body.reason, 'breakpoint');
     const [frame] = await framesOf(client, TASK(2));
     assert.equal(frame?.line, 9);
-    const variables = await variablesOf(client, frame?.id ?? -1, 'Variables');
+    const variables = await variablesOf(client, frame?.id ?? -1, 'Program variables');
     assert.equal(variables.get('n')?.value, '44', 'the second time the condition held');
     const logged = output.filter((line) => line.startsWith('n is'));
     assert.deepEqual(logged, ['n is 42, twice 84\n', 'n is 43, twice 86\n', 'n is 44, twice 88\n']);
@@ -336,14 +336,14 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
       c.setBreakpointsRequest({ source: { path: stash }, breakpoints: [{ line: 8 }] }),
     );
     const [frame] = await framesOf(client, TASK(2));
-    const variables = await variablesOf(client, frame?.id ?? -1, 'Variables');
+    const variables = await variablesOf(client, frame?.id ?? -1, 'Program variables');
     const buf = variables.get('buf');
     await client.customRequest('writeMemory', {
       memoryReference: buf?.memoryReference,
       data: Buffer.from('KEPT').toString('base64'),
     });
     const scopes = (await client.scopesRequest({ frameId: frame?.id ?? -1 })).body.scopes;
-    const locals = scopes.find((scope) => scope.name === 'Variables');
+    const locals = scopes.find((scope) => scope.name === 'Program variables');
     const set = await client.setVariableRequest({
       variablesReference: locals?.variablesReference ?? -1,
       name: 'n',
@@ -374,7 +374,7 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
       }),
     );
     const [before] = await framesOf(client, TASK(2));
-    const valuesBefore = await variablesOf(client, before?.id ?? -1, 'Variables');
+    const valuesBefore = await variablesOf(client, before?.id ?? -1, 'Program variables');
     assert.equal(valuesBefore.get('n')?.value, '43');
 
     const result = (await client.customRequest(CHECKPOINT_REQUEST, { threadId: TASK(2) }))
@@ -401,7 +401,7 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     const [after] = await framesOf(client, restoredThread);
     assert.equal(after?.line, before?.line);
     assert.equal(after?.name, before?.name);
-    const valuesAfter = await variablesOf(client, after?.id ?? -1, 'Variables');
+    const valuesAfter = await variablesOf(client, after?.id ?? -1, 'Program variables');
     assert.equal(valuesAfter.get('n')?.value, valuesBefore.get('n')?.value);
     assert.equal(valuesAfter.get('buf')?.value, valuesBefore.get('buf')?.value);
     const creds = await variablesOf(client, after?.id ?? -1, 'Credentials');
