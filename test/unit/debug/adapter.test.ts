@@ -376,6 +376,11 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     const [before] = await framesOf(client, TASK(2));
     const valuesBefore = await variablesOf(client, before?.id ?? -1, 'Program variables');
     assert.equal(valuesBefore.get('n')?.value, '43');
+    // A write through the memory view is task memory like any other: the checkpoint saves it.
+    await client.customRequest('writeMemory', {
+      memoryReference: valuesBefore.get('buf')?.memoryReference,
+      data: Buffer.from('KEPT').toString('base64'),
+    });
 
     const result = (await client.customRequest(CHECKPOINT_REQUEST, { threadId: TASK(2) }))
       .body as CheckpointTaskResult;
@@ -403,7 +408,7 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     assert.equal(after?.name, before?.name);
     const valuesAfter = await variablesOf(client, after?.id ?? -1, 'Program variables');
     assert.equal(valuesAfter.get('n')?.value, valuesBefore.get('n')?.value);
-    assert.equal(valuesAfter.get('buf')?.value, valuesBefore.get('buf')?.value);
+    assert.equal(valuesAfter.get('buf')?.value, '0x7f0000000000 ("KEPT across restart")');
     const creds = await variablesOf(client, after?.id ?? -1, 'Credentials');
     assert.equal(creds.get('uid')?.value, '500 (hallyn)', 'root restored the saved credentials');
 
