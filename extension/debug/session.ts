@@ -92,6 +92,10 @@ const TASK_THREAD_BASE = 1000;
 /** Steps per slice of a run, between which requests (pause) are served. */
 const SLICE = 500;
 
+/** The next turn of the event loop (setImmediate is Node's; a web extension host has setTimeout). */
+const defer: (work: () => void) => void =
+  typeof setImmediate === 'function' ? (work) => setImmediate(work) : (work) => setTimeout(work, 0);
+
 const threadIdOf = (pid: ThreadPid): number =>
   pid === null ? SCRIPT_THREAD : TASK_THREAD_BASE + pid;
 const pidOfThread = (threadId: number): ThreadPid =>
@@ -581,10 +585,10 @@ export class CrlabDebugSession extends DebugSession {
         this.terminate();
         return;
       }
-      if (result.kind === 'running') setImmediate(slice);
+      if (result.kind === 'running') defer(slice);
       else this.report(result);
     };
-    setImmediate(slice);
+    defer(slice);
   }
 
   private report(result: RunResult): void {
@@ -680,7 +684,7 @@ export class CrlabDebugSession extends DebugSession {
     response.body = {
       scopes: scopes.map((scope, index) => {
         const reference = this.reference(level === 0 ? pid : null, scope.nodes);
-        const result: DebugProtocol.Scope = new Scope(scope.name, reference, index > 1);
+        const result: DebugProtocol.Scope = new Scope(scope.name, reference, false);
         if (scope.name === 'Registers') result.presentationHint = 'registers';
         else if (index === 0) result.presentationHint = 'locals';
         return result;
