@@ -4,7 +4,7 @@
  * System calls read as C calls (`open("/etc/shadow", O_RDWR)`); computations as the language
  * writes them (`set n = n + 1`, `if n < 3 goto loop`); registers as `r0`..`r15`.
  */
-import { FLAG_NAMES, displayOpenFlags, flagNames } from '../image/index';
+import { FLAG_NAMES, PAGE_SIZE, displayOpenFlags, flagNames } from '../image/index';
 import type { ArithOp, CmpOp, Instruction, PrintPart, Value } from '../kernel/index';
 import { O_CLOEXEC } from '../kernel/index';
 
@@ -66,6 +66,13 @@ function printParts(parts: readonly PrintPart[]): string {
     .join(', ');
 }
 
+/** A count of pages as the byte length the C call takes: `0x2000`, or `n * 4096`. */
+function bytesOf(pages: Value): string {
+  return pages.kind === 'imm'
+    ? `0x${(pages.value * PAGE_SIZE).toString(16)}`
+    : `${formatOperand(pages)} * ${PAGE_SIZE}`;
+}
+
 function call(name: string, ...args: string[]): string {
   return `${name}(${args.join(', ')})`;
 }
@@ -124,24 +131,23 @@ export function disassemble(instruction: Instruction): string {
         ? call('dup', formatOperand(instruction.fd))
         : call('dup2', formatOperand(instruction.fd), formatOperand(instruction.to));
     case 'mmap': {
-      const args = [
-        'NULL',
-        `${formatOperand(instruction.pages)} pages`,
-        flagNames(instruction.prot, FLAG_NAMES.prot).replace(/^0$/, 'PROT_NONE'),
-        instruction.shared === true ? 'MAP_SHARED' : 'MAP_PRIVATE',
-      ];
-      if (instruction.fd !== undefined) {
-        args.push(formatOperand(instruction.fd));
-        args.push(instruction.pgoff === undefined ? '0' : formatOperand(instruction.pgoff));
-      } else args.push('MAP_ANONYMOUS');
-      return call('mmap', ...args);
+      const sharing = instruction.shared === true ? 'MAP_SHARED' : 'MAP_PRIVATE';
+      const prot = flagNames(instruction.prot, FLAG_NAMES.prot).replace(/^0$/, 'PROT_NONE');
+      const length = bytesOf(instruction.pages);
+      return instruction.fd === undefined
+        ? call('mmap', 'NULL', length, prot, `${sharing} | MAP_ANONYMOUS`, '-1', '0')
+        : call(
+            'mmap',
+            'NULL',
+            length,
+            prot,
+            sharing,
+            formatOperand(instruction.fd),
+            instruction.pgoff === undefined ? '0' : bytesOf(instruction.pgoff),
+          );
     }
     case 'munmap':
-      return call(
-        'munmap',
-        formatOperand(instruction.addr),
-        `${formatOperand(instruction.pages)} pages`,
-      );
+      return call('munmap', formatOperand(instruction.addr), bytesOf(instruction.pages));
     case 'fork':
     case 'getpid':
     case 'getuid':

@@ -62,7 +62,7 @@ describe('debugging a scenario in the browser', function () {
     await browser?.close();
   });
 
-  it('stops at a program breakpoint with the task credentials and the tasks as threads', async () => {
+  it('stops at a program breakpoint with the task credentials, the tasks as threads and its program in the Disassembly view', async () => {
     const source = readFileSync(path.join(env.workspace, SCENARIO), 'utf8');
     const line = lineOf(source, 'checkpoint self');
     await quickOpen(page, SCENARIO);
@@ -117,9 +117,23 @@ describe('debugging a scenario in the browser', function () {
     );
     await screenshot(page, env, 'debug-stopped');
 
+    // The Disassembly view lists the task's program IR, at its program counter.
+    await runCommand(page, 'Open Disassembly View');
+    const disassembly = page.locator('.disassembly-view');
+    await disassembly
+      .locator('.monaco-list-row', { hasText: 'checkpoint(0, "/tmp/passwd.crimg", 0x0)' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await disassembly
+      .locator('.monaco-list-row', { hasText: 'open("/etc/shadow", O_RDWR)' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await screenshot(page, env, 'debug-disassembly');
+
     // Stop the session and take the breakpoint away again (F9 on its line).
     await page.keyboard.press('Shift+F5');
     await toolbar.waitFor({ state: 'hidden', timeout: 60_000 });
+    await quickOpen(page, SCENARIO);
     await goToLine(page, line);
     await page.keyboard.press('F9');
     await page

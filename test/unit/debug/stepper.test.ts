@@ -266,7 +266,7 @@ describe('lab stepper', () => {
     );
     assert.equal(
       disassemble({ op: 'mmap', pages: imm(2), prot: 3 }),
-      'mmap(NULL, 2 pages, PROT_READ | PROT_WRITE, MAP_PRIVATE, MAP_ANONYMOUS)',
+      'mmap(NULL, 0x2000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)',
     );
     assert.equal(
       disassemble({ op: 'checkpoint', pid: imm(0), flags: 0, path: '/tmp/x.crimg' }),
