@@ -331,6 +331,40 @@ describe('debug adapter (DebugClient against CrlabDebugSession)', function () {
     assert.equal((await framesOf(client, TASK(2)))[0]?.instructionPointerReference, jump.address);
   });
 
+  it('pause stops a long run where it is', async () => {
+    const long = workspace({
+      'long.crlab': [
+        'world default',
+        'program spin',
+        'top:',
+        '  set n = n + 1',
+        '  goto top',
+        'end',
+        'spawn spin as hallyn -> spin',
+        ...Array.from({ length: 8 }, () => 'run spin 9000 steps'),
+        '',
+      ].join('\n'),
+    });
+    try {
+      const program = join(long, 'long.crlab');
+      await launchAndStop(client, { program, stopOnEntry: true });
+      const terminated = client.waitForEvent('terminated').then(() => 'terminated');
+      await client.continueRequest({ threadId: SCRIPT_THREAD });
+      const stopped = resumeAndStop(client, () => client.pauseRequest({ threadId: SCRIPT_THREAD }));
+      const first = await Promise.race([stopped, terminated]);
+      assert.notEqual(first, 'terminated', 'the run ended before the pause');
+      const event = first as DebugProtocol.StoppedEvent;
+      assert.equal(event.body.reason, 'pause');
+      assert.equal(event.body.description, 'paused');
+      const n = Number(
+        (await client.evaluateRequest({ expression: 'spin.n', context: 'watch' })).body.result,
+      );
+      assert.ok(n > 0 && n < 8 * 9000, `paused after ${n} loops of 72000`);
+    } finally {
+      rmSync(long, { recursive: true, force: true });
+    }
+  });
+
   it('writes memory and program variables; the task sees the new values', async () => {
     await launchAndStop(client, { program: stash }, (c) =>
       c.setBreakpointsRequest({ source: { path: stash }, breakpoints: [{ line: 8 }] }),
