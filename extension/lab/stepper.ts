@@ -205,10 +205,6 @@ interface RunningAction {
   budget: number;
 }
 
-interface Exceptions {
-  enabled: Map<ExceptionFilter, string[]>;
-}
-
 /** What a micro-step did that may be worth stopping for. */
 interface Happened {
   thread: ThreadPid;
@@ -217,13 +213,12 @@ interface Happened {
   exception: ExceptionStop | null;
 }
 
-const EMPTY_CONDITIONS: string[] = [];
-
 export class LabStepper {
   private readonly listeners: StepperListener[] = [];
   private readonly breakpoints = new Map<number, BreakpointState>();
   private readonly instructionBreakpoints = new Map<number, BreakpointState>();
-  private readonly exceptions: Exceptions = { enabled: new Map([['expect', EMPTY_CONDITIONS]]) };
+  /** Enabled exception filters, each with its conditions (empty: every event of the kind). */
+  private readonly exceptionFilters = new Map<ExceptionFilter, string[]>([['expect', []]]);
   private readonly programBases = new Map<string, number>();
   private readonly statements = new Map<number, ScriptStatement>();
   private nextBreakpointId = 1;
@@ -369,13 +364,13 @@ export class LabStepper {
 
   /** Which exception filters stop a run, each with optional conditions (check ids, errnos, calls). */
   setExceptionFilters(filters: readonly { filter: ExceptionFilter; condition?: string }[]): void {
-    this.exceptions.enabled.clear();
+    this.exceptionFilters.clear();
     for (const { filter, condition } of filters) {
       const conditions = (condition ?? '')
         .split(/[\s,]+/)
         .map((word) => word.trim())
         .filter(Boolean);
-      this.exceptions.enabled.set(filter, conditions);
+      this.exceptionFilters.set(filter, conditions);
     }
   }
 
@@ -461,7 +456,8 @@ export class LabStepper {
     this.running = {
       action,
       executor,
-      pid,
+      // Round robin over every task: a step out of one task is a continue.
+      pid: executor === 'schedule' ? null : pid,
       start: { line: task === null ? null : this.lineOf(task), pc: task?.pc ?? 0 },
       first: true,
       budget: executor === 'script' ? Number.POSITIVE_INFINITY : STEP_BUDGET,
@@ -653,7 +649,7 @@ export class LabStepper {
 
   private exceptionEnabled(exception: ExceptionStop): boolean {
     if (exception.filter === 'error') return true;
-    const conditions = this.exceptions.enabled.get(exception.filter);
+    const conditions = this.exceptionFilters.get(exception.filter);
     if (conditions === undefined) return false;
     if (conditions.length === 0) return true;
     return conditions.some(
@@ -665,9 +661,8 @@ export class LabStepper {
     const refused = calls.find((call) => call.errno !== null);
     if (refused === undefined) return null;
     const candidate = callException(refused, 'refused');
-    if (this.exceptionEnabled(candidate)) return candidate;
-    // A refused call is also a system call that failed.
-    return null;
+    // When the filter is off, the call may still stop as a failed system call (see syscallException).
+    return this.exceptionEnabled(candidate) ? candidate : null;
   }
 
   private syscallException(
