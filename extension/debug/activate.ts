@@ -262,6 +262,8 @@ export const debugCommands: Record<string, () => (...args: unknown[]) => unknown
 export function registerDebugging(context: vscode.ExtensionContext): void {
   // The session's strings go through @vscode/l10n: give it the window's bundle.
   if (vscode.l10n.bundle !== undefined) l10n.config({ contents: vscode.l10n.bundle });
+  // Every call the debugger makes reaches DebugHost.publishCall with its checks: the seam through
+  // which the window's lab session (the Checkpoint/Restart panel) will show them beside its own.
   const host = workspaceDebugHost();
   const provider = new ConfigurationProvider();
   context.subscriptions.push(
