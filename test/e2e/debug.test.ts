@@ -81,12 +81,15 @@ describe('debugging a scenario in the browser', function () {
     // The Run and Debug view: variables, watch, call stack, breakpoints.
     await page.keyboard.press('Control+Shift+D');
     const callStack = page.locator('.debug-call-stack');
-    // Stopped on entry at the first statement; continue to the breakpoint.
+    // Stopped on entry at the first statement (the toolbar offers Continue only when stopped);
+    // continue to the breakpoint.
     await callStack
       .locator('.monaco-list-row', { hasText: 'script' })
       .first()
       .waitFor({ timeout: 60_000 });
-    await page.keyboard.press('F5');
+    const continueButton = toolbar.locator('.action-label.codicon-debug-continue');
+    await continueButton.waitFor({ timeout: 60_000 });
+    await continueButton.click();
     const task = callStack.locator('.monaco-list-row', { hasText: /passwd \(500\)/ }).first();
     await task.waitFor({ timeout: 60_000 });
     await callStack
@@ -130,15 +133,13 @@ describe('debugging a scenario in the browser', function () {
       .waitFor({ timeout: 30_000 });
     await screenshot(page, env, 'debug-disassembly');
 
-    // Stop the session and take the breakpoint away again (F9 on its line).
+    // Stop the session and take the breakpoint away again.
     await page.keyboard.press('Shift+F5');
     await toolbar.waitFor({ state: 'hidden', timeout: 60_000 });
-    await quickOpen(page, SCENARIO);
-    await goToLine(page, line);
-    await page.keyboard.press('F9');
+    await runCommand(page, 'Remove All Breakpoints');
     await page
-      .locator('.editor-instance .codicon-debug-breakpoint')
+      .locator('.debug-breakpoints .monaco-list-row', { hasText: SCENARIO })
       .first()
-      .waitFor({ state: 'detached' });
+      .waitFor({ state: 'detached', timeout: 30_000 });
   });
 });

@@ -151,7 +151,9 @@ describe('debugging a scenario (crlab debug type)', function () {
         resolve();
       });
     });
-    await vscode.commands.executeCommand('workbench.action.debug.continue');
+    // Straight to the adapter: the workbench's Continue acts only once its own view of the
+    // session says "stopped", which may lag behind the adapter's event.
+    await session.customRequest('continue', { threadId });
     await ended;
     const output = messagesOf(session)
       .filter((m) => m.event === 'output')
