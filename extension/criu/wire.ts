@@ -7,7 +7,7 @@
  * there (what was read before is kept).
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { capWordText, flagText } from './flags';
+import { capWordText, flagText, openFlagText } from './flags';
 import { messageSpec, type FieldSpec, type MessageSpec } from './schema';
 
 /** A decoded scalar: 32-bit integers as numbers, 64-bit ones as bigints. Null for a group. */
@@ -104,22 +104,32 @@ function formatNumber(spec: FieldSpec, value: number | bigint, index: number): s
   if (format === 'octal') return `0o${value.toString(8)}`;
   if (format === 'capWord') return capWordText(Number(value), index);
   if (typeof format === 'object') {
-    const text = flagText(Number(BigInt.asUintN(32, BigInt(value))), format.flags);
+    const word = Number(BigInt.asUintN(32, BigInt(value)));
+    // Open flags read with their access mode first (O_RDONLY is 0, so it has no bit).
+    if (format.flags === 'openFlags') return `0x${value.toString(16)} (${openFlagText(word)})`;
+    const text = flagText(word, format.flags);
     return text === '0' ? '0' : `0x${value.toString(16)} (${text})`;
   }
   return value.toString();
 }
 
 /** A length prefix read with its bounds checked: the value's start and end in the reader. */
-function readLength(reader: BinaryReader): { start: number; end: number } | string {
+function readLength(
+  reader: BinaryReader,
+  bytes: Uint8Array,
+): { start: number; end: number } | string {
   const at = reader.pos;
   let length: number;
   try {
     length = reader.uint32();
   } catch {
     reader.pos = at;
-    return 'the length prefix is cut off or longer than 5 bytes';
+    return 'the length prefix is cut off or longer than 10 bytes';
   }
+  // The reader keeps the low 32 bits of a longer varint: a length must fit 32 bits itself.
+  const used = reader.pos - at;
+  if (used > 5 || (used === 5 && (bytes[reader.pos - 1] ?? 0) > 0x0f))
+    return `the length prefix (${used} bytes) does not fit 32 bits`;
   const left = reader.len - reader.pos;
   if (length > left)
     return `length ${length} runs past the end of the message (${left} byte${left === 1 ? '' : 's'} left)`;
@@ -322,7 +332,7 @@ function readKnown(
     }
     return [field(valueStart, reader.pos, value, displayScalar(spec, value, index))];
   }
-  const range = readLength(reader);
+  const range = readLength(reader, context.bytes);
   if (typeof range === 'string') return range;
   const slice = context.bytes.subarray(range.start, range.end);
   if (spec.kind === 'string' || spec.kind === 'bytes') {
@@ -423,7 +433,7 @@ function readUnknown(
         display = `0x${value.toString(16)}`;
         break;
       case WireType.LengthDelimited: {
-        const range = readLength(reader);
+        const range = readLength(reader, context.bytes);
         if (typeof range === 'string') return range;
         value = context.bytes.subarray(range.start, range.end);
         valueOffset = range.start;
