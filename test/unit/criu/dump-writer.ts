@@ -515,3 +515,13 @@ export function sampleDump(layout: 'v1.1' | 'v1' = 'v1.1'): Record<string, Uint8
   }
   return files;
 }
+
+/** The sample with only `passwd` (pid 4242 and its second thread): one task to restart. */
+export function singleTaskDump(layout: 'v1.1' | 'v1' = 'v1.1'): Record<string, Uint8Array> {
+  const files = sampleDump(layout);
+  files['pstree.img'] = image(header('PSTREE', layout), entry(pstreeEntry(4242, 1, [4242, 4243])));
+  for (const name of Object.keys(files))
+    if (name.includes('4250') || name === 'fdinfo-8.img' || name === 'pages-2.img')
+      delete files[name];
+  return files;
+}
