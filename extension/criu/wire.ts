@@ -195,7 +195,10 @@ function decodeInto(context: Context, spec: MessageSpec, path: string, depth: nu
       problems.push({
         offset: base + tagStart,
         field: `${path} (tag)`,
-        message: `malformed field tag: ${error instanceof Error ? error.message : String(error)}`,
+        message:
+          error instanceof RangeError
+            ? 'the field tag is cut off by the end of the message'
+            : `malformed field tag: ${error instanceof Error ? error.message : String(error)}`,
       });
       stopped = true;
       break;
@@ -450,6 +453,8 @@ function readUnknown(
     }
   } catch (error) {
     if (wireType === WireType.Varint) return varintError(reader, valueStart);
+    if (wireType === WireType.StartGroup)
+      return `the group is not closed before the end of the message (${error instanceof Error ? error.message : String(error)})`;
     return error instanceof Error ? error.message : String(error);
   }
   const valueEnd = reader.pos;
