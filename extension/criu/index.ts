@@ -37,3 +37,4 @@ export type {
 export { checkLine, formatRestartMatrix, verdictLine } from './report';
 export { capabilitySetText, openFlagText } from './flags';
 export type { WireField, WireMessage } from './wire';
+export { fsDumpDirectory, type SyncFileSystem } from './fs-directory';
