@@ -273,8 +273,11 @@ function matrix(view: CriuMatrixView | null): HTMLElement[] {
         check: row.check ?? '',
       },
     })),
-    '8em 7em 11em 5em 3fr 11em',
+    '8em 6em 10em 5em minmax(10em, 4fr) 9em',
   );
+  // Cells stay on one line; the whole text is in the cell's tooltip.
+  for (const cell of grid.querySelectorAll<HTMLElement>('vscode-data-grid-cell'))
+    cell.title = cell.textContent ?? '';
   grid.addEventListener('click', (event) => {
     const rowElement =
       event.target instanceof Element ? event.target.closest<HTMLElement>('[data-user]') : null;
