@@ -104,18 +104,35 @@ const tables: Readonly<Record<FlagTableName, Readonly<Record<number, string>>>> 
 export function flagText(value: number, table: FlagTableName): string {
   if (value === 0) return '0';
   const names: string[] = [];
-  let rest = BigInt(value >>> 0);
-  const entries = Object.entries(tables[table])
-    .map(([bits, name]) => [BigInt(Number(bits)), name] as const)
-    .sort((a, b) => (b[0] > a[0] ? 1 : b[0] < a[0] ? -1 : 0));
-  for (const [bits, name] of entries) {
-    if ((rest & bits) === bits) {
+  // Unsigned 32-bit arithmetic through division: `&` on numbers is signed in JavaScript.
+  let rest = value >>> 0;
+  for (const [bits, name] of sortedTable(table)) {
+    if (bitsSet(rest, bits)) {
       names.push(name);
-      rest &= ~bits;
+      rest -= bits;
     }
   }
-  if (rest !== 0n) names.push(`0x${rest.toString(16)}`);
+  if (rest !== 0) names.push(`0x${rest.toString(16)}`);
   return names.reverse().join(' | ');
+}
+
+/** True when every bit of `bits` is set in `value` (both below 2^32). */
+function bitsSet(value: number, bits: number): boolean {
+  return ((value & bits) >>> 0) === bits;
+}
+
+const sortedTables = new Map<FlagTableName, readonly (readonly [number, string])[]>();
+
+/** A table's entries, widest value first (multi-bit names before their single bits). */
+function sortedTable(table: FlagTableName): readonly (readonly [number, string])[] {
+  let sorted = sortedTables.get(table);
+  if (sorted === undefined) {
+    sorted = Object.entries(tables[table])
+      .map(([bits, name]) => [Number(bits) >>> 0, name] as const)
+      .sort((a, b) => b[0] - a[0]);
+    sortedTables.set(table, sorted);
+  }
+  return sorted;
 }
 
 /** Open flags with their access mode first: `O_RDWR | O_APPEND | O_LARGEFILE`. */

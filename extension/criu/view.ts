@@ -148,6 +148,7 @@ export class DumpTree {
   private readonly parents = new Map<string, string>();
   private readonly images: ReadonlyMap<string, ImageFile>;
   private readonly problems: ReadonlyMap<string, DumpProblem[]>;
+  private readonly byPid: ReadonlyMap<number, CriuProcess>;
   /** The process whose node each file is shown under. */
   private readonly owner = new Map<string, CriuProcess>();
   private readonly topLevel: DumpNode[];
@@ -160,6 +161,7 @@ export class DumpTree {
   constructor(readonly dump: CriuDump) {
     this.images = new Map(dump.images.map((image) => [image.name, image]));
     this.problems = problemsByFile(dump.problems);
+    this.byPid = new Map(dump.processes.map((process) => [process.pid, process] as const));
     for (const process of dump.processes) {
       const mine = [
         ...process.threads.map((thread) => thread.core?.file),
@@ -342,7 +344,7 @@ export class DumpTree {
   }
 
   private processNode(pid: number, depth = 0): DumpNode[] {
-    const process = this.dump.processes.find((p) => p.pid === pid);
+    const process = this.byPid.get(pid);
     if (!process || depth > 1000) return [];
     return [
       this.node(
@@ -475,7 +477,7 @@ export class DumpTree {
     switch (image.kind) {
       case 'pstree': {
         const pid = numberOf(fieldNamed(fields, 'pid'));
-        const found = this.dump.processes.find((p) => p.pid === pid);
+        const found = pid === null ? undefined : this.byPid.get(pid);
         return `pid ${pid ?? '?'} ppid ${numberOf(fieldNamed(fields, 'ppid')) ?? '?'}${found?.comm ? ` ${found.comm}` : ''}`;
       }
       case 'pagemap': {
@@ -656,7 +658,7 @@ export class DumpTree {
     if (owner) {
       // Processes section, then every ancestor process down to the owner.
       const chain: number[] = [];
-      const byPid = new Map(this.dump.processes.map((p) => [p.pid, p] as const));
+      const byPid = this.byPid;
       const roots = new Set(this.dump.roots);
       for (let p: CriuProcess | undefined = owner; p && chain.length < 1000;) {
         chain.unshift(p.pid);

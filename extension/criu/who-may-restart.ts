@@ -144,9 +144,11 @@ function worldWithStandIns(
 }
 
 /** Where each record of the written image comes from in the dump, by the record's offset. */
-function sourcesByOffset(mapping: RestartMapping, bytes: Uint8Array): Map<number, DumpSource> {
+function sourcesByOffset(
+  mapping: RestartMapping,
+  read: ReturnType<typeof readImage>,
+): Map<number, DumpSource> {
   const map = new Map<number, DumpSource>();
-  const read = readImage(bytes);
   if (!read.ok) return map;
   const { sources } = mapping;
   if (read.image.treeOffset !== undefined && sources.tree)
@@ -201,7 +203,7 @@ export function whoMayRestart(dump: CriuDump, options: RestartMatrixOptions): Re
       standIns: [],
       error: `the mapped image is not valid (${judged.error.field}: ${judged.error.message}): a bug of the mapping`,
     };
-  const sources = sourcesByOffset(mapping, bytes);
+  const sources = sourcesByOffset(mapping, judged);
   const { world, standIns, conflicts } = useStandIns
     ? worldWithStandIns(options.world, mapping.paths)
     : { world: options.world, standIns: [], conflicts: [] };

@@ -36,6 +36,13 @@ export const criuDumpViewType = 'crlab.criuDump';
 /** At most this many problems go to the view and to the Problems panel. */
 const maxShownProblems = 1000;
 
+/**
+ * Dumps of at most this many processes get their restart answer for the default world as soon
+ * as they are shown (a kernel per user restarts the whole tree, synchronously); larger ones when
+ * asked (Who May Restart This CRIU Dump?). 64 is the default world's RLIMIT_NPROC.
+ */
+export const autoMatrixProcesses = 64;
+
 function toNodeView(node: DumpNode): CriuNodeView {
   return { ...node };
 }
@@ -69,7 +76,8 @@ export class CriuDumpDocument implements vscode.CustomDocument {
   source: DumpDirectory;
   dump: CriuDump;
   tree: DumpTree;
-  matrix: RestartMatrix;
+  /** The restart answer shown, or null until it is worked out. */
+  matrix: RestartMatrix | null = null;
   /** Counts reads of the directory: bytes of an older read are dropped by the view. */
   version = 0;
 
@@ -80,14 +88,17 @@ export class CriuDumpDocument implements vscode.CustomDocument {
     this.source = fsDumpDirectory(directory, fs, path.join);
     this.dump = readDump(this.source);
     this.tree = new DumpTree(this.dump);
-    this.matrix = CriuDumpDocument.defaultMatrix(this.dump);
   }
 
-  private static defaultMatrix(dump: CriuDump): RestartMatrix {
-    return whoMayRestart(dump, {
-      world: defaultWorld(),
-      worldName: vscode.l10n.t('the default world'),
-    });
+  /** Works out the default world's answer when the dump is small enough and none is shown. */
+  answerIfSmall(): void {
+    if (this.matrix !== null || this.dump.processes.length > autoMatrixProcesses) return;
+    this.setMatrix(
+      whoMayRestart(this.dump, {
+        world: defaultWorld(),
+        worldName: vscode.l10n.t('the default world'),
+      }),
+    );
   }
 
   /** Opens the dump whose inventory (or any file) is `uri`: its directory is the dump. */
@@ -100,7 +111,7 @@ export class CriuDumpDocument implements vscode.CustomDocument {
     this.source = fsDumpDirectory(this.directory, fs, path.join);
     this.dump = readDump(this.source);
     this.tree = new DumpTree(this.dump);
-    this.matrix = CriuDumpDocument.defaultMatrix(this.dump);
+    this.matrix = null;
     this.version++;
     this.changed.fire();
   }
@@ -146,7 +157,7 @@ export class CriuDumpDocument implements vscode.CustomDocument {
       files: this.source.files.map((file) => ({ name: file.name, size: file.size })),
       problems: dump.problems.slice(0, maxShownProblems).map((problem) => ({ ...problem })),
       roots: this.tree.roots().map(toNodeView),
-      matrix: matrixView(this.matrix),
+      matrix: this.matrix === null ? null : matrixView(this.matrix),
       version: this.version,
     };
   }
@@ -291,6 +302,8 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
           case 'ready':
             ready = true;
             showDump();
+            // The tree first; the restart answer (a kernel per user) right after.
+            setTimeout(() => document.answerIfSmall(), 0);
             break;
           case 'criuRequestChildren':
             for (const key of message.keys) sendChildren(key);
@@ -323,7 +336,10 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
             break;
         }
       }),
-      document.onDidChange(showDump),
+      document.onDidChange(() => {
+        showDump();
+        setTimeout(() => document.answerIfSmall(), 0);
+      }),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('crlab.imageEditor')) showDump();
       }),

@@ -94,6 +94,8 @@ describe('CRIU dump view', () => {
       [vma?.value, vma?.type, vma?.file, vma?.offset],
       ['0x400000–0x401000 r-x private /bin/passwd', 'vma_entry', 'mm-4242.img', 74],
     );
+    // The restart answer follows the tree, for a dump this small.
+    await waitFor('the restart answer', () => document.matrix !== null);
     assert.deepEqual(
       document.view().matrix?.rows.map((row) => [row.user, row.allowed, row.check]),
       [

@@ -245,13 +245,21 @@ function problems(view: CriuDumpView): HTMLElement {
 }
 
 function matrix(view: CriuMatrixView | null): HTMLElement[] {
-  if (view === null) return [];
   const heading = element('div', 'criu-matrix-heading');
   heading.append(
     element('h2', 'criu-matrix-title', 'Who may restart this dump?'),
-    element('span', 'criu-matrix-world', `sys_restart as each user of ${view.world}`),
-    button('Another world…', () => post({ type: 'criuAskWorld' }), 'secondary'),
+    element(
+      'span',
+      'criu-matrix-world',
+      view === null ? 'not worked out yet' : `sys_restart as each user of ${view.world}`,
+    ),
+    button(
+      view === null ? 'Ask…' : 'Another world…',
+      () => post({ type: 'criuAskWorld' }),
+      'secondary',
+    ),
   );
+  if (view === null) return [heading];
   if (view.error !== null) return [heading, element('p', 'record-error', view.error)];
   const grid = dataGrid(
     'Who may restart this dump?',
