@@ -3,7 +3,7 @@
  * protections and flags, CRIU's VMA status bits, pagemap flags, securebits, capabilities.
  * Linux x86-64/generic values; CRIU writes the kernel's own numbers.
  */
-import { CAPABILITY_NAMES } from '../image/display';
+import { CAPABILITY_NAMES, FLAG_NAMES } from '../image/display';
 import type { FlagTableName } from './schema';
 
 /** Pagemap entry flags (pagemap.proto's `pmap.flags`). */
@@ -85,13 +85,9 @@ const tables: Readonly<Record<FlagTableName, Readonly<Record<number, string>>>> 
     Object.entries(VmaStatus).map(([name, bit]) => [bit, `VMA_${name}`]),
   ) as Record<number, string>,
   pagemapFlags: { 0x1: 'PE_PARENT', 0x2: 'PE_LAZY', 0x4: 'PE_PRESENT' },
+  // The 2008 model's six bits, and the two ambient-raise bits Linux added later.
   securebits: {
-    0x1: 'SECURE_NOROOT',
-    0x2: 'SECURE_NOROOT_LOCKED',
-    0x4: 'SECURE_NO_SETUID_FIXUP',
-    0x8: 'SECURE_NO_SETUID_FIXUP_LOCKED',
-    0x10: 'SECURE_KEEP_CAPS',
-    0x20: 'SECURE_KEEP_CAPS_LOCKED',
+    ...FLAG_NAMES.securebits,
     0x40: 'SECURE_NO_CAP_AMBIENT_RAISE',
     0x80: 'SECURE_NO_CAP_AMBIENT_RAISE_LOCKED',
   },
