@@ -281,7 +281,7 @@ function matrix(view: CriuMatrixView | null): HTMLElement[] {
         check: row.check ?? '',
       },
     })),
-    '8em 6em 10em 5em minmax(10em, 4fr) 9em',
+    '9em 8em 10em 6.5em minmax(10em, 4fr) 10em',
   );
   // Cells stay on one line; the whole text is in the cell's tooltip.
   for (const cell of grid.querySelectorAll<HTMLElement>('vscode-data-grid-cell'))
