@@ -114,7 +114,7 @@ export function flagText(value: number, table: FlagTableName): string {
 
 /** True when every bit of `bits` is set in `value` (both below 2^32). */
 function bitsSet(value: number, bits: number): boolean {
-  return ((value & bits) >>> 0) === bits;
+  return (value & bits) >>> 0 === bits;
 }
 
 const sortedTables = new Map<FlagTableName, readonly (readonly [number, string])[]>();
