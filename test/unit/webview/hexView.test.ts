@@ -120,6 +120,16 @@ describe('hex view (in a DOM)', () => {
     assert.deepEqual(offsets('.selected'), []);
   });
 
+  it('keeps the cursor where Go to Offset put it when the selection is only redrawn', () => {
+    show(200, 4096);
+    view.select({ offset: 20, size: 4 }, true);
+    view.goTo(22);
+    // Fields arriving redraw the same selection (main.ts): the cursor stays on byte 22.
+    view.select({ offset: 20, size: 4 }, false);
+    assert.deepEqual(offsets('.cursor'), [22]);
+    assert.deepEqual(offsets('.selected'), [20, 21, 22, 23]);
+  });
+
   it('picks the byte clicked, in the hex or the character column', () => {
     show(200, 256);
     viewport
