@@ -66,7 +66,11 @@ export async function launchBrowser(env: E2eEnvironment): Promise<BrowserContext
 
 /** Opens the workbench on the test workspace and waits until it can take keyboard input. */
 export async function openWorkbench(page: Page, env: E2eEnvironment): Promise<void> {
-  await page.goto(`${env.url}?folder=${encodeURIComponent(env.workspace)}`);
+  // Only the navigation is awaited ('commit'): what says the workbench is usable is the
+  // condition below, not the page's load event (which a busy machine can delay a long time).
+  await page.goto(`${env.url}?folder=${encodeURIComponent(env.workspace)}`, {
+    waitUntil: 'commit',
+  });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The explorer showing the folder means the remote connection and file service are up.
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
