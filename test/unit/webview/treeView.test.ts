@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import type { FieldView, RecordFieldsView, RecordView } from '../../../webview/protocol';
+import type { FieldView, RecordFieldsView } from '../../../webview/protocol';
 import { buildTree, rowKey, visibleRows, type TreeRow } from '../../../webview/image-viewer/tree';
 import { TreeView } from '../../../webview/image-viewer/treeView';
 import { installDom, type TestDom } from './dom';
+import { records } from './records';
 
 const settings = { offsetRadix: 'hex', expandRecordsUpTo: 8 } as const;
 const hostile = '<img src=x onerror="globalThis.pwned=1">';
-
-/** Records laid end to end; task records (parent 1) follow HEAD and TREE. */
-function records(list: readonly [name: string, size: number, parent: number][]): RecordView[] {
-  let offset = 0;
-  return list.map(([name, size, parent], index) => {
-    const record = { index, name, offset, size, parent };
-    offset += size;
-    return record;
-  });
-}
 
 const image = records([
   ['HEAD', 232, 0],
