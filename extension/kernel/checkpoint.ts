@@ -22,9 +22,11 @@ import { capable, credSummary } from './creds';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import type { FdEntry, OpenFile } from './files';
+import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
 import { encodeImage, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
 import type { Task } from './task';
+import type { Inode } from './vfs';
 import { activeNs, describeTask, globalPid, isNsInit, pidIn, subtree } from './task';
 import type { CallOutcome } from './types';
 import { CheckpointFlag } from './types';
@@ -53,26 +55,23 @@ interface CheckpointContext {
 }
 
 function subtreeMode(context: CheckpointContext): boolean {
-  return context.self || (context.flags & CheckpointFlag.SUBTREE) !== 0;
+  return context.self || hasFlag(context.flags, CheckpointFlag.SUBTREE);
 }
 
 const checkFlags: CheckStep<CheckpointContext> = {
   id: 'checkpoint.flags',
   run({ flags }, audit) {
-    const unknown = flags & ~CHECKPOINT_USER_FLAGS;
-    if (unknown !== 0 || flags < 0) {
+    const object = `flags ${flagsHex(flags)}`;
+    const unknown = unknownFlags(flags, CHECKPOINT_USER_FLAGS);
+    if (unknown !== 0n) {
       return audit.fail(
         'checkpoint.flags',
-        `flags 0x${flags.toString(16)}`,
+        object,
         'EINVAL',
-        `unknown checkpoint flags 0x${unknown.toString(16)}: only CHECKPOINT_SUBTREE (0x1) is defined`,
+        unknownFlagsReason('checkpoint', flags, unknown, 'CHECKPOINT_SUBTREE (0x1)'),
       );
     }
-    return audit.pass(
-      'checkpoint.flags',
-      `flags 0x${flags.toString(16)}`,
-      'only known flags are set',
-    );
+    return audit.pass('checkpoint.flags', object, 'only known flags are set');
   },
 };
 
@@ -171,7 +170,7 @@ const checkContainerInit: CheckStep<CheckpointContext> = {
         'the caller checkpoints itself, which implies CHECKPOINT_SUBTREE',
       );
     }
-    if ((context.flags & CheckpointFlag.SUBTREE) !== 0) {
+    if (hasFlag(context.flags, CheckpointFlag.SUBTREE)) {
       return audit.pass(
         'checkpoint.container_init',
         object,
@@ -299,6 +298,11 @@ const checkState: CheckStep<CheckpointContext> = {
   },
 };
 
+/**
+ * security_checkpoint_obj for each task and every file it holds, in image order: the files behind
+ * its mappings (a mapping holds its file open, as vm_file does, whether or not a descriptor is
+ * still open on it), then its open files. Each file is judged on its label in the VFS.
+ */
 const checkLsm: CheckStep<CheckpointContext> = {
   id: 'checkpoint.lsm',
   run({ machine, tree }, audit) {
@@ -307,21 +311,33 @@ const checkLsm: CheckStep<CheckpointContext> = {
       const object = describeTask(task);
       const taskDenial = lsm.checkpointTask(task.label);
       if (taskDenial !== null) return audit.fail('checkpoint.lsm', object, 'EACCES', taskDenial);
-      for (const [fd, entry] of task.files.sorted()) {
-        const fileDenial = lsm.checkpointFile(lsm.fileLabel(entry.file.inode.label));
-        if (fileDenial !== null) {
-          return audit.fail(
-            'checkpoint.lsm',
-            `${object} fd ${fd} (${entry.file.path})`,
-            'EACCES',
-            fileDenial,
-          );
-        }
+      const held: { what: string; inode: Inode }[] = [
+        ...task.mm.vmas.flatMap((vma) =>
+          vma.file === null
+            ? []
+            : [
+                {
+                  what: `mapping 0x${vma.start.toString(16)} (${vma.path ?? machine.vfs.pathOf(vma.file)})`,
+                  inode: vma.file,
+                },
+              ],
+        ),
+        ...task.files
+          .sorted()
+          .map(([fd, entry]) => ({
+            what: `fd ${fd} (${entry.file.path})`,
+            inode: entry.file.inode,
+          })),
+      ];
+      for (const { what, inode } of held) {
+        const fileDenial = lsm.checkpointFile(lsm.fileLabel(inode.label));
+        if (fileDenial !== null)
+          return audit.fail('checkpoint.lsm', `${object} ${what}`, 'EACCES', fileDenial);
       }
       audit.pass(
         'checkpoint.lsm',
         object,
-        `LSM ${lsm.name} allows checkpointing the task and its open files`,
+        `LSM ${lsm.name} allows checkpointing the task, the files behind its mappings and its open files`,
       );
     }
     return true;

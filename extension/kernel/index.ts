@@ -32,6 +32,7 @@ export type {
   WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
+export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {
   CheckId,
@@ -59,6 +60,7 @@ export type {
   LabelPolicy,
   LabelRule,
   LabelTransition,
+  LabelTransitionAllow,
   Limits,
   LsmSpec,
   PtraceMode,

@@ -536,7 +536,10 @@ function validateLabels(world: WorldSpec): void {
     ...world.files.map((file) => file.label),
     ...world.users.map((user) => user.domain),
     ...(world.lsm.name === 'label'
-      ? (world.lsm.policy.transitions ?? []).map((rule) => rule.to)
+      ? [
+          ...(world.lsm.policy.transitions ?? []).map((rule) => rule.to),
+          ...(world.lsm.policy.allowedTransitions ?? []).map((rule) => rule.to),
+        ]
       : []),
   ];
   for (const label of labels) {

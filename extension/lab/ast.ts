@@ -132,6 +132,7 @@ export type WorldStatement =
             label?: Name;
           }
         | { kind: 'lsm-transition'; exec: Name; to: Name; from?: Name }
+        | { kind: 'lsm-allow-transition'; from: Name; to: Name }
         | { kind: 'machine-key'; key: Uint8Array }
         | { kind: 'limit'; limit: 'memory' | 'nproc'; value: number }
         | { kind: 'seed'; value: number }

@@ -23,10 +23,13 @@ import { Cursor, StatementError } from './cursor';
 import { closestMatch, type Diagnostic } from './diagnostics';
 import { lexLine, numberValue } from './lexer';
 import { CAPABILITY_NAMES } from '../image/index';
+import { orFlags } from '../kernel/index';
 import {
   ERRNOS,
   FLAG_NAMES,
   INSTRUCTIONS,
+  LSM_POLICIES,
+  LSM_RULES,
   SCRIPT_KEYWORDS,
   SYSCALLS,
   TASK_FIELDS,
@@ -269,6 +272,15 @@ function parseWorld(cursor: Cursor): WorldStatement {
         cursor.done();
         return statement;
       }
+      if (cursor.accept('allow')) {
+        cursor.keyword('transition');
+        cursor.keyword('from');
+        const from = cursor.name('the domain a task is in, e.g. user_t');
+        cursor.keyword('to');
+        const to = cursor.name('the domain it may enter, e.g. passwd_t');
+        cursor.done();
+        return { kind: 'lsm-allow-transition', from, to, ...span };
+      }
       if (cursor.accept('transition')) {
         cursor.keyword('exec');
         const exec = cursor.name('the label of the executed file, e.g. passwd_exec_t');
@@ -279,11 +291,10 @@ function parseWorld(cursor: Cursor): WorldStatement {
         cursor.done();
         return statement;
       }
-      const { word } = cursor.oneOf('an LSM (none, dummy, label) or `deny`/`transition`', [
-        'none',
-        'dummy',
-        'label',
-      ] as const);
+      const { word } = cursor.oneOf(
+        `an LSM (${LSM_POLICIES.join(', ')}) or a label policy rule (${LSM_RULES.join(', ')})`,
+        LSM_POLICIES,
+      );
       cursor.done();
       return { kind: 'lsm', policy: word, ...span };
     }
@@ -357,7 +368,7 @@ function parseFlags(cursor: Cursor): number {
       );
     }
     cursor.next();
-    flags |= FLAG_NAMES[name.text] ?? 0;
+    flags = orFlags(flags, FLAG_NAMES[name.text] ?? 0);
     const separator = cursor.peek();
     if (separator?.kind === 'comma' || (separator?.kind === 'op' && separator.text === '|')) {
       cursor.next();

@@ -34,7 +34,7 @@ export const STATEMENT_DOCS: Readonly<Record<string, KeywordDoc>> = {
   },
   lsm: {
     syntax:
-      'lsm none|dummy|label | lsm deny checkpoint|restore|ptrace ... | lsm transition exec L to D',
+      'lsm none|dummy|label | lsm deny checkpoint|restore|ptrace ... | lsm transition exec L to D | lsm allow transition from D0 to D',
     summary: 'choose the LSM and write the label policy',
   },
   machine: {

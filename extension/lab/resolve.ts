@@ -208,6 +208,7 @@ function checkWorld(resolver: Resolver, scenario: Scenario, base: BaseWorldFacts
         break;
       case 'lsm-deny':
       case 'lsm-transition':
+      case 'lsm-allow-transition':
         if (!labelLsm) {
           resolver.report(
             'bad-argument',

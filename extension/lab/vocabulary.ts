@@ -123,6 +123,10 @@ export const CHECK_IDS: readonly CheckId[] = [...CHECKPOINT_CHECKS, ...RESTART_C
 /** The errnos a scenario can expect: every errno the kernel reports. */
 export const ERRNOS = Object.keys(ERRNO) as readonly Errno[];
 
+/** What may follow `lsm`: an LSM to run, or a rule of the `label` policy. */
+export const LSM_POLICIES = ['none', 'dummy', 'label'] as const;
+export const LSM_RULES = ['deny', 'allow', 'transition'] as const;
+
 /** Fields `expect task` can look at. */
 export const TASK_FIELDS = [
   'uid',

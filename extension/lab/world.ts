@@ -48,7 +48,7 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
   const empty = scenario.world.some((s) => s.kind === 'world' && s.base === 'empty');
   const world = empty ? emptyWorld() : defaultWorld();
   let seed = 0;
-  const policy: LabelPolicy = { rules: [], transitions: [] };
+  const policy: LabelPolicy = { rules: [], transitions: [], allowedTransitions: [] };
   let lsm: 'none' | 'dummy' | 'label' = world.lsm.name;
   const uidOf = (name: string): number =>
     /^[0-9]+$/.test(name) ? Number(name) : (world.users.find((u) => u.name === name)?.uid ?? 0);
@@ -156,6 +156,9 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
         policy.transitions?.push(transition);
         return;
       }
+      case 'lsm-allow-transition':
+        policy.allowedTransitions?.push({ from: statement.from.text, to: statement.to.text });
+        return;
       case 'machine-key':
         world.machineKey = statement.key;
         return;

@@ -160,6 +160,37 @@ describe('crlab restart, checkpoint, run and test', function () {
       assert.equal(json.json.errno, 'EPIPE');
     });
 
+    it('sees flags above bit 31: 0x100000000 and 0x100000001 are EINVAL from restart.flags (exit 1)', () => {
+      for (const flags of ['0x100000000', '0x100000001', '0x80000000']) {
+        const { status, json } = restartJson(
+          image('counter.crimg'),
+          '--as',
+          'hallyn',
+          '--flags',
+          flags,
+        );
+        assert.equal(status, 1, flags);
+        assert.equal(json.errno, 'EINVAL', flags);
+        assert.deepEqual(
+          json.checks.map((check) => [check.id, check.result, check.errno]),
+          [['restart.flags', 'fail', 'EINVAL']],
+        );
+        assert.deepEqual(json.tasks, []);
+      }
+      const text = crlab([
+        'restart',
+        image('counter.crimg'),
+        '--as',
+        'hallyn',
+        '--flags',
+        '0x80000000',
+      ]);
+      assert.equal(text.status, 1);
+      assert.match(text.stdout, /flags 0x80000000: refused, EINVAL/);
+      assert.match(oneLine(text.stderr), /unknown restart flags 0x80000000:/);
+      assert.doesNotMatch(text.stdout + text.stderr, /0x-/);
+    });
+
     it('exits 2 on a bad user, flag or sysctl', () => {
       for (const args of [
         ['--as', 'nobody'],

@@ -50,6 +50,34 @@ describe('checkpoint.flags', () => {
     const outcome = kernel.checkpointAs('hallyn', frozenCounter(kernel), '/tmp/a.crimg', 0x8);
     assertFailsAt(outcome.checks, 'checkpoint.flags', 'EINVAL');
   });
+
+  it('sees every bit of the 64-bit flags: bit 31, bit 32 beside SUBTREE, bit 52 and bit 53 are EINVAL', () => {
+    const kernel = boot();
+    const pid = frozenCounter(kernel);
+    for (const [flags, unknown] of [
+      [0x8000_0000, '0x80000000'],
+      [0x1_0000_0000, '0x100000000'],
+      [0x1_0000_0001, '0x100000000'],
+      [2 ** 52 + 1, '0x10000000000000'],
+      [2 ** 53, '0x20000000000000'],
+    ] as const) {
+      const outcome = kernel.checkpointAs('hallyn', pid, '/tmp/a.crimg', flags);
+      assertFailsAt(outcome.checks, 'checkpoint.flags', 'EINVAL');
+      assert.equal(outcome.ret, -22);
+      const record = last(outcome.checks);
+      assert.equal(record.object, `flags 0x${flags.toString(16)}`);
+      assert.match(record.reason, new RegExp(`unknown checkpoint flags ${unknown}:`));
+      assert.doesNotMatch(record.reason + record.object, /0x-/);
+    }
+    assert.equal(kernel.readFile('/tmp/a.crimg'), null, 'a refused checkpoint writes nothing');
+    for (const flags of [-1, 0.5, Number.NaN]) {
+      assertFailsAt(
+        kernel.checkpointAs('hallyn', pid, '/tmp/a.crimg', flags).checks,
+        'checkpoint.flags',
+        'EINVAL',
+      );
+    }
+  });
 });
 
 describe('checkpoint.unpriv', () => {

@@ -9,6 +9,7 @@ import type { CheckpointImage } from '../../../extension/image/index';
 import type {
   CheckRecord,
   KernelApi,
+  LabelRule,
   SourceItem,
   WorldSpec,
 } from '../../../extension/kernel/index';
@@ -90,6 +91,27 @@ describe('restart.flags', () => {
     );
     const outcome = kernel.restartAs('hallyn', '/tmp/h.crimg', 0x4);
     assert.deepEqual(rows(outcome.checks), [['restart.flags', 'fail', 'EINVAL']]);
+  });
+
+  it('sees every bit of the 64-bit flags: 0x100000000 and 0x100000001 (not TASKSELF) are EINVAL', () => {
+    const { kernel } = fixture();
+    const before = kernel.tasks().length;
+    for (const [flags, unknown] of [
+      [0x1_0000_0000, '0x100000000'],
+      [0x1_0000_0001, '0x100000000'],
+      [0x8000_0000, '0x80000000'],
+      [0x8000_0008, '0x80000000'],
+      [2 ** 52, '0x10000000000000'],
+      [2 ** 63, '0x8000000000000000'],
+    ] as const) {
+      const outcome = kernel.restartAs('hallyn', '/tmp/h.crimg', flags);
+      assert.deepEqual(rows(outcome.checks), [['restart.flags', 'fail', 'EINVAL']]);
+      const [record] = outcome.checks;
+      assert.equal(record?.object, `flags 0x${flags.toString(16)}`);
+      assert.match(record?.reason ?? '', new RegExp(`unknown restart flags ${unknown}:`));
+      assert.equal(outcome.restoredIntoCaller, undefined);
+    }
+    assert.equal(kernel.tasks().length, before, 'nothing was restored');
   });
 });
 
@@ -528,5 +550,76 @@ describe('restart.lsm', () => {
     const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
     assert.match(record.reason, /shadow_t may not be restored by domain user_t/);
     assert.equal(kernel.restartAs('root', '/tmp/p.crimg', 0).ret, 0);
+  });
+
+  /** hallyn's notes image under the label LSM, /tmp/notes labelled notes_t. */
+  function labelled(
+    policy: { rules?: LabelRule[]; allowedTransitions?: { from: string; to: string }[] } = {},
+  ): Fixture {
+    return fixture((world) => {
+      world.lsm = { name: 'label', policy: { rules: policy.rules ?? [], ...policy } };
+      world.files.push({
+        path: '/tmp/notes',
+        kind: 'file',
+        mode: 0o644,
+        uid: 500,
+        gid: 500,
+        label: 'notes_t',
+      });
+    });
+  }
+
+  it('with RESTART_KEEP_LSM fails (EACCES) for a saved file label that is not the one in the VFS', () => {
+    const { kernel, image } = labelled();
+    const notes = image.openFiles.find((file) => file.path === '/tmp/notes');
+    assert.equal(notes?.label, 'notes_t');
+    assert.ok(notes);
+    notes.label = 'public_t';
+    const outcome = restartBytes(kernel, writeImage(image), 'hallyn', RestartFlag.KEEP_LSM);
+    const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+    assert.match(record.object, /\/tmp\/notes/);
+    assert.match(record.reason, /public_t.*notes_t/);
+    assert.equal(record.offset, notes.offset);
+    // Without KEEP_LSM the saved label is not restored, so it is not asked about.
+    assert.equal(restartBytes(kernel, writeImage(image), 'hallyn', 0).ret, 0);
+  });
+
+  it('with RESTART_KEEP_LSM fails (EACCES) for a domain that is not the caller’s, unless a rule allows the transition', () => {
+    for (const allowed of [false, true]) {
+      const { kernel, image } = labelled(
+        allowed ? { allowedTransitions: [{ from: 'user_t', to: 'unconfined_t' }] } : {},
+      );
+      const task = image.tasks[0];
+      assert.equal(task?.cred.label, 'user_t');
+      assert.ok(task);
+      task.cred.label = 'unconfined_t';
+      const outcome = restartBytes(kernel, writeImage(image), 'hallyn', RestartFlag.KEEP_LSM);
+      if (!allowed) {
+        const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+        assert.match(record.reason, /unconfined_t.*user_t/);
+      } else {
+        assert.equal(outcome.ret, 0);
+        assert.equal(kernel.task(outcome.restored?.[0] ?? -1)?.label, 'unconfined_t');
+      }
+    }
+  });
+
+  it('judges the files behind mappings on their VFS label: EACCES for a denied one', () => {
+    const { kernel } = labelled();
+    const passwd = kernel.stat('/etc/passwd');
+    assert.equal(passwd?.label, 'file_t');
+    const denied = fixture((world) => {
+      world.lsm = {
+        name: 'label',
+        policy: { rules: [{ deny: 'restore', label: 'etc_t', domain: 'user_t' }] },
+      };
+      const file = world.files.find((spec) => spec.path === '/etc/passwd');
+      assert.ok(file);
+      file.label = 'etc_t';
+    });
+    // NOTES maps /etc/passwd and keeps its descriptor open: the mapping is judged first.
+    const outcome = denied.kernel.restartAs('hallyn', '/tmp/h.crimg', 0);
+    const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+    assert.match(record.object, /mapping 0x[0-9a-f]+ of \/etc\/passwd/);
   });
 });
