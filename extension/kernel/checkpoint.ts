@@ -322,12 +322,10 @@ const checkLsm: CheckStep<CheckpointContext> = {
                 },
               ],
         ),
-        ...task.files
-          .sorted()
-          .map(([fd, entry]) => ({
-            what: `fd ${fd} (${entry.file.path})`,
-            inode: entry.file.inode,
-          })),
+        ...task.files.sorted().map(([fd, entry]) => ({
+          what: `fd ${fd} (${entry.file.path})`,
+          inode: entry.file.inode,
+        })),
       ];
       for (const { what, inode } of held) {
         const fileDenial = lsm.checkpointFile(lsm.fileLabel(inode.label));

@@ -5,6 +5,7 @@
  * resumes there with the saved regs[0] as the call's return value.
  */
 import { OFlag, PAGE_SIZE, Prot } from '../image/model';
+import { decodeUtf8Lossy } from '../image/text-rules';
 import { Cap, capSetOf } from './caps';
 import type { CredChange } from './creds';
 import { capable, capset, setgroups, setresgid, setresuid } from './creds';
@@ -164,7 +165,7 @@ function readCString(task: Task, addr: number): string {
     if (value === 0) break;
     out.push(value);
   }
-  return new TextDecoder().decode(Uint8Array.from(out));
+  return decodeUtf8Lossy(Uint8Array.from(out));
 }
 
 function printText(task: Task, parts: PrintPart[]): string {

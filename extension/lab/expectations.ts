@@ -2,6 +2,7 @@
  * Judging `expect` statements against the kernel and the last action: each gives a verdict and,
  * when it fails, what was found instead, in words a person can act on.
  */
+import { decodeUtf8Lossy } from '../image/index';
 import type { CheckRecord, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
 import type { ScriptStatement } from './ast';
 import type { CallEntry } from './transcript';
@@ -155,7 +156,7 @@ export function judgeExpectation(statement: ScriptStatement, context: Expectatio
         return verdict(uidHolds && gidHolds, `its owner is ${stat.uid}:${stat.gid}`);
       }
       const bytes = context.kernel.readFile(statement.path.path);
-      const text = bytes === null ? null : new TextDecoder().decode(bytes);
+      const text = bytes === null ? null : decodeUtf8Lossy(bytes);
       const holds = text !== null && text.includes(statement.text?.value ?? '');
       return verdict(
         holds,

@@ -137,6 +137,14 @@ describe('restart.fd', () => {
 });
 
 describe('restart.header', () => {
+  it('fails (EINVAL, HEAD.machine) for a machine that is U+FEFF then lab64: text is its bytes', () => {
+    const { kernel, image } = fixture();
+    image.head.machine = '\uFEFFlab64';
+    const outcome = restartBytes(kernel, writeImage(image));
+    const record = assertFailsAt(outcome.checks, 'restart.header', 'EINVAL');
+    assert.match(record.reason, /^EINVAL at 0x0 \(HEAD\.machine\)/);
+  });
+
   it('passes for a valid HEAD and fails for a bad magic, a wrong machine (EINVAL) or an empty file (EPIPE)', () => {
     const { kernel, bytes } = fixture();
     const [passed] = only(kernel.restartAs('hallyn', '/tmp/h.crimg', 0).checks, 'restart.header');

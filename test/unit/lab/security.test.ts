@@ -269,3 +269,24 @@ expect last EINVAL restart.flags
     assert.ok(reasons.every((r) => !r.includes('0x-')));
   });
 });
+
+describe('§4 text is exactly its bytes', () => {
+  it('a U+FEFF at the start of a string in memory or a file is printed and matched as it is', () => {
+    const result = holds(`
+world default
+program writer
+  mmap anon 1 pages rw -> buf
+  store buf "\uFEFFhello"
+  print buf
+  open /tmp/out w create -> out
+  write out buf
+  exit 0
+end
+spawn writer as hallyn -> writer
+run writer
+expect output writer "\uFEFFhello"
+expect file /tmp/out contains "\uFEFFhello"
+`);
+    assert.ok(outputs(result).includes('\uFEFFhello'));
+  });
+});
