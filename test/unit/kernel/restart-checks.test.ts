@@ -137,6 +137,14 @@ describe('restart.fd', () => {
 });
 
 describe('restart.header', () => {
+  it('fails (EINVAL, HEAD.flags) for SELF without SUBTREE', () => {
+    const { kernel, image } = fixture();
+    assert.equal(image.head.flags, 0x1 + 0x2 + 0x4);
+    image.head.flags = 0x1 + 0x4; // judged before the TREE, whose root would need NS_INIT
+    const outcome = restartBytes(kernel, writeImage(image), 'root');
+    const record = assertFailsAt(outcome.checks, 'restart.header', 'EINVAL');
+    assert.match(record.reason, /^EINVAL at 0x0 \(HEAD\.flags\)/);
+  });
   it('fails (EINVAL, HEAD.machine) for a machine that is U+FEFF then lab64: text is its bytes', () => {
     const { kernel, image } = fixture();
     image.head.machine = '\uFEFFlab64';
