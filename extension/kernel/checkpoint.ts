@@ -578,8 +578,8 @@ export function sysCheckpoint(
     tree: [],
     signed: machine.sysctls.get('kernel.ckpt_sign_images') === 1,
   };
-  const outcome = (ret: number): CallOutcome => {
-    const errno = audit.failure?.errno ?? null;
+  const outcome = (ret: number, written?: { errno: Errno; reason: string }): CallOutcome => {
+    const errno = written?.errno ?? audit.failure?.errno ?? null;
     const result: CallOutcome = {
       call: 'checkpoint',
       caller: globalPid(caller),
@@ -587,6 +587,7 @@ export function sysCheckpoint(
       errno,
       checks: audit.records,
     };
+    if (written !== undefined) result.reason = written.reason;
     machine.callLog.push(result);
     return result;
   };
@@ -599,7 +600,13 @@ export function sysCheckpoint(
   if (context.signed) headFlags |= HeadFlag.SIGNED;
   const image = buildImage(machine, caller, context.tree, headFlags);
   const bytes = encodeImage(image, context.signed ? machine.machineKey : null);
-  (context.output as OpenFile).write(bytes);
+  // Every check passed; writing can still fail as any write(2) can (EFBIG past the file size
+  // limit), and then nothing was written and the call returns that errno.
+  const written = (context.output as OpenFile).write(bytes, machine.limits.fileSizeBytes);
+  if (!written.ok) {
+    const reason = `the image could not be written: ${written.reason}`;
+    return outcome(-ERRNO[written.errno], { errno: written.errno, reason });
+  }
   recordSign(context, audit);
   return outcome(machine.allocateCrid());
 }

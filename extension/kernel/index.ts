@@ -47,6 +47,7 @@ export type { Errno } from './errno';
 export {
   DEFAULT_LIMITS,
   DEFAULT_SYSCTLS,
+  MAX_FILE_SIZE,
   counterProgram,
   defaultMachineKey,
   defaultWorld,

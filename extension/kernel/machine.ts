@@ -10,6 +10,7 @@ import type { Cred } from './creds';
 import { capable, copyCred, execCred, loginCred } from './creds';
 import type { Result } from './errno';
 import { fail, ok } from './errno';
+import { FileData } from './filedata';
 import { FdTable, OpenFile } from './files';
 import type { Lsm } from './lsm';
 import { createLsm } from './lsm';
@@ -32,7 +33,7 @@ import type { CallOutcome, ConsoleLine } from './types';
 import { MAY_EXEC, MAY_READ, MAY_WRITE, Vfs } from './vfs';
 import type { Inode } from './vfs';
 import type { GroupSpec, Limits, UserSpec, WorldSpec } from './world';
-import { DEFAULT_LIMITS, initProgram } from './world';
+import { DEFAULT_LIMITS, MAX_FILE_SIZE, initProgram } from './world';
 
 /** The comm limit (TASK_COMM_LEN - 1 bytes). */
 export const COMM_MAX_BYTES = 15;
@@ -97,6 +98,11 @@ export class Machine {
     this.lsm = createLsm(world.lsm);
     this.sysctls = new SysctlTable(world.sysctls);
     this.limits = { ...DEFAULT_LIMITS, ...world.limits };
+    const fileSize = this.limits.fileSizeBytes;
+    if (!Number.isSafeInteger(fileSize) || fileSize < 0 || fileSize > MAX_FILE_SIZE) {
+      // A file is read into one buffer when a host or restart needs it whole.
+      throw new RangeError(`world: the file size limit must be 0..${MAX_FILE_SIZE} bytes`);
+    }
     this.accounting = new MemoryAccounting(Math.floor(this.limits.memoryBytes / PAGE_SIZE));
     this.vfs = this.buildVfs(world);
     for (const source of world.programs) this.programs.set(source.name, assemble(source));
@@ -273,7 +279,7 @@ export class Machine {
     exePath: string,
     program: Program | null,
   ): void {
-    const codePages = Math.max(1, Math.ceil((exe?.data.length ?? 0) / PAGE_SIZE));
+    const codePages = Math.max(1, Math.ceil((exe?.data.size ?? 0) / PAGE_SIZE));
     const dataPages = Math.max(1, Math.ceil(((program?.vars.length ?? 0) * 8) / PAGE_SIZE));
     const codeEnd = CODE_BASE + codePages * PAGE_SIZE;
     const dataEnd = DATA_BASE + dataPages * PAGE_SIZE;
@@ -501,7 +507,8 @@ export class Machine {
       access !== OFlag.RDONLY &&
       inode.kind === 'file'
     ) {
-      inode.data = new Uint8Array(0);
+      // A new object rather than emptying this one: a refused checkpoint puts the old one back.
+      inode.data = new FileData();
     }
     const keptFlags = flags & (OFlag.ACCMODE | OFlag.CREAT | OFlag.TRUNC | OFlag.APPEND);
     return ok(new OpenFile(this.allocateOpenFileId(), inode, this.vfs.pathOf(inode), keptFlags, 0));

@@ -186,7 +186,7 @@ const checkFd: CheckStep<RestartContext> = {
     context.input = entry.file;
     const data = entry.file.inode.data;
     // Read from the file offset without moving it: the offset moves only if the restart succeeds.
-    context.bytes = data.subarray(Math.min(entry.file.pos, data.length));
+    context.bytes = data.view(entry.file.pos, data.size);
     context.read = decodeImage(context.bytes, context.machine.machineKey);
     if (context.read.ok) context.image = context.read.image;
     return audit.pass(

@@ -107,11 +107,20 @@ export interface Limits {
   nprocPerUser: number;
   /** Bytes of touched pages the whole machine may hold. */
   memoryBytes: number;
+  /**
+   * The largest file (kernel.md, **Files**): a write that would end past it fails with EFBIG.
+   * At most {@link MAX_FILE_SIZE}.
+   */
+  fileSizeBytes: number;
 }
+
+/** The most any file may hold: 4 GiB, enough for any image the emulator can write. */
+export const MAX_FILE_SIZE = 4 * 1024 * 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   nprocPerUser: 64,
   memoryBytes: 2 * 1024 * 1024 * 1024,
+  fileSizeBytes: MAX_FILE_SIZE,
 };
 
 /** Everything a kernel boots with. */

@@ -134,7 +134,7 @@ export type WorldStatement =
         | { kind: 'lsm-transition'; exec: Name; to: Name; from?: Name }
         | { kind: 'lsm-allow-transition'; from: Name; to: Name }
         | { kind: 'machine-key'; key: Uint8Array }
-        | { kind: 'limit'; limit: 'memory' | 'nproc'; value: number }
+        | { kind: 'limit'; limit: 'memory' | 'nproc' | 'file'; value: number }
         | { kind: 'seed'; value: number }
       ))
   | SysctlStatement;

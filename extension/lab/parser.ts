@@ -23,7 +23,7 @@ import { Cursor, StatementError } from './cursor';
 import { closestMatch, type Diagnostic } from './diagnostics';
 import { lexLine, numberValue } from './lexer';
 import { CAPABILITY_NAMES } from '../image/index';
-import { orFlags } from '../kernel/index';
+import { MAX_FILE_SIZE, orFlags } from '../kernel/index';
 import {
   ERRNOS,
   FLAG_NAMES,
@@ -316,9 +316,9 @@ function parseWorld(cursor: Cursor): WorldStatement {
       return { kind: 'machine-key', key: new TextEncoder().encode(text.value), ...span };
     }
     case 'limit': {
-      const { word } = cursor.oneOf('a limit', ['memory', 'nproc'] as const);
-      let value = cursor.integer(word === 'memory' ? 'a size in bytes' : 'a task count');
-      if (word === 'memory') {
+      const { word } = cursor.oneOf('a limit', ['memory', 'nproc', 'file'] as const);
+      let value = cursor.integer(word === 'nproc' ? 'a task count' : 'a size in bytes');
+      if (word !== 'nproc') {
         const unit = cursor.peek();
         if (unit?.kind === 'word') {
           const { word: suffix } = cursor.oneOf('a unit', ['KiB', 'MiB', 'GiB'] as const);
@@ -326,6 +326,9 @@ function parseWorld(cursor: Cursor): WorldStatement {
         }
       }
       cursor.done();
+      if (word === 'file' && (value < 0 || value > MAX_FILE_SIZE)) {
+        cursor.fail('bad-argument', `the file size limit is 0..4 GiB (${MAX_FILE_SIZE} bytes)`);
+      }
       return { kind: 'limit', limit: word, value, ...span };
     }
     case 'seed': {

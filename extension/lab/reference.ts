@@ -42,8 +42,8 @@ export const STATEMENT_DOCS: Readonly<Record<string, KeywordDoc>> = {
     summary: "the machine's sealed key (key id `machine`)",
   },
   limit: {
-    syntax: 'limit memory N [KiB|MiB|GiB] | limit nproc N',
-    summary: 'machine memory for restored pages; tasks per user',
+    syntax: 'limit memory N [KiB|MiB|GiB] | limit nproc N | limit file N [KiB|MiB|GiB]',
+    summary: 'machine memory for restored pages; tasks per user; the largest file (EFBIG)',
   },
   seed: { syntax: 'seed N', summary: "the kernel's seed" },
   program: {

@@ -167,7 +167,9 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
           ...world.limits,
           ...(statement.limit === 'memory'
             ? { memoryBytes: statement.value }
-            : { nprocPerUser: statement.value }),
+            : statement.limit === 'file'
+              ? { fileSizeBytes: statement.value }
+              : { nprocPerUser: statement.value }),
         };
         return;
       case 'seed':

@@ -290,3 +290,99 @@ expect file /tmp/out contains "\uFEFFhello"
     assert.ok(outputs(result).includes('\uFEFFhello'));
   });
 });
+
+describe('§2 no input stops the emulator', () => {
+  // The writer opens /tmp/out and checkpoints before writing one byte; an edited f_pos moves the
+  // restored descriptor's offset far out.
+  const WRITER = `
+world default
+program writer
+  open /tmp/out w create -> out
+ready:
+  write out "x" -> n
+  exit 0
+end
+spawn writer as hallyn -> writer
+run writer until ready
+freeze writer
+checkpoint writer as hallyn flags SUBTREE to /tmp/w.crimg
+expect last ok
+`;
+
+  it('a restored f_pos of 0x4000000000 and a one-byte write: EFBIG, the run goes on', () => {
+    const result = holds(`${WRITER}
+tamper /tmp/w.crimg openFiles[1].f_pos = 0x4000000000
+restart /tmp/w.crimg as hallyn -> far
+expect last ok
+run far 2 steps
+expect var far n -27
+run far
+expect task far exit 0
+expect file /tmp/out exists
+`);
+    assert.equal(result.session?.kernel.stat('/tmp/out')?.size, 0);
+  });
+
+  it('a restored f_pos of 0x7ff00000 and a one-byte write: the file is 2 GiB long and holds one byte', () => {
+    const result = holds(`${WRITER}
+tamper /tmp/w.crimg openFiles[1].f_pos = 0x7ff00000
+restart /tmp/w.crimg as hallyn -> far
+run far 2 steps
+expect var far n 1
+`);
+    const stat = result.session?.kernel.stat('/tmp/out');
+    assert.equal(stat?.size, 0x7ff00001);
+    assert.ok((stat?.blocks ?? Infinity) <= 8, `it holds ${String(stat?.blocks)} blocks`);
+  });
+
+  it('the world file size limit: a write that would end past it is EFBIG', () => {
+    holds(`
+world default
+limit file 1 KiB
+program big
+  mmap anon 1 pages rw -> buf
+  open /tmp/big w create -> out
+  write out buf 1000 -> a
+  write out buf 100 -> b
+  write out buf 24 -> c
+idle:
+  sleep 1
+  goto idle
+end
+spawn big as hallyn -> big
+run big until idle
+expect var big a 1000
+expect var big b -27
+expect var big c 24
+`);
+  });
+
+  it('a store to a shared file mapping beyond the end of its file: SIGBUS kills the task, the run goes on', () => {
+    const result = holds(`
+world default
+program mapper
+  open /tmp/f rw create -> fd
+  write fd "abc"
+  mmap file fd 2 pages rw shared -> map
+  store map + 10 "inside the last page"
+  store map + 4096 "beyond the end"
+  print "not reached"
+  exit 0
+end
+spawn mapper as hallyn -> mapper
+spawn counter as hallyn -> counter
+run mapper
+expect task mapper exit 135
+expect file /tmp/f contains "abc"
+run counter 7 steps
+expect var counter n 2
+`);
+    const lines = outputs(result);
+    assert.ok(!lines.includes('not reached'));
+    assert.ok(
+      lines.some((line) => /SIGBUS/.test(line)),
+      lines.join('\n'),
+    );
+    assert.equal(result.session?.kernel.stat('/tmp/f')?.size, 3);
+  });
+});
