@@ -27,6 +27,7 @@ import { MAX_FILE_SIZE, orFlags } from '../kernel/index';
 import {
   ERRNOS,
   FLAG_NAMES,
+  MAX_RUN_STEPS,
   INSTRUCTIONS,
   LSM_POLICIES,
   LSM_RULES,
@@ -427,6 +428,13 @@ function parseScript(cursor: Cursor): ScriptStatement {
         const steps = cursor.integer();
         cursor.oneOf('`steps`', ['steps', 'step'] as const);
         if (steps < 1) cursor.fail('bad-argument', 'run at least 1 step');
+        if (steps > MAX_RUN_STEPS) {
+          // A run is one statement of a script: a step count beyond this would never end.
+          cursor.fail(
+            'bad-argument',
+            `run at most ${MAX_RUN_STEPS} steps at a time (repeat the statement for more)`,
+          );
+        }
         mode = { kind: 'steps', steps };
       } else if (cursor.accept('until')) {
         if (cursor.accept('label')) mode = { kind: 'label', label: cursor.name('a label') };
