@@ -23,6 +23,7 @@ import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import type { FdEntry, OpenFile } from './files';
 import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
+import { ptraceMayAccess } from './ptrace';
 import { encodeImage, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
 import type { Task } from './task';
@@ -202,56 +203,20 @@ const checkContainerInit: CheckStep<CheckpointContext> = {
   },
 };
 
-/** ptrace_may_access(t, mode) as kernel.md states it, then the LSM's ptrace hook. */
+/** ptrace_may_access(t, mode) for every task of the tree (kernel/ptrace.ts). */
 const checkPtrace: CheckStep<CheckpointContext> = {
   id: 'checkpoint.ptrace',
   run({ machine, caller, tree }, audit) {
     const mode = machine.sysctls.get('kernel.ckpt_ptrace_mode');
-    const cred = caller.cred;
-    const uid = mode === 'read' ? cred.fsuid : cred.uid;
-    const gid = mode === 'read' ? cred.fsgid : cred.gid;
-    const idName = mode === 'read' ? 'fsuid' : 'uid';
     for (const task of tree) {
       const object = describeTask(task);
       if (task === caller) {
         audit.pass('checkpoint.ptrace', object, 'a task may always checkpoint itself');
         continue;
       }
-      const t = task.cred;
-      const sameIds =
-        uid === t.uid &&
-        uid === t.euid &&
-        uid === t.suid &&
-        gid === t.gid &&
-        gid === t.egid &&
-        gid === t.sgid;
-      const ptraceCap = capable(cred, Cap.SYS_PTRACE);
-      if (!sameIds && !ptraceCap) {
-        return audit.fail(
-          'checkpoint.ptrace',
-          object,
-          'EPERM',
-          `ptrace ${mode} denied: caller ${idName} ${uid} does not match the target's uid/euid/suid ` +
-            `${t.uid}/${t.euid}/${t.suid} (gids ${t.gid}/${t.egid}/${t.sgid}) and CAP_SYS_PTRACE is missing`,
-        );
-      }
-      if (!task.dumpable && !ptraceCap) {
-        return audit.fail(
-          'checkpoint.ptrace',
-          object,
-          'EPERM',
-          'ptrace denied: the target is not dumpable (it gained privilege through a setuid/setgid exec) and CAP_SYS_PTRACE is missing',
-        );
-      }
-      const denial = machine.lsm.ptrace(caller.label, task.label);
-      if (denial !== null) return audit.fail('checkpoint.ptrace', object, 'EPERM', denial);
-      audit.pass(
-        'checkpoint.ptrace',
-        object,
-        sameIds
-          ? `caller ${idName} matches the target's ids and the target is dumpable`
-          : 'the caller has CAP_SYS_PTRACE',
-      );
+      const verdict = ptraceMayAccess(machine, caller, task, mode);
+      if (!verdict.allowed) return audit.fail('checkpoint.ptrace', object, 'EPERM', verdict.reason);
+      audit.pass('checkpoint.ptrace', object, verdict.reason);
     }
     return true;
   },
@@ -279,6 +244,11 @@ const checkFrozen: CheckStep<CheckpointContext> = {
   },
 };
 
+/**
+ * may_checkpoint_task's state rows: a dead task (TASK_DEAD, a zombie here) and a ptraced one are
+ * refused with EBUSY. Tracing is modelled (sys_ptrace attach/detach), so a task being traced is
+ * refused as the patchset refused it: "FIX: add support for ptraced tasks".
+ */
 const checkState: CheckStep<CheckpointContext> = {
   id: 'checkpoint.state',
   run({ tree }, audit) {
@@ -290,6 +260,14 @@ const checkState: CheckStep<CheckpointContext> = {
           object,
           'EBUSY',
           'the task is a zombie (exited): zombies are never checkpointed',
+        );
+      }
+      if (task.tracer !== null) {
+        return audit.fail(
+          'checkpoint.state',
+          object,
+          'EBUSY',
+          `the task is traced by ${describeTask(task.tracer)}: ptraced tasks are not checkpointed; detach the tracer first`,
         );
       }
       audit.pass('checkpoint.state', object, 'the task is neither a zombie nor traced');

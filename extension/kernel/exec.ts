@@ -427,6 +427,14 @@ function syscall(machine: Machine, task: Task, ins: SyscallInstruction): Syscall
       if (!capable(task.cred, Cap.SYS_ADMIN)) return { ret: neg('EPERM') };
       task.childPidNamespacePending = true;
       return { ret: 0 };
+    case 'ptrace': {
+      const target = machine.findTaskInNs(task, valueOf(task, ins.pid));
+      const done =
+        ins.request === 'attach'
+          ? machine.ptraceAttach(task, target)
+          : machine.ptraceDetach(task, target);
+      return { ret: done.ok ? 0 : neg(done.errno) };
+    }
     case 'freeze':
       return sysFreeze(machine, task, ins.pid, true);
     case 'thaw':

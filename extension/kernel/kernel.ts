@@ -286,6 +286,7 @@ class Kernel implements KernelApi {
         ).length,
       })),
       vars,
+      tracer: task.tracer !== null ? globalPid(task.tracer) : null,
       nsInit: isNsInit(task),
       nsLevel: activeNs(task).level,
     };

@@ -24,6 +24,7 @@ import {
   vmFlagsFor,
 } from './mm';
 import { PidNamespace } from './pidns';
+import { ptraceMayAccess } from './ptrace';
 import type { Program } from './program';
 import { O_CLOEXEC, assemble, imm } from './program';
 import { SysctlTable } from './sysctl';
@@ -268,6 +269,7 @@ export class Machine {
       files: new FdTable(),
       sleepTicks: 0,
       childPidNamespacePending: false,
+      tracer: null,
       transient: false,
     };
   }
@@ -443,6 +445,9 @@ export class Machine {
     if (task.zombie) return;
     task.zombie = true;
     task.exitCode = code;
+    task.tracer = null;
+    // exit_ptrace: a tracer's tracees are detached and resume.
+    for (const tracee of this.allTasks()) if (tracee.tracer === task) this.detach(tracee);
     task.mm.release();
     task.files.entries.clear();
     const ns = activeNs(task);
@@ -461,6 +466,35 @@ export class Machine {
     if (task.parent !== null)
       task.parent.children = task.parent.children.filter((child) => child !== task);
     this.detachPids(task);
+  }
+
+  /**
+   * sys_ptrace(PTRACE_ATTACH): ptrace_may_access in attach mode (kernel/ptrace.ts), then the
+   * target is traced and stopped (the SIGSTOP attach sends). ESRCH when there is no such task or
+   * it is a zombie; EPERM for oneself, a task already traced, or a denied access.
+   */
+  ptraceAttach(tracer: Task, target: Task | null): Result<void> {
+    if (target === null || target.zombie) return fail('ESRCH', 'no such task');
+    if (target === tracer) return fail('EPERM', 'a task cannot trace itself');
+    if (target.tracer !== null) return fail('EPERM', 'the task is already traced');
+    const verdict = ptraceMayAccess(this, tracer, target, 'attach');
+    if (!verdict.allowed) return fail('EPERM', verdict.reason);
+    target.tracer = tracer;
+    target.runState = 'stopped';
+    return ok(undefined);
+  }
+
+  /** sys_ptrace(PTRACE_DETACH): only the tracer may detach (ESRCH otherwise); the task resumes. */
+  ptraceDetach(tracer: Task, target: Task | null): Result<void> {
+    if (target === null || target.tracer !== tracer)
+      return fail('ESRCH', 'not traced by the caller');
+    this.detach(target);
+    return ok(undefined);
+  }
+
+  private detach(tracee: Task): void {
+    tracee.tracer = null;
+    if (tracee.runState === 'stopped') tracee.runState = 'running';
   }
 
   // ---- files -------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ export type SyscallInstruction = SourceInfo &
     | { op: 'capset'; effective: number[]; permitted: number[]; inheritable: number[] }
     /** unshare(CLONE_NEWPID): the task's next child is the init of a new nested pid namespace. */
     | { op: 'unshare'; what: 'pidns' }
+    /** sys_ptrace(PTRACE_ATTACH or PTRACE_DETACH, pid): trace (and stop) or release a task. */
+    | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Value }
     /** Freeze or thaw the task `pid` (in the caller's namespace) and all its descendants. */
     | { op: 'freeze'; pid: Value }
     | { op: 'thaw'; pid: Value }
@@ -135,6 +137,7 @@ export const SYSCALL_OPS: ReadonlySet<string> = new Set<SyscallOp>([
   'setgroups',
   'capset',
   'unshare',
+  'ptrace',
   'freeze',
   'thaw',
   'checkpoint',
@@ -278,6 +281,7 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
       return;
     case 'freeze':
     case 'thaw':
+    case 'ptrace':
       valueVars(item.pid, into);
       return;
     case 'checkpoint':

@@ -72,6 +72,8 @@ export interface TaskInfo {
   vmas: VmaInfo[];
   /** The program's variables, read from task memory. */
   vars: Record<string, number>;
+  /** Root-namespace pid of the task tracing this one (sys_ptrace), or null. */
+  tracer: number | null;
   /** Whether the task is the init (pid 1) of its pid namespace. */
   nsInit: boolean;
   /** Depth of the task's pid namespace (0 = the root namespace). */

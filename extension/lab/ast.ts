@@ -82,6 +82,7 @@ export type Instruction = Span &
       }
     | { op: 'unshare'; target?: Name }
     | { op: 'freeze' | 'thaw'; pid: Expr; target?: Name }
+    | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Expr; target?: Name }
     | { op: 'checkpoint'; pid: Expr | 'self'; path: PathArg; flags: number; target?: Name }
     | { op: 'restart'; path: PathArg; flags: number; target?: Name }
     | { op: 'getpid' | 'getuid'; target: Name }

@@ -266,6 +266,15 @@ export function compileProgram(program: Program, ids: IdTables): ProgramSource {
           line,
         );
         return;
+      case 'ptrace':
+        emit(
+          withDst(
+            { op: 'ptrace', request: instruction.request, pid: operand(instruction.pid, line) },
+            instruction.target,
+          ),
+          line,
+        );
+        return;
       case 'checkpoint': {
         const pid = instruction.pid === 'self' ? imm(0) : operand(instruction.pid, line);
         const call: SourceItem = {

@@ -799,6 +799,10 @@ function parseInstruction(cursor: Cursor): Instruction {
     case 'freeze':
     case 'thaw':
       return withTarget({ op: head.text, pid: cursor.expression(), ...span });
+    case 'ptrace': {
+      const { word: request } = cursor.oneOf('`attach` or `detach`', ['attach', 'detach'] as const);
+      return withTarget({ op: 'ptrace', request, pid: cursor.expression(), ...span });
+    }
     case 'checkpoint': {
       const pid: Expr | 'self' = cursor.accept('self') ? 'self' : cursor.expression();
       cursor.keyword('to');

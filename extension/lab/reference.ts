@@ -126,6 +126,11 @@ export const INSTRUCTION_DOCS: Readonly<Record<string, KeywordDoc>> = {
     syntax: 'unshare pid [-> R]',
     summary: 'unshare(CLONE_NEWPID): the next child is init of a new pid namespace',
   },
+  ptrace: {
+    syntax: 'ptrace attach|detach PID [-> R]',
+    summary:
+      'sys_ptrace: attach (ptrace_may_access in attach mode; the task stops, and checkpoint.state refuses it) or detach',
+  },
   freeze: { syntax: 'freeze PID', summary: 'freeze a task of the caller namespace' },
   thaw: { syntax: 'thaw PID', summary: 'thaw a task of the caller namespace' },
   checkpoint: {

@@ -395,6 +395,7 @@ function checkProgram(resolver: Resolver, program: Program): void {
         break;
       case 'freeze':
       case 'thaw':
+      case 'ptrace':
         expression(instruction.pid, 'int');
         break;
       case 'checkpoint':
