@@ -3,7 +3,16 @@
  * capset, exec of setuid/setgid files), plus the restart-time authorisation of saved credentials
  * against the caller's (cred_setresuid & co. evaluated with the caller's privileges).
  */
-import { CAP_EMPTY_SET, CAP_FULL_SET, Cap, capHex, hasCap, isSubset } from './caps';
+import {
+  CAP_EMPTY_SET,
+  CAP_FULL_SET,
+  CAP_LAST_CAP,
+  Cap,
+  capBit,
+  capHex,
+  hasCap,
+  isSubset,
+} from './caps';
 import type { Errno } from './errno';
 
 export interface Cred {
@@ -186,6 +195,53 @@ export function capset(
   next.capEffective = effective;
   next.capPermitted = permitted;
   next.capInheritable = inheritable;
+  return { ok: true, cred: next };
+}
+
+/** SECURE_NOROOT, SECURE_NO_SETUID_FIXUP, SECURE_KEEP_CAPS (bits 0, 2, 4). */
+export const SECURE_ALL_BITS = 0x15;
+/** Their locks (bits 1, 3, 5): a locked bit may not change, and a lock may not be cleared. */
+export const SECURE_ALL_LOCKS = 0x2a;
+
+/**
+ * Whether a task with `cred` may set its securebits to `bits`: cap_prctl's PR_SET_SECUREBITS
+ * rules of 2.6.27, in its order. Null when allowed, else why not (EPERM).
+ */
+export function securebitsDenial(cred: Cred, bits: number): string | null {
+  const old = cred.securebits;
+  const hex = (value: number): string => `0x${value.toString(16)}`;
+  if ((((old & SECURE_ALL_LOCKS) >> 1) & (old ^ bits)) !== 0)
+    return `securebits ${hex(bits)} change a bit the caller has locked (its securebits are ${hex(old)})`;
+  if ((old & SECURE_ALL_LOCKS & ~bits) !== 0)
+    return `securebits ${hex(bits)} clear a lock the caller holds (its securebits are ${hex(old)})`;
+  if ((bits & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) !== 0)
+    return `securebits ${hex(bits)} have bits no securebit names`;
+  if (!capable(cred, Cap.SETPCAP))
+    return `securebits ${hex(bits)} differ from the caller's ${hex(old)} and the caller lacks CAP_SETPCAP`;
+  return null;
+}
+
+/** prctl(PR_SET_SECUREBITS, bits). */
+export function setSecurebits(cred: Cred, bits: number): CredChange {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 0xffffffff)
+    return { ok: false, errno: 'EPERM', reason: `securebits ${String(bits)} are not a u32` };
+  const denial = securebitsDenial(cred, bits);
+  if (denial !== null) return { ok: false, errno: 'EPERM', reason: denial };
+  return { ok: true, cred: { ...copyCred(cred), securebits: bits } };
+}
+
+/** prctl(PR_CAPBSET_DROP, cap) for each cap: CAP_SETPCAP, valid capability numbers (EINVAL). */
+export function capbsetDrop(cred: Cred, caps: readonly number[]): CredChange {
+  if (!capable(cred, Cap.SETPCAP))
+    return {
+      ok: false,
+      errno: 'EPERM',
+      reason: 'dropping from the bounding set needs CAP_SETPCAP',
+    };
+  if (caps.some((cap) => !Number.isInteger(cap) || cap < 0 || cap > CAP_LAST_CAP))
+    return { ok: false, errno: 'EINVAL', reason: `a capability is not one of 0..${CAP_LAST_CAP}` };
+  const next = copyCred(cred);
+  for (const cap of caps) next.capBset &= ~capBit(cap);
   return { ok: true, cred: next };
 }
 

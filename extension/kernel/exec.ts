@@ -8,7 +8,15 @@ import { OFlag, PAGE_SIZE, Prot } from '../image/model';
 import { decodeUtf8Lossy } from '../image/text-rules';
 import { Cap, capSetOf } from './caps';
 import type { CredChange } from './creds';
-import { capable, capset, setgroups, setresgid, setresuid } from './creds';
+import {
+  capable,
+  capbsetDrop,
+  capset,
+  setSecurebits,
+  setgroups,
+  setresgid,
+  setresuid,
+} from './creds';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { checkpointToPath, sysCheckpoint } from './checkpoint';
@@ -427,6 +435,15 @@ function syscall(machine: Machine, task: Task, ins: SyscallInstruction): Syscall
       if (!capable(task.cred, Cap.SYS_ADMIN)) return { ret: neg('EPERM') };
       task.childPidNamespacePending = true;
       return { ret: 0 };
+    case 'prctl':
+      return {
+        ret: applyCred(
+          task,
+          ins.option === 'capbset_drop'
+            ? capbsetDrop(task.cred, ins.caps)
+            : setSecurebits(task.cred, valueOf(task, ins.bits)),
+        ),
+      };
     case 'ptrace': {
       const target = machine.findTaskInNs(task, valueOf(task, ins.pid));
       const done =

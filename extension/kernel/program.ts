@@ -92,6 +92,10 @@ export type SyscallInstruction = SourceInfo &
     | { op: 'capset'; effective: number[]; permitted: number[]; inheritable: number[] }
     /** unshare(CLONE_NEWPID): the task's next child is the init of a new nested pid namespace. */
     | { op: 'unshare'; what: 'pidns' }
+    /** prctl(PR_CAPBSET_DROP) for each capability number (0..40): needs CAP_SETPCAP. */
+    | { op: 'prctl'; option: 'capbset_drop'; caps: number[] }
+    /** prctl(PR_SET_SECUREBITS, bits): needs CAP_SETPCAP; locked bits stay. */
+    | { op: 'prctl'; option: 'set_securebits'; bits: Value }
     /** sys_ptrace(PTRACE_ATTACH or PTRACE_DETACH, pid): trace (and stop) or release a task. */
     | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Value }
     /** Freeze or thaw the task `pid` (in the caller's namespace) and all its descendants. */
@@ -137,6 +141,7 @@ export const SYSCALL_OPS: ReadonlySet<string> = new Set<SyscallOp>([
   'setgroups',
   'capset',
   'unshare',
+  'prctl',
   'ptrace',
   'freeze',
   'thaw',
@@ -283,6 +288,9 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
     case 'thaw':
     case 'ptrace':
       valueVars(item.pid, into);
+      return;
+    case 'prctl':
+      if (item.option === 'set_securebits') valueVars(item.bits, into);
       return;
     case 'checkpoint':
       valueVars(item.pid, into);

@@ -28,7 +28,7 @@ import type { CheckStep } from './audit';
 import { Audit, runChecks } from './audit';
 import { Cap, capHex, isSubset } from './caps';
 import type { Cred } from './creds';
-import { capable, copyCred, credSummary, inEgroup } from './creds';
+import { capable, copyCred, credSummary, inEgroup, securebitsDenial } from './creds';
 import type { Errno, Result } from './errno';
 import { ERRNO, fail } from './errno';
 import { FdTable, OpenFile } from './files';
@@ -488,6 +488,10 @@ const judgeCaps: CredJudge = (caller, saved) => {
       reason: `bounding set ${capHex(saved.cap_bset)} is not within the caller's ${capHex(caller.capBset)}`,
     };
   }
+  // The caller's own securebits need nothing; a change is judged as prctl(PR_SET_SECUREBITS).
+  const securebits =
+    saved.securebits === caller.securebits ? null : securebitsDenial(caller, saved.securebits);
+  if (securebits !== null) return { errno: 'EPERM', reason: securebits };
   return null;
 };
 

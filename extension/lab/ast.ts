@@ -83,6 +83,8 @@ export type Instruction = Span &
     | { op: 'unshare'; target?: Name }
     | { op: 'freeze' | 'thaw'; pid: Expr; target?: Name }
     | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Expr; target?: Name }
+    | { op: 'prctl'; option: 'capbset_drop'; caps: number[]; target?: Name }
+    | { op: 'prctl'; option: 'set_securebits'; bits: Expr; target?: Name }
     | { op: 'checkpoint'; pid: Expr | 'self'; path: PathArg; flags: number; target?: Name }
     | { op: 'restart'; path: PathArg; flags: number; target?: Name }
     | { op: 'getpid' | 'getuid'; target: Name }

@@ -799,6 +799,15 @@ function parseInstruction(cursor: Cursor): Instruction {
     case 'freeze':
     case 'thaw':
       return withTarget({ op: head.text, pid: cursor.expression(), ...span });
+    case 'prctl': {
+      const { word: option } = cursor.oneOf('`capbset_drop` or `set_securebits`', [
+        'capbset_drop',
+        'set_securebits',
+      ] as const);
+      if (option === 'capbset_drop')
+        return withTarget({ op: 'prctl', option, caps: parseCapabilities(cursor), ...span });
+      return withTarget({ op: 'prctl', option, bits: cursor.expression(), ...span });
+    }
     case 'ptrace': {
       const { word: request } = cursor.oneOf('`attach` or `detach`', ['attach', 'detach'] as const);
       return withTarget({ op: 'ptrace', request, pid: cursor.expression(), ...span });

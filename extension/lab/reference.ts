@@ -126,6 +126,11 @@ export const INSTRUCTION_DOCS: Readonly<Record<string, KeywordDoc>> = {
     syntax: 'unshare pid [-> R]',
     summary: 'unshare(CLONE_NEWPID): the next child is init of a new pid namespace',
   },
+  prctl: {
+    syntax: 'prctl capbset_drop CAPS [-> R] | prctl set_securebits N [-> R]',
+    summary:
+      'prctl(PR_CAPBSET_DROP) / prctl(PR_SET_SECUREBITS): both need CAP_SETPCAP; a locked securebit stays',
+  },
   ptrace: {
     syntax: 'ptrace attach|detach PID [-> R]',
     summary:

@@ -398,6 +398,9 @@ function checkProgram(resolver: Resolver, program: Program): void {
       case 'ptrace':
         expression(instruction.pid, 'int');
         break;
+      case 'prctl':
+        if (instruction.option === 'set_securebits') expression(instruction.bits, 'int');
+        break;
       case 'checkpoint':
         if (instruction.pid !== 'self') expression(instruction.pid, 'int');
         break;

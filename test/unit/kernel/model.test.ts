@@ -168,6 +168,33 @@ describe('credentials', () => {
   });
 });
 
+describe('prctl', () => {
+  it('PR_CAPBSET_DROP and PR_SET_SECUREBITS need CAP_SETPCAP; locks hold; bad values are EINVAL/EPERM', () => {
+    const world = withProgram(defaultWorld(), '/usr/bin/bits', [
+      { op: 'prctl', option: 'capbset_drop', caps: [21, 7], dst: 'drop' },
+      { op: 'prctl', option: 'capbset_drop', caps: [41], dst: 'bad' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x3), dst: 'lock' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x0), dst: 'unlock' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x40), dst: 'unknown' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const root = spawn(kernel, 'root', '/usr/bin/bits');
+    kernel.run(root, { untilLabel: 'idle', steps: 20 });
+    const info = kernel.task(root);
+    assert.deepEqual(
+      ['drop', 'bad', 'lock', 'unlock', 'unknown'].map((name) => info?.vars[name]),
+      [0, -22, 0, -1, -1],
+    );
+    assert.equal(info?.cred.capBset, ((1n << 41n) - 1n) & ~(1n << 21n) & ~(1n << 7n));
+    assert.equal(info?.cred.securebits, 0x3);
+    const user = spawn(kernel, 'hallyn', '/usr/bin/bits');
+    kernel.run(user, { untilLabel: 'idle', steps: 20 });
+    const vars = kernel.task(user)?.vars;
+    assert.deepEqual([vars?.['drop'], vars?.['lock']], [-1, -1]);
+  });
+});
+
 describe('VFS permissions', () => {
   const O_RDONLY = 0;
   const O_RDWR = 2;

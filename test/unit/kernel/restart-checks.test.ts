@@ -356,6 +356,89 @@ describe('restart.creds.*', () => {
     );
     assert.match(record.reason, /inheritable/);
   });
+  it('creds.uid fails for each of uid, suid and fsuid on its own: EPERM naming it', () => {
+    for (const field of ['uid', 'suid', 'euid', 'fsuid'] as const) {
+      const { kernel, image } = fixture();
+      const task = image.tasks[0];
+      assert.ok(task);
+      task.cred[field] = 0;
+      const record = assertFailsAt(
+        restartBytes(kernel, writeImage(image)).checks,
+        'restart.creds.uid',
+        'EPERM',
+      );
+      assert.match(record.reason, new RegExp(`^${field} 0 is not one of the caller's`));
+      assert.equal(record.offset, task.cred.offset);
+    }
+  });
+
+  /** A root program that runs `items` and then restarts hallyn's image /tmp/e.crimg itself. */
+  function rootRestarts(items: SourceItem[], image: CheckpointImage) {
+    const { kernel } = fixture((world) => {
+      withProgram(world, '/usr/bin/restorer', [
+        ...items,
+        { op: 'restart', path: '/tmp/e.crimg', flags: 0, dst: 'r' },
+        ...idle(),
+      ]);
+    });
+    kernel.writeFile('/tmp/e.crimg', writeImage(image), { uid: 500, gid: 500 });
+    const pid = spawn(kernel, 'root', '/usr/bin/restorer');
+    runUntil(kernel, pid, 'restart');
+    return { kernel, pid, outcome: kernel.calls().at(-1) };
+  }
+
+  it('creds.caps fails for a bounding set beyond the caller’s: EPERM', () => {
+    const { image } = fixture();
+    const dropped = rootRestarts(
+      [{ op: 'prctl', option: 'capbset_drop', caps: [21], dst: 'p' }],
+      image,
+    );
+    assert.equal(dropped.kernel.task(dropped.pid)?.vars['p'], 0);
+    assert.equal(dropped.kernel.task(dropped.pid)?.cred.capBset, ((1n << 41n) - 1n) & ~(1n << 21n));
+    const record = assertFailsAt(dropped.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM');
+    assert.match(
+      record.reason,
+      /bounding set 0x1ffffffffff is not within the caller's 0x1ffffdfffff/,
+    );
+    // The same image restarts for a root that kept its bounding set.
+    assert.equal(rootRestarts([], image).outcome?.ret, 0);
+  });
+
+  it('creds.caps: securebits must be the caller’s without CAP_SETPCAP, and never undo a lock', () => {
+    const { kernel, image } = fixture();
+    const task = image.tasks[0];
+    assert.ok(task);
+    task.cred.securebits = 0x1; // SECURE_NOROOT
+    const record = assertFailsAt(
+      restartBytes(kernel, writeImage(image)).checks,
+      'restart.creds.caps',
+      'EPERM',
+    );
+    assert.match(record.reason, /securebits 0x1 .*CAP_SETPCAP/);
+    // root holds CAP_SETPCAP and no lock: it may restore them.
+    assert.equal(restartBytes(kernel, writeImage(image), 'root').ret, 0);
+    // A caller that locked SECURE_NOROOT at 0 (securebits 0x2) may neither set NOROOT...
+    const locked = rootRestarts(
+      [{ op: 'prctl', option: 'set_securebits', bits: imm(0x2), dst: 'p' }],
+      image,
+    );
+    assert.equal(locked.kernel.task(locked.pid)?.cred.securebits, 0x2);
+    assert.match(
+      assertFailsAt(locked.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM').reason,
+      /locked/,
+    );
+    // ...nor come back without the lock.
+    task.cred.securebits = 0;
+    const unlocked = rootRestarts(
+      [{ op: 'prctl', option: 'set_securebits', bits: imm(0x2), dst: 'p' }],
+      image,
+    );
+    assert.match(
+      assertFailsAt(unlocked.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM').reason,
+      /lock/,
+    );
+  });
+
   it('all four pass for root on the same edited image', () => {
     const { kernel, image } = fixture();
     const task = image.tasks[0];

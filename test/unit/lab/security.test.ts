@@ -386,3 +386,41 @@ expect var counter n 2
     assert.equal(result.session?.kernel.stat('/tmp/f')?.size, 3);
   });
 });
+
+describe('§8 checks that can fail: the bounding set and securebits of restart.creds.caps', () => {
+  it('a caller that dropped a capability from its bounding set may not restore a task that has it', () => {
+    holds(`
+world default
+program restorer
+  prctl capbset_drop CAP_SYS_ADMIN -> dropped
+  restart /tmp/c.crimg -> r
+idle:
+  sleep 1
+  goto idle
+end
+spawn counter as hallyn -> counter
+run counter 3 steps
+freeze counter
+checkpoint counter as hallyn flags SUBTREE to /tmp/c.crimg
+spawn restorer as root -> restorer
+run restorer until restart
+expect last EPERM restart.creds.caps
+expect var restorer dropped 0
+`);
+  });
+
+  it('hallyn may not restore securebits he could not set; root may', () => {
+    holds(`
+world default
+spawn counter as hallyn -> counter
+run counter 3 steps
+freeze counter
+checkpoint counter as hallyn flags SUBTREE to /tmp/c.crimg
+tamper /tmp/c.crimg tasks[0].cred.securebits = 1
+restart /tmp/c.crimg as hallyn
+expect last EPERM restart.creds.caps
+restart /tmp/c.crimg as root
+expect last ok
+`);
+  });
+});
