@@ -57,7 +57,7 @@ export function checkpointCommand(args: ParsedArgs, file: string): number {
   if (!ok) {
     const failed = outcome.checks.find((check) => check.result === 'fail');
     throw new CliError(
-      `checkpoint refused: ${outcome.errno} from ${failed?.id ?? 'sys_checkpoint'}: ${failed?.reason ?? ''}`,
+      `checkpoint refused: ${outcome.errno} from ${failed?.id ?? 'sys_checkpoint'}: ${failed?.reason ?? outcome.reason ?? ''}`,
       EXIT_FAILED,
     );
   }

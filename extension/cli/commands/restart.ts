@@ -75,7 +75,7 @@ export function restartCommand(args: ParsedArgs, file: string): number {
         ? ''
         : ` at 0x${failed.offset.toString(16)}`;
     throw new CliError(
-      `restart refused: ${outcome.errno} from ${failed?.id ?? 'sys_restart'}${where}: ${failed?.reason ?? ''}`,
+      `restart refused: ${outcome.errno} from ${failed?.id ?? 'sys_restart'}${where}: ${failed?.reason ?? outcome.reason ?? ''}`,
       EXIT_FAILED,
     );
   }
