@@ -83,6 +83,26 @@ export function credSummary(cred: Cred): string {
 
 export type CredChange = { ok: true; cred: Cred } | { ok: false; errno: Errno; reason: string };
 
+/** The largest uid or gid: ids are uid_t/gid_t (u32), and (uid_t)-1 means "no change". */
+export const MAX_ID = 0xffff_fffe;
+
+/** Whether `id` is a uid or gid, as a task or an image may hold it. */
+export function validId(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+}
+
+/** EINVAL for an id that is neither -1 nor a uid_t (no id may wrap into another one). */
+function badId(names: readonly (readonly [string, number])[]): CredChange | null {
+  const bad = names.find(([, id]) => id !== -1 && !validId(id));
+  return bad === undefined
+    ? null
+    : {
+        ok: false,
+        errno: 'EINVAL',
+        reason: `${bad[0]} ${bad[1]} is not an id (0..${MAX_ID} or -1)`,
+      };
+}
+
 /**
  * sys_setresuid with cap_task_fix_setuid: without CAP_SETUID each new id must be one of the
  * current uid/euid/suid; -1 keeps an id. Dropping every 0 uid clears permitted and effective;
@@ -91,11 +111,14 @@ export type CredChange = { ok: true; cred: Cred } | { ok: false; errno: Errno; r
 export function setresuid(cred: Cred, ruid: number, euid: number, suid: number): CredChange {
   const current = [cred.uid, cred.euid, cred.suid];
   const privileged = capable(cred, Cap.SETUID);
-  for (const [name, id] of [
+  const ids = [
     ['ruid', ruid],
     ['euid', euid],
     ['suid', suid],
-  ] as const) {
+  ] as const;
+  const invalid = badId(ids);
+  if (invalid !== null) return invalid;
+  for (const [name, id] of ids) {
     if (id !== -1 && !privileged && !current.includes(id)) {
       return {
         ok: false,
@@ -124,11 +147,14 @@ export function setresuid(cred: Cred, ruid: number, euid: number, suid: number):
 export function setresgid(cred: Cred, rgid: number, egid: number, sgid: number): CredChange {
   const current = [cred.gid, cred.egid, cred.sgid];
   const privileged = capable(cred, Cap.SETGID);
-  for (const [name, id] of [
+  const ids = [
     ['rgid', rgid],
     ['egid', egid],
     ['sgid', sgid],
-  ] as const) {
+  ] as const;
+  const invalid = badId(ids);
+  if (invalid !== null) return invalid;
+  for (const [name, id] of ids) {
     if (id !== -1 && !privileged && !current.includes(id)) {
       return {
         ok: false,
@@ -153,6 +179,9 @@ export function setgroups(cred: Cred, groups: readonly number[]): CredChange {
   if (!capable(cred, Cap.SETGID))
     return { ok: false, errno: 'EPERM', reason: 'setgroups needs CAP_SETGID' };
   if (groups.length > NGROUPS_MAX) return { ok: false, errno: 'EINVAL', reason: 'too many groups' };
+  const invalid = badId(groups.map((gid) => ['group', gid] as [string, number]));
+  if (invalid !== null || groups.includes(-1))
+    return invalid ?? { ok: false, errno: 'EINVAL', reason: 'group -1 is not a gid' };
   const next = copyCred(cred);
   next.groups = [...new Set(groups)].sort((a, b) => a - b);
   return { ok: true, cred: next };

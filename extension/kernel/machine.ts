@@ -7,7 +7,7 @@
 import { OFlag, PAGE_SIZE, Prot, VmFlag } from '../image/model';
 import { Cap } from './caps';
 import type { Cred } from './creds';
-import { capable, copyCred, execCred, loginCred } from './creds';
+import { MAX_ID, capable, copyCred, execCred, loginCred, validId } from './creds';
 import type { Result } from './errno';
 import { fail, ok } from './errno';
 import { FileData } from './filedata';
@@ -571,8 +571,24 @@ export class Machine {
   }
 }
 
-/** SECURITY labels are 1..1023 bytes of text: refuse a world whose labels could not be saved. */
+/**
+ * SECURITY labels are 1..1023 bytes of text, ids are uid_t/gid_t: refuse a world whose labels or
+ * ids an image could not hold.
+ */
 function validateLabels(world: WorldSpec): void {
+  for (const [what, id] of [
+    ...world.users.flatMap((user) => [
+      [`user ${user.name}'s uid`, user.uid] as const,
+      [`user ${user.name}'s gid`, user.gid] as const,
+    ]),
+    ...world.groups.map((group) => [`group ${group.name}'s gid`, group.gid] as const),
+    ...world.files.flatMap((file) => [
+      [`${file.path}'s owner`, file.uid] as const,
+      [`${file.path}'s group`, file.gid] as const,
+    ]),
+  ]) {
+    if (!validId(id)) throw new RangeError(`world: ${what} ${id} is not 0..${MAX_ID}`);
+  }
   const labels = [
     ...world.files.map((file) => file.label),
     ...world.users.map((user) => user.domain),

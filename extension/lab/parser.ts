@@ -196,15 +196,15 @@ function parseWorld(cursor: Cursor): WorldStatement {
     }
     case 'user': {
       const name = cursor.name('a user name');
-      const uid = cursor.integer('a uid');
+      const uid = parseId(cursor, 'a uid');
       let gid: number | undefined;
       let groups: Name[] = [];
       let domain: Name | undefined;
       while (!cursor.atEnd()) {
         const { word } = cursor.oneOf('a user option', ['gid', 'groups', 'domain'] as const);
-        if (word === 'gid') gid = cursor.integer('a gid');
+        if (word === 'gid') gid = parseId(cursor, 'a gid');
         else if (word === 'groups') groups = parseNameList(cursor, 'a group name');
-        else domain = cursor.name('an LSM domain, e.g. user_t');
+        else domain = parseLabel(cursor, 'an LSM domain, e.g. user_t');
       }
       const statement: WorldStatement = { kind: 'user', name, uid, groups, ...span };
       if (gid !== undefined) statement.gid = gid;
@@ -213,7 +213,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
     }
     case 'group': {
       const name = cursor.name('a group name');
-      const gid = cursor.integer('a gid');
+      const gid = parseId(cursor, 'a gid');
       let members: Name[] = [];
       if (cursor.accept('members')) members = parseNameList(cursor, 'a user name');
       cursor.done();
@@ -239,7 +239,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
         else if (word === 'owner') options.owner = parseOwner(cursor);
         else if (word === 'runs') options.runs = cursor.name('a program name');
         else if (word === 'contains') options.contents = cursor.string('the file contents').value;
-        else options.label = cursor.name('an LSM label');
+        else options.label = parseLabel(cursor, 'an LSM label');
       }
       if (head.text === 'dir') {
         const statement: WorldStatement = { kind: 'dir', path, ...span };
@@ -276,9 +276,9 @@ function parseWorld(cursor: Cursor): WorldStatement {
       if (cursor.accept('allow')) {
         cursor.keyword('transition');
         cursor.keyword('from');
-        const from = cursor.name('the domain a task is in, e.g. user_t');
+        const from = parseLabel(cursor, 'the domain a task is in, e.g. user_t');
         cursor.keyword('to');
-        const to = cursor.name('the domain it may enter, e.g. passwd_t');
+        const to = parseLabel(cursor, 'the domain it may enter, e.g. passwd_t');
         cursor.done();
         return { kind: 'lsm-allow-transition', from, to, ...span };
       }
@@ -286,7 +286,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
         cursor.keyword('exec');
         const exec = cursor.name('the label of the executed file, e.g. passwd_exec_t');
         cursor.keyword('to');
-        const to = cursor.name('the new domain, e.g. passwd_t');
+        const to = parseLabel(cursor, 'the new domain, e.g. passwd_t');
         const statement: WorldStatement = { kind: 'lsm-transition', exec, to, ...span };
         if (cursor.accept('from')) statement.from = cursor.name('the domain it applies from');
         cursor.done();
@@ -357,6 +357,29 @@ function parseSysctl(cursor: Cursor): SysctlStatement {
 
 // ---------------------------------------------------------------------------------------------
 // Script
+
+/** The largest uid or gid (uid_t; (uid_t)-1 means "no change"). */
+const MAX_ID = 0xffff_fffe;
+
+/** A uid or gid: 0..2^32 - 2, as an image's CRED can hold it. */
+function parseId(cursor: Cursor, what: string): number {
+  const token = cursor.peek();
+  const id = cursor.integer(what);
+  if (id < 0 || id > MAX_ID)
+    cursor.fail('bad-argument', `${what} is 0..${MAX_ID}, not ${id}`, token);
+  return id;
+}
+
+/** A label or domain that becomes a SECURITY record: at most 1023 bytes (1024 with its NUL). */
+function parseLabel(cursor: Cursor, what: string): Name {
+  const token = cursor.peek();
+  const label = cursor.name(what);
+  const size = new TextEncoder().encode(label.text).length;
+  if (size > 1023) {
+    cursor.fail('bad-argument', `a label is at most 1023 bytes, this one has ${size}`, token);
+  }
+  return label;
+}
 
 /** Flags as a number, or names joined by `|` or `,` (`SUBTREE`, `FROZEN,KEEP_LSM`). */
 function parseFlags(cursor: Cursor): number {

@@ -19,6 +19,7 @@ export function worldFacts(world: WorldSpec): BaseWorldFacts {
     users: new Map(world.users.map((user) => [user.name, user.uid])),
     groups: new Map(world.groups.map((group) => [group.name, group.gid])),
     paths: new Set(world.files.map((file) => file.path)),
+    dirs: new Set(world.files.filter((file) => file.kind === 'dir').map((file) => file.path)),
     programs: new Map(
       world.programs.map((program) => [
         program.name,

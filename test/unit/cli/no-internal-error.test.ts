@@ -171,15 +171,30 @@ const scriptStatement: fc.Arbitrary<string> = fc.oneof(
   fc.constant('sysctl kernel.ckpt_restore_creds = caller'),
 );
 
-const worldStatement = fc.constantFrom(
-  'lsm label',
-  'lsm dummy',
-  'limit file 1 MiB',
-  'limit memory 64 KiB',
-  'limit nproc 3',
-  'sysctl kernel.ckpt_sign_images = 1',
-  'sysctl kernel.ckpt_restore_creds = signed',
-  'file /tmp/a mode 0666 owner hallyn contains "hello" label secret_t',
+const worldStatement = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(
+      'lsm label',
+      'lsm dummy',
+      'limit file 1 MiB',
+      'limit memory 64 KiB',
+      'limit nproc 3',
+      'sysctl kernel.ckpt_sign_images = 1',
+      'sysctl kernel.ckpt_restore_creds = signed',
+      'file /tmp/a mode 0666 owner hallyn contains "hello" label secret_t',
+    ),
+  },
+  {
+    // Worlds no kernel could boot: each must be a diagnostic, never a crash.
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'file /tmp mode 0644',
+      'file /etc/passwd/x',
+      'user bob 4294967295',
+      `file /tmp/l label ${'l'.repeat(1100)}`,
+    ),
+  },
 );
 
 const scenario = fc
@@ -228,6 +243,14 @@ describe('no scenario or image makes crlab exit with an internal error', functio
           ['run', file, '--json'],
           ['test', file],
           ['checkpoint', file, '--task', 't', '--as', 'root', '-o', join(scratch, 'out.crimg')],
+          [
+            'restart',
+            join(ROOT, 'examples', 'images', 'counter.crimg'),
+            '--as',
+            'root',
+            '--world',
+            file,
+          ],
         ]) {
           const { code, stderr } = crlabInProcess(args);
           assert.ok(

@@ -168,6 +168,32 @@ describe('credentials', () => {
   });
 });
 
+describe('ids are uid_t and gid_t', () => {
+  it('setresuid and setresgid refuse an id outside 0..2^32 - 2 (EINVAL); -1 keeps one', () => {
+    const world = withProgram(defaultWorld(), '/usr/bin/ids', [
+      { op: 'setresuid', ruid: imm(2 ** 32), euid: imm(-1), suid: imm(-1), dst: 'big' },
+      { op: 'setresgid', rgid: imm(-2), egid: imm(-1), sgid: imm(-1), dst: 'neg' },
+      { op: 'setresuid', ruid: imm(2 ** 32 - 2), euid: imm(-1), suid: imm(-1), dst: 'max' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const pid = spawn(kernel, 'root', '/usr/bin/ids');
+    kernel.run(pid, { untilLabel: 'idle', steps: 20 });
+    const info = kernel.task(pid);
+    assert.deepEqual(
+      ['big', 'neg', 'max'].map((name) => info?.vars[name]),
+      [-22, -22, 0],
+    );
+    assert.equal(info?.cred.uid, 2 ** 32 - 2);
+  });
+
+  it('refuses a world whose users or groups have ids outside uid_t', () => {
+    const world = defaultWorld();
+    world.users.push({ name: 'huge', uid: 2 ** 40, gid: 1 });
+    assert.throws(() => boot(world), /0\.\.4294967294/);
+  });
+});
+
 describe('prctl', () => {
   it('PR_CAPBSET_DROP and PR_SET_SECUREBITS need CAP_SETPCAP; locks hold; bad values are EINVAL/EPERM', () => {
     const world = withProgram(defaultWorld(), '/usr/bin/bits', [
