@@ -319,10 +319,28 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
 }
 
 /**
+ * An immediate operand the machine cannot hold (registers and memory are s64; flags u64), or
+ * null: one that is not a finite integer, or is 2^64 or more in magnitude.
+ */
+function badImmediate(value: unknown): number | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  if (record['kind'] === 'imm' && typeof record['value'] === 'number') {
+    const imm = record['value'];
+    return Number.isInteger(imm) && Math.abs(imm) < 2 ** 64 ? null : imm;
+  }
+  for (const inner of Object.values(record)) {
+    const bad = badImmediate(inner);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+/**
  * Lower a program source to the executable form: resolve labels, allocate variable slots in
  * order of first mention, and split every system call's `dst` into a following
  * `set dst = regs[0]` (same source line). Throws {@link ProgramError} on duplicate or unknown
- * labels and on too many variables.
+ * labels, on too many variables and on an immediate that is no 64-bit integer.
  */
 export function assemble(source: ProgramSource): Program {
   const vars: string[] = [];
@@ -356,6 +374,13 @@ export function assemble(source: ProgramSource): Program {
     code.push(item);
   }
   for (const instruction of code) {
+    const bad = badImmediate(instruction);
+    if (bad !== null) {
+      throw new ProgramError(
+        `the immediate ${String(bad)} is not an integer of 64 bits`,
+        instruction.line ?? null,
+      );
+    }
     instructionVars(instruction, addVar);
     if (instruction.op === 'jump' && !Object.hasOwn(labels, instruction.target)) {
       throw new ProgramError(`unknown label '${instruction.target}'`, instruction.line ?? null);

@@ -194,6 +194,21 @@ describe('ids are uid_t and gid_t', () => {
   });
 });
 
+describe('program immediates', () => {
+  it('refuses an immediate that is no 64-bit integer when assembling, not when running', () => {
+    for (const value of [Number.POSITIVE_INFINITY, Number.NaN, 0.5, 2 ** 65]) {
+      assert.throws(
+        () => assemble({ name: 'p', items: [{ op: 'sleep', ticks: imm(value), line: 3 }] }),
+        (error: unknown) => error instanceof ProgramError && error.line === 3,
+        String(value),
+      );
+    }
+    assert.doesNotThrow(() =>
+      assemble({ name: 'p', items: [{ op: 'set', dst: 'x', value: imm(-(2 ** 63)) }] }),
+    );
+  });
+});
+
 describe('prctl', () => {
   it('PR_CAPBSET_DROP and PR_SET_SECUREBITS need CAP_SETPCAP; locks hold; bad values are EINVAL/EPERM', () => {
     const world = withProgram(defaultWorld(), '/usr/bin/bits', [

@@ -200,6 +200,19 @@ describe('lab diagnostics: one per error class, with line and column', () => {
     assert.deepEqual(diagnose('dir /tmp mode 01777\nfile /etc/passwd mode 0600'), []);
   });
 
+  it('bad argument: a number that does not fit in 64 bits', () => {
+    const huge = '9'.repeat(400);
+    for (const body of [
+      `program p\n  set x = ${huge}\nend`,
+      `program p\n  sleep 0x${'f'.repeat(17)}\nend`,
+      `spawn counter as hallyn -> c\nrestart /tmp/x.crimg as root flags ${huge}`,
+    ]) {
+      const d = diagnose(body).find((found) => /64 bits/.test(found.message));
+      assert.equal(d?.code, 'bad-argument', body.slice(0, 30));
+    }
+    assert.equal(diagnose('program p\n  set x = 0xffffffffffffffff\n  exit x\nend').length, 0);
+  });
+
   it('syntax: an unterminated string', () => {
     const d = only('program p\n  print "oops\nend');
     assert.deepEqual([d.code, d.line, d.column], ['syntax', 3, 9]);
