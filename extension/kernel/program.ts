@@ -320,14 +320,15 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
 
 /**
  * An immediate operand the machine cannot hold (registers and memory are s64; flags u64), or
- * null: one that is not a finite integer, or is 2^64 or more in magnitude.
+ * null: one that is not a finite integer, or is beyond 2^64 in magnitude (a u64 literal such as
+ * 0xffffffffffffffff arrives as the double 2^64, so that one bound is inclusive).
  */
 function badImmediate(value: unknown): number | null {
   if (typeof value !== 'object' || value === null) return null;
   const record = value as Record<string, unknown>;
   if (record['kind'] === 'imm' && typeof record['value'] === 'number') {
     const imm = record['value'];
-    return Number.isInteger(imm) && Math.abs(imm) < 2 ** 64 ? null : imm;
+    return Number.isInteger(imm) && Math.abs(imm) <= 2 ** 64 ? null : imm;
   }
   for (const inner of Object.values(record)) {
     const bad = badImmediate(inner);
