@@ -64,7 +64,7 @@ const hostileNumber = fc.constantFrom(
   '0x1fffffffffffff',
   '0x20000000000000',
   '0x8000000000000000',
-  '99999999999999999999',
+  '18446744073709551615',
 );
 /** The same without the negative one, for places where `-` reads as an operator. */
 const unsignedNumber = hostileNumber.filter((n) => !n.startsWith('-'));
