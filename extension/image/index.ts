@@ -55,7 +55,7 @@ export {
   macEquals,
   type IncrementalDigest,
 } from './hmac';
-export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
+export { checkPath, checkText, checkCharArray, decodeUtf8Lossy, isUtf8 } from './text-rules';
 export { fromVisibleText, visibleText } from './visible-text';
 export {
   decodeImageJson,

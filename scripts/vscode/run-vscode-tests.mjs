@@ -105,7 +105,9 @@ try {
   ]);
   const url = `${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`;
   console.log(`${label} tests: VS Code on ${server.url}, workspace ${folder}`);
-  await page.goto(url);
+  // Only the navigation is awaited: the page's load event can come late on a busy machine, and
+  // what this runner waits for is VS Code's codeAutomationExit (or the time limit below).
+  await page.goto(url, { waitUntil: 'commit' });
   const poll = setInterval(printNewResults, 250);
   const timedOut = new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
   const outcome = await Promise.race([exited, timedOut]);
