@@ -38,6 +38,19 @@ export interface CampaignOptions {
   workers?: number;
   /** Where a failing mutant is kept (default test/fixtures/fuzz); null keeps nothing. */
   keepDir?: string | null;
+  /**
+   * Every this many mutants (rounded up to a multiple of the workers), the summary so far is
+   * passed to `onProgress`: the first N mutants of the seed, so a long campaign that is stopped
+   * still has the line of the largest run it completed.
+   */
+  progressEvery?: number;
+  onProgress?: (summary: CampaignSummary) => void;
+}
+
+/** What a worker sends its parent: a summary so far, or its last one. */
+export interface ShardMessage {
+  kind: 'progress' | 'done';
+  summary: CampaignSummary;
 }
 
 export interface CampaignSummary {
@@ -116,8 +129,30 @@ function keepMutant(
   return file;
 }
 
-/** Judges this worker's share of the campaign in this process. */
-export function runShard(options: CampaignOptions, shard: number, shards: number): CampaignSummary {
+/** How many of its own mutants a worker judges between two progress reports (0: none). */
+function shardProgressEvery(options: CampaignOptions, shards: number): number {
+  return options.progressEvery ? Math.ceil(options.progressEvery / shards) : 0;
+}
+
+/** The summary's rates and peaks as of now. */
+function stamp(summary: CampaignSummary, started: number, cpuStarted: number): void {
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.cpuSeconds = (cpuMs() - cpuStarted) / 1000;
+  summary.mutantsPerSecond = summary.count / Math.max(summary.seconds, 1e-9);
+  summary.heapPeakBytes = Math.max(summary.heapPeakBytes, liveBytes());
+}
+
+/**
+ * Judges this worker's share of the campaign in this process; `report` gets a copy of the
+ * summary every `shardProgressEvery` mutants.
+ */
+export function runShard(
+  options: CampaignOptions,
+  shard: number,
+  shards: number,
+  report?: (summary: CampaignSummary) => void,
+): CampaignSummary {
+  const every = shardProgressEvery(options, shards);
   const bases: readonly BaseImage[] = baseImages();
   const judge = new MutantJudge();
   const summary = emptySummary(options.seed, shards);
@@ -156,6 +191,10 @@ export function runShard(options: CampaignOptions, shard: number, shards: number
         `took ${ms.toFixed(0)} ms of CPU (limit ${MUTANT_TIME_LIMIT_MS} ms)`,
       );
     }
+    if (!shrinking && report && every > 0 && summary.count % every === 0) {
+      stamp(summary, started, cpuStarted);
+      report(structuredClone(summary));
+    }
     if (summary.count % 16 === 0) {
       const live = liveBytes();
       summary.heapPeakBytes = Math.max(summary.heapPeakBytes, live);
@@ -169,10 +208,7 @@ export function runShard(options: CampaignOptions, shard: number, shards: number
   });
 
   const details = fc.check(property, { seed: options.seed, numRuns: options.count });
-  summary.seconds = (performance.now() - started) / 1000;
-  summary.cpuSeconds = (cpuMs() - cpuStarted) / 1000;
-  summary.mutantsPerSecond = summary.count / Math.max(summary.seconds, 1e-9);
-  summary.heapPeakBytes = Math.max(summary.heapPeakBytes, liveBytes());
+  stamp(summary, started, cpuStarted);
   if (details.failed) {
     summary.failures = 1;
     const mutation = details.counterexample?.[0] as Mutation | undefined;
@@ -234,8 +270,24 @@ export function defaultWorkers(): number {
 /** Runs a campaign in `options.workers` child processes (in this one when it is 1). */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
   const workers = Math.max(1, Math.min(options.workers ?? defaultWorkers(), options.count || 1));
-  if (workers === 1) return runShard(options, 0, 1);
+  const { onProgress, ...shared } = options;
+  if (workers === 1) return runShard(shared, 0, 1, onProgress);
   const started = performance.now();
+  // Worker w judges mutants w, w + n, ...: once every worker has judged K of its own, the
+  // campaign has judged exactly the first n·K mutants of the seed, and that prefix is reported.
+  const pending = new Map<number, CampaignSummary[]>();
+  const progress = (shard: number, part: CampaignSummary): void => {
+    const parts = pending.get(part.count) ?? [];
+    parts[shard] = part;
+    pending.set(part.count, parts);
+    if (parts.filter(Boolean).length < workers) return;
+    pending.delete(part.count);
+    const sofar = emptySummary(options.seed, workers);
+    for (const each of parts) merge(sofar, each);
+    sofar.seconds = (performance.now() - started) / 1000;
+    sofar.mutantsPerSecond = sofar.count / Math.max(sofar.seconds, 1e-9);
+    onProgress?.(sofar);
+  };
   const build = mkdtempSync(path.join(tmpdir(), 'crlab-fuzz-'));
   const worker = bundleWorker(build);
   const parts = await Promise.all(
@@ -248,15 +300,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
             env: { ...process.env, CRLAB_FUZZ_ROOT: REPO_ROOT },
           });
           let result: CampaignSummary | null = null;
-          child.on('message', (message) => {
-            result = message as CampaignSummary;
+          child.on('message', (raw) => {
+            const message = raw as ShardMessage;
+            if (message.kind === 'progress') progress(shard, message.summary);
+            else result = message.summary;
           });
           child.on('error', reject);
           child.on('exit', (code) => {
             if (result) resolve(result);
             else reject(new Error(`fuzz worker ${shard} exited with ${code} and no summary`));
           });
-          child.send({ options, shard, shards: workers });
+          child.send({ options: shared, shard, shards: workers });
         }),
     ),
   );

@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- --count N --seed S [--workers W]`: a fuzzing campaign over mutated images,
+ * `npm run fuzz -- --count N --seed S [--workers W] [--progress P]`: a fuzzing campaign over mutated images,
  * printing one summary line (count, seed, failures, slowest mutant, mutants per second). Exit 1
  * when a property broke: the shrunk mutant is then under test/fixtures/fuzz/ and the regression
  * test (test/fuzz/regressions.test.ts) keeps judging it.
@@ -12,12 +12,13 @@ const { values } = parseArgs({
     count: { type: 'string', default: '20000' },
     seed: { type: 'string' },
     workers: { type: 'string' },
+    progress: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: npm run fuzz -- [--count N] [--seed S] [--workers W]');
+  console.log('usage: npm run fuzz -- [--count N] [--seed S] [--workers W] [--progress P]');
   process.exit(0);
 }
 
@@ -35,8 +36,17 @@ const count = integer('count', values.count, 20_000);
 // Without --seed, a new one each run (printed, so that a failure can be reproduced).
 const seed = integer('seed', values.seed, Date.now() % 2 ** 31);
 const workers = integer('workers', values.workers, defaultWorkers());
+// With --progress P, the line of the first P, 2P, ... mutants as they complete (a long campaign
+// that is stopped still tells the largest run it finished).
+const progressEvery = integer('progress', values.progress, 0);
 
-void runCampaign({ count, seed, workers }).then((summary) => {
+void runCampaign({
+  count,
+  seed,
+  workers,
+  progressEvery,
+  onProgress: (sofar) => console.log(`${summaryLine(sofar)} (so far)`),
+}).then((summary) => {
   console.log(summaryLine(summary));
   if (summary.failure) {
     console.log(`fuzz: broke: ${summary.failure.message}`);
