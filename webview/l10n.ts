@@ -2,7 +2,8 @@
  * Strings of the webviews, translated with @vscode/l10n: the host writes the extension's bundle
  * for VS Code's display language (`vscode.l10n.bundle`) on `<body data-l10n>`, and each surface
  * calls {@link loadStrings} before it renders. Without a bundle (English), `t` returns the text it
- * is given. `npm run l10n` collects every `t('…')` here into l10n/bundle.l10n.json.
+ * is given. `npm run l10n` collects every `l10n.t('…')` into l10n/bundle.l10n.json: surfaces call
+ * `l10n.t` of `@vscode/l10n` by that name (the extractor sees only `l10n.t(…)` calls), not `t`.
  */
 import * as l10n from '@vscode/l10n';
 

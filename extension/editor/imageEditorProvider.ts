@@ -202,7 +202,7 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     // Text is shown (and so edited) with its invisible characters written out: take them back.
     const encoded = encodeFieldValue(field, fromVisibleText(request.input));
     if (!encoded.ok) return { ok: false, message: encoded.message };
-    const edit = document.editAt(field.offset, encoded.bytes, `Set ${field.path}`);
+    const edit = document.editAt(field.offset, encoded.bytes, vscode.l10n.t('Set {0}', field.path));
     if (!edit) return { ok: true, message: vscode.l10n.t('{0} is unchanged', field.path) };
     this.applyEdit(document, edit);
     const now = findLeaf(
@@ -261,7 +261,11 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
           machineKeyId,
         ),
       };
-    const edit = document.editAt(result.slot.offset, result.signature, 'Sign with Machine Key');
+    const edit = document.editAt(
+      result.slot.offset,
+      result.signature,
+      vscode.l10n.t('Sign with Machine Key'),
+    );
     if (edit) this.applyEdit(document, edit);
     return {
       ok: true,

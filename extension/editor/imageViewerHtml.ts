@@ -15,8 +15,8 @@ export function imageViewerHtml(
   extensionUri: vscode.Uri,
   surface: { bundle: string; title: string; loading: string } = {
     bundle: 'image-viewer',
-    title: 'Checkpoint image',
-    loading: 'Reading the image…',
+    title: vscode.l10n.t('Checkpoint image'),
+    loading: vscode.l10n.t('Reading the image…'),
   },
 ): string {
   const nonce = randomBytes(16).toString('base64');

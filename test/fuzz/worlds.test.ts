@@ -10,7 +10,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  HeadFlag,
   TaskState,
+  TreeFlag,
   VmaType,
   writeImage,
   type CheckpointImage,
@@ -143,6 +145,10 @@ function imageArbitrary(
       const image = oneTaskImage();
       const task = image.tasks[0] as CheckpointImage['tasks'][number];
       task.task.state = TaskState.SLEEPING;
+      // A subtree in the caller's pid namespace: a new namespace (NS_INIT) needs CAP_SYS_ADMIN,
+      // which would refuse every restart before the credentials are judged.
+      image.head.flags |= HeadFlag.SUBTREE;
+      for (const entry of image.tree) entry.flags &= ~TreeFlag.NS_INIT;
       const [u0, u1, u2, u3] = g.uids;
       const [g0, g1, g2, g3] = g.gids;
       Object.assign(task.cred, {

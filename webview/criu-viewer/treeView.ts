@@ -6,6 +6,7 @@
 import type { ImageViewerSettings } from '../protocol';
 import { formatOffset } from '../image-viewer/format';
 import { VirtualList } from '../image-viewer/virtualList';
+import * as l10n from '@vscode/l10n';
 import type { CriuRow } from './rows';
 
 const rowHeight = 22;
@@ -33,7 +34,7 @@ export class CriuTreeView {
     private readonly callbacks: CriuTreeCallbacks,
   ) {
     viewport.setAttribute('role', 'tree');
-    viewport.setAttribute('aria-label', 'Processes, files, entries and fields');
+    viewport.setAttribute('aria-label', l10n.t('Processes, files, entries and fields'));
     viewport.tabIndex = 0;
     this.list = new VirtualList(viewport, rowHeight, (index) => this.renderRow(index));
     this.list.onRender = () => {
@@ -100,12 +101,14 @@ export class CriuTreeView {
       span('tree-offset criu-where', where),
       span('tree-size', node.size > 0 ? String(node.size) : ''),
     );
-    let label = `${node.label} ${node.value}, ${node.type}${where ? ` at ${where}` : ''}`;
+    let label = where
+      ? l10n.t('{0} {1}, {2} at {3}', node.label, node.value, node.type, where)
+      : l10n.t('{0} {1}, {2}', node.label, node.value, node.type);
     if (node.problem !== null) {
       element.classList.add('has-problem');
       element.append(span('tree-problem', '!'));
       element.title = node.problem;
-      label += `, problem: ${node.problem}`;
+      label += l10n.t(', problem: {0}', node.problem);
     }
     element.setAttribute('aria-label', label);
     return element;
