@@ -68,8 +68,10 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
     log.warn(line),
   );
   const reports = new ReportDocuments();
-  const { provider: criuDumps, registration: criuRegistration } =
-    CriuDumpEditorProvider.register(context);
+  const { provider: criuDumps, registration: criuRegistration } = CriuDumpEditorProvider.register(
+    context,
+    (line) => log.warn(line),
+  );
   context.subscriptions.push(registration, reports.register(), criuRegistration);
   registerDebugging(context);
   const dependencies: CommandDependencies = { context, images, reports, criuDumps };
