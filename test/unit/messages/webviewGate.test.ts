@@ -3,7 +3,14 @@
  * by fast-check, or crafted to look almost right — is dropped and logged, never handled.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
+import {
+  isCriuViewerToHostMessage,
+  maxCriuChildrenRequest,
+  type CriuViewerToHostMessage,
+} from '../../../webview/criu-protocol';
 import { describeMessage, maxReportsPerMinute, messageGate } from '../../../extension/webviewGate';
 import {
   isImageViewerToHostMessage,
@@ -159,5 +166,112 @@ describe('webview messages: the host gate', () => {
     assert.equal(describeMessage(null), 'null');
     assert.equal(describeMessage('x'.repeat(10_000)), 'a string');
     assert.ok(describeMessage({ type: 'y'.repeat(10_000) }).length < 200);
+  });
+
+  it('the CRIU viewer: hands on its messages, drops and logs the rest', function () {
+    this.timeout(60_000);
+    const criuValid: CriuViewerToHostMessage[] = [
+      { type: 'ready' },
+      { type: 'criuAskWorld' },
+      { type: 'criuRequestChildren', keys: ['sec:processes', 'p:42'] },
+      { type: 'criuRequestBytes', file: 'core-42.img', offset: 0, length: 4096, version: 0 },
+      { type: 'criuLocate', file: 'core-42.img', offset: 12 },
+    ];
+    const criuCrafted: unknown[] = [
+      null,
+      [],
+      { type: 'criuRequestChildren', keys: 'sec:processes' },
+      { type: 'criuRequestChildren', keys: [''] },
+      { type: 'criuRequestChildren', keys: ['k'.repeat(5000)] },
+      {
+        type: 'criuRequestChildren',
+        keys: Array.from({ length: maxCriuChildrenRequest + 1 }, (_, i) => `p:${i}`),
+      },
+      { type: 'criuRequestBytes', file: 'core-42.img', offset: 0, length: 1 << 30, version: 0 },
+      { type: 'criuRequestBytes', file: '', offset: 0, length: 16, version: 0 },
+      { type: 'criuRequestBytes', file: 'core-42.img', offset: -1, length: 16, version: 0 },
+      { type: 'criuRequestBytes', file: 'core-42.img', offset: 0, length: 16 },
+      { type: 'criuLocate', file: ['core-42.img'], offset: 0 },
+      { type: 'criuLocate', file: 'core-42.img', offset: 0.5 },
+      { type: 'criuOpenFile', path: '/etc/shadow' },
+      { type: 'runCommand', command: 'workbench.action.terminal.new' },
+    ];
+    let time = 0;
+    const handled: unknown[] = [];
+    const logged: string[] = [];
+    const post = messageGate(
+      'CRIU viewer',
+      isCriuViewerToHostMessage,
+      (message) => handled.push(message),
+      (line) => logged.push(line),
+      () => (time += 10_000),
+    );
+    for (const message of criuValid) post(message);
+    assert.deepEqual(handled, criuValid);
+    assert.deepEqual(logged, []);
+    for (const message of criuCrafted) post(message);
+    assert.equal(handled.length, criuValid.length, 'no crafted message was handled');
+    assert.equal(logged.length, criuCrafted.length);
+    for (const line of logged) assert.match(line, /^CRIU viewer: dropped a malformed message \(/);
+
+    const near = fc.record(
+      {
+        type: fc.oneof(
+          fc.constantFrom(
+            'ready',
+            'criuAskWorld',
+            'criuRequestChildren',
+            'criuRequestBytes',
+            'criuLocate',
+          ),
+          fc.string(),
+        ),
+        keys: fc.oneof(fc.array(fc.string()), fc.anything()),
+        file: fc.anything(),
+        offset: fc.anything(),
+        length: fc.anything(),
+        version: fc.anything(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), near), (message) => {
+        const seen: unknown[] = [];
+        const lines: string[] = [];
+        messageGate(
+          'CRIU viewer',
+          isCriuViewerToHostMessage,
+          (m) => seen.push(m),
+          (line) => lines.push(line),
+        )(message);
+        if (seen.length === 1) assert.ok(isCriuViewerToHostMessage(message));
+        else assert.equal(lines.length, 1);
+      }),
+      { seed: 20081027, numRuns: 500 },
+    );
+  });
+
+  it('every webview of the extension receives its messages through the gate', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const sources = readdirSync(path.join(root, 'extension'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => path.join(root, 'extension', file));
+    const receivers: string[] = [];
+    const ungated: string[] = [];
+    for (const file of sources) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/\.onDidReceiveMessage\(\s*([^\n]*)/g)) {
+        const where = `${path.relative(root, file)}: ${match[0].trim()}`;
+        receivers.push(where);
+        if (!/^messageGate\(/.test(match[1] ?? '') && !/^\s*$/.test(match[1] ?? ''))
+          ungated.push(where);
+        else if (/^\s*$/.test(match[1] ?? '')) {
+          const next = text.slice((match.index ?? 0) + match[0].length).trimStart();
+          if (!next.startsWith('messageGate(')) ungated.push(where);
+        }
+      }
+    }
+    assert.ok(receivers.length >= 2, `found the views' receivers: ${receivers.join('; ')}`);
+    assert.deepEqual(ungated, [], 'pass these through messageGate (extension/webviewGate.ts)');
   });
 });
