@@ -135,6 +135,11 @@ export class CriuDumpDocument implements vscode.CustomDocument {
     this.changed.fire();
   }
 
+  /** The children of the row `key` as the view is sent them (none for an unknown key). */
+  childViews(key: string): CriuNodeView[] {
+    return (this.tree.children(key) ?? []).map(toNodeView);
+  }
+
   /** What the view shows first. */
   view(): CriuDumpView {
     const dump = this.dump;
@@ -316,8 +321,7 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
       view.shown = ready;
     };
     const sendChildren = (key: string): void => {
-      const children = document.tree.children(key) ?? [];
-      send({ type: 'criuChildren', key, children: children.map(toNodeView) });
+      send({ type: 'criuChildren', key, children: document.childViews(key) });
     };
     const subscriptions: vscode.Disposable[] = [
       webview.onDidReceiveMessage(
