@@ -76,7 +76,7 @@ export class CriuTreeView {
     element.style.paddingLeft = `${row.depth * 14 + 4}px`;
     if (row.kind === 'loading') {
       element.className = 'tree-row tree-note';
-      element.append(span('twisty', ''), span('tree-name', 'Reading…'));
+      element.append(span('twisty', ''), span('tree-name', l10n.t('Reading…')));
       return element;
     }
     const { node } = row;

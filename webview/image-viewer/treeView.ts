@@ -4,6 +4,7 @@
  * aria-activedescendant, so re-rendering rows never loses the keyboard focus. Every string
  * from the image is set with textContent.
  */
+import * as l10n from '@vscode/l10n';
 import type { ImageViewerSettings } from '../protocol';
 import { formatOffset, formatSize } from './format';
 import { displayValue } from './names';
@@ -54,8 +55,8 @@ function columns(
       return [row.text, '', '', '', ''];
     case 'damage':
       return [
-        'damaged bytes',
-        'not part of any whole record',
+        l10n.t('damaged bytes'),
+        l10n.t('not part of any whole record'),
         '',
         at(row.offset),
         formatSize(row.size),
@@ -85,7 +86,7 @@ export class TreeView {
     private readonly callbacks: TreeCallbacks,
   ) {
     viewport.setAttribute('role', 'tree');
-    viewport.setAttribute('aria-label', 'Records and fields');
+    viewport.setAttribute('aria-label', l10n.t('Records and fields'));
     viewport.tabIndex = 0;
     this.list = new VirtualList(viewport, rowHeight, (index) => this.renderRow(index));
     this.list.onRender = () => {
