@@ -68,6 +68,7 @@ import {
   type VmaRecord,
 } from './model';
 import { charArrayText, checkCharArray, checkPath, checkText, textValue } from './text-rules';
+import { visibleText } from './visible-text';
 
 /** How far the reader trusts a signature. */
 export type SignatureStatus = 'none' | 'verified' | 'unverified';
@@ -488,7 +489,7 @@ class ImageJudge {
     if (rec.type === RecordType.LSM_INFO) {
       lsm = this.checkFields(rec as ParsedRecord<CrimgDebug.LsmInfo>, (f): string => {
         const name = f.charArray('lsmName');
-        if (!KNOWN_LSMS.has(name)) f.fail('lsm_name', `unknown LSM '${name}'`);
+        if (!KNOWN_LSMS.has(name)) f.fail('lsm_name', `unknown LSM '${visibleText(name)}'`);
         return name;
       });
       rec = this.next({
@@ -549,7 +550,7 @@ class ImageJudge {
             'EBADMSG',
             sign.offset ?? 0,
             'SIGN.sig',
-            `the MAC does not verify with key '${sign.key_id}'`,
+            `the MAC does not verify with key '${visibleText(sign.key_id)}'`,
           );
         }
         signature = 'verified';
@@ -590,7 +591,7 @@ class ImageJudge {
       const ver = f.charArray('version');
       const machine = f.charArray('machine');
       if (machine !== EXPECTED_KERNEL.machine)
-        f.fail('machine', `machine '${machine}', not '${EXPECTED_KERNEL.machine}'`);
+        f.fail('machine', `machine '${visibleText(machine)}', not '${EXPECTED_KERNEL.machine}'`);
       return { offset: rec.offset, ...version, time, flags, release, version: ver, machine };
     });
     const h = head;
