@@ -11,6 +11,7 @@ import { sampleDump, writeDumpFolder } from '../unit/criu/dump-writer';
 import {
   activeWebview,
   e2eEnvironment,
+  failOnCspViolations,
   launchBrowser,
   openWorkbench,
   quickOpen,
@@ -86,6 +87,8 @@ async function highlighted(viewer: FrameLocator): Promise<number[]> {
 describe('the CRIU dump view in a browser', function () {
   this.timeout(180_000);
   const env = e2eEnvironment();
+  // Any Content Security Policy violation in any frame fails the test it happened in.
+  const csp = failOnCspViolations();
   let browser: BrowserContext;
   let page: Page;
   const consoleLines: string[] = [];
@@ -94,6 +97,7 @@ describe('the CRIU dump view in a browser', function () {
     writeDumpFolder(path.join(env.workspace, 'criu-dump'), sampleDump('v1.1'));
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    csp.watch(page);
     page.on('console', (message) => consoleLines.push(message.text()));
     await openWorkbench(page, env);
   });

@@ -24,6 +24,7 @@ import { oneTaskImage } from './fixtures';
 import {
   activeWebview,
   e2eEnvironment,
+  failOnCspViolations,
   launchBrowser,
   openWorkbench,
   quickOpen,
@@ -178,6 +179,8 @@ async function until<T>(
 describe('hostile input in the browser', function () {
   this.timeout(180_000);
   const env = e2eEnvironment();
+  // Any Content Security Policy violation in any frame fails the test it happened in.
+  const csp = failOnCspViolations();
   let browser: BrowserContext;
   let page: Page;
   const dialogs: string[] = [];
@@ -187,6 +190,7 @@ describe('hostile input in the browser', function () {
     writeFileSync(path.join(env.workspace, 'messages.crimg'), writeImage(oneTaskImage()));
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    csp.watch(page);
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
