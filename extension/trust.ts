@@ -19,19 +19,23 @@ export function isTrusted(): boolean {
 }
 
 /**
- * True when the workspace is trusted. Otherwise says that `what` needs trust, offers to manage
- * workspace trust, and returns false: the caller then does nothing.
+ * True when the workspace is trusted. Otherwise says that `what` needs trust, with a button to
+ * manage workspace trust, and returns false at once (the caller then does nothing; the message
+ * stays until it is answered or closed).
  */
-export async function requireTrust(what: string): Promise<boolean> {
+export function requireTrust(what: string): boolean {
   if (vscode.workspace.isTrusted) return true;
   const manage = vscode.l10n.t('Manage Workspace Trust');
-  const answer = await vscode.window.showWarningMessage(
-    vscode.l10n.t(
-      '{0} needs a trusted workspace: in Restricted Mode, Checkpoint/Restart Lab only shows images and scenarios.',
-      what,
-    ),
-    manage,
-  );
-  if (answer === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  void vscode.window
+    .showWarningMessage(
+      vscode.l10n.t(
+        '{0} needs a trusted workspace: in Restricted Mode, Checkpoint/Restart Lab only shows images and scenarios.',
+        what,
+      ),
+      manage,
+    )
+    .then((answer) => {
+      if (answer === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
   return false;
 }

@@ -1,7 +1,8 @@
 /**
  * Restricted Mode (an untrusted workspace; `capabilities.untrustedWorkspaces: limited`): the
  * extension still shows images, but they open read-only: no field can be edited or signed, so
- * nothing can be saved; what only reads (verify, JSON, restart in a fresh emulated kernel) works.
+ * nothing can be saved; what only reads (verify, JSON, restart in a fresh emulated kernel) works;
+ * debugging a scenario asks for trust and starts nothing.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -98,5 +99,17 @@ describe('Restricted Mode (untrusted workspace)', () => {
       0,
     );
     assert.equal(restart.errno, 'EPERM');
+  });
+
+  it('asks for trust before debugging a scenario, and starts no session', async () => {
+    const scenario = vscode.Uri.file(
+      path.join(fixturesFolder(), 'examples', '01-passwd-authorized.crlab'),
+    );
+    const started = await vscode.commands.executeCommand<boolean>(
+      'crlab.debug.debugScenario',
+      scenario,
+    );
+    assert.equal(started, false);
+    assert.equal(vscode.debug.activeDebugSession, undefined);
   });
 });
