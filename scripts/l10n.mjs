@@ -80,7 +80,11 @@ export const manifestTexts = [
   ],
   [['contributes', 'submenus', '*', 'label'], (p, m) => `submenu.${item(m, p, 2).id}.label`],
   [['contributes', 'debuggers', '*', 'label'], (p, m) => `debugger.${item(m, p, 2).type}.label`],
-  [
+  ...['description', 'markdownDescription'].map((field) => [
+    ['contributes', 'debuggers', '*', 'configurationAttributes', '*', 'properties', '*', field],
+    (p, m) => `debugger.${item(m, p, 2).type}.${p[4]}.${p[6]}.${field}`,
+  ]),
+  ...['enumDescriptions', 'markdownEnumDescriptions'].map((field) => [
     [
       'contributes',
       'debuggers',
@@ -89,10 +93,12 @@ export const manifestTexts = [
       '*',
       'properties',
       '*',
-      'description',
+      field,
+      '*',
     ],
-    (p, m) => `debugger.${item(m, p, 2).type}.${p[4]}.${p[6]}.description`,
-  ],
+    (p, m) =>
+      `debugger.${item(m, p, 2).type}.${p[4]}.${p[6]}.${field}.${item(m, p, 6).enum?.[p[8]] ?? p[8]}`,
+  ]),
   [
     ['contributes', 'debuggers', '*', 'configurationSnippets', '*', 'label'],
     (p, m) => `debugger.${item(m, p, 2).type}.snippet.${p[4]}.label`,
