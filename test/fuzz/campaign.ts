@@ -328,7 +328,8 @@ export function summaryLine(summary: CampaignSummary): string {
   const rate = `${Math.round(summary.mutantsPerSecond)} mutants/s`;
   return (
     `fuzz: ${summary.count} mutants, seed ${summary.seed}, ${summary.failures} failures, ` +
-    `${slowest}, ${rate} (${summary.workers} workers, ${summary.seconds.toFixed(1)} s), ` +
+    `${slowest}, ${rate} (${summary.workers} workers, ${summary.seconds.toFixed(1)} s, ` +
+    `${summary.cpuSeconds.toFixed(1)} s of CPU), ` +
     `heap peak ${Math.round(summary.heapPeakBytes / 2 ** 20)} MiB`
   );
 }
