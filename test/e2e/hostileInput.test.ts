@@ -6,6 +6,7 @@
  *   shows them in the image editor as inert, readable text: nothing parsed as markup, nothing
  *   run, invisible characters written out, long text wrapped or cut in its cell, never widening
  *   the page;
+ * - a CRIU dump whose comm carries the same shows it in the dump view as inert, readable text;
  * - messages posted into the host through the webview's own channel are acted on only when the
  *   protocol's guard accepts them; the rest are dropped and logged in the extension's log.
  */
@@ -20,11 +21,13 @@ import {
   visibleText,
   writeImage,
 } from '../../extension/image/index';
+import { sampleDump, writeDumpFolder } from '../unit/criu/dump-writer';
 import { oneTaskImage } from './fixtures';
 import {
   activeWebview,
   e2eEnvironment,
   failOnCspViolations,
+  fromExplorerMenu,
   launchBrowser,
   openWorkbench,
   quickOpen,
@@ -107,6 +110,25 @@ function hostileImageBytes(): Uint8Array {
 
 /** Characters that must never reach the screen raw: they reorder or hide what follows. */
 const HIDDEN = /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u;
+
+/** What hostile text could have done to a webview's page: all zero (or null) when it is inert. */
+async function injected(viewer: FrameLocator): Promise<Record<string, unknown>> {
+  return viewer.locator('body').evaluate((body) => ({
+    elements: body.ownerDocument.querySelectorAll('img, svg, iframe, b, object, embed').length,
+    handlers: body.ownerDocument.querySelectorAll('[onerror], [onload], [onmouseover]').length,
+    scripts: [...body.ownerDocument.scripts].filter((script) =>
+      /crlabPwned|alert\(/.test(script.text),
+    ).length,
+    pwned: (globalThis as Record<string, unknown>)['crlabPwned'] ?? null,
+    hidden: /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u.test(
+      (body as unknown as { innerText: string }).innerText,
+    ),
+    overflow:
+      body.ownerDocument.documentElement.scrollWidth -
+      body.ownerDocument.documentElement.clientWidth,
+  }));
+}
+const INERT = { elements: 0, handlers: 0, scripts: 0, pwned: null, hidden: false, overflow: 0 };
 
 /**
  * The tree row `selector` matches, once scrolled into the DOM (the tree is virtual: a row off
@@ -265,24 +287,7 @@ describe('hostile input in the browser', function () {
     assert.deepEqual(layout, { overflow: 0, inspectorOverflow: 0 }, 'nothing widens the page');
 
     // Nothing was parsed as markup or run, and nothing invisible reached the screen.
-    const injected = await viewer.locator('body').evaluate((body) => ({
-      elements: body.ownerDocument.querySelectorAll('img, svg, iframe, b, object, embed').length,
-      handlers: body.ownerDocument.querySelectorAll('[onerror], [onload], [onmouseover]').length,
-      scripts: [...body.ownerDocument.scripts].filter((script) =>
-        /crlabPwned|alert\(/.test(script.text),
-      ).length,
-      pwned: (globalThis as Record<string, unknown>)['crlabPwned'] ?? null,
-      hidden: /[\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/u.test(
-        (body as unknown as { innerText: string }).innerText,
-      ),
-    }));
-    assert.deepEqual(injected, {
-      elements: 0,
-      handlers: 0,
-      scripts: 0,
-      pwned: null,
-      hidden: false,
-    });
+    assert.deepEqual(await injected(viewer), INERT);
     assert.equal(HIDDEN.test(visibleText(hostile.comm + hostile.exe + hostile.label)), false);
     assert.equal(
       await page.evaluate(() => (globalThis as Record<string, unknown>)['crlabPwned'] ?? null),
@@ -350,5 +355,21 @@ describe('hostile input in the browser', function () {
     // Leave the workspace as it was for the tests that follow: revert the edit.
     await runCommand(page, 'File: Revert File');
     await until('the revert', async () => ((await dirty.count()) === 0 ? true : undefined));
+  });
+
+  it('shows a CRIU dump whose comm is markup, bidi and zero-width text as inert, readable text', async () => {
+    writeDumpFolder(path.join(env.workspace, 'hostile-dump'), sampleDump('v1.1', hostile.comm));
+    await fromExplorerMenu(page, 'hostile-dump', 'Open CRIU Dump');
+    const viewer = activeWebview(page);
+    await viewer.locator('.file-name', { hasText: 'hostile-dump' }).waitFor({ timeout: 60_000 });
+    const process = viewer.locator('[data-key="p:4242"] .tree-value').first();
+    await process.waitFor({ timeout: 60_000 });
+    // The comm, whole and visible, at the start of the process row's value.
+    const value = (await process.textContent()) ?? '';
+    assert.ok(value.startsWith(visibleText(hostile.comm)), value.slice(0, 120));
+    assert.match(value, /⟨U\+202E⟩gpj\.exe/);
+    assert.deepEqual(await injected(viewer), INERT);
+    assert.deepEqual(dialogs, [], 'no alert() ran');
+    await screenshot(page, env, 'hostile-criu-dump');
   });
 });

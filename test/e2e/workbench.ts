@@ -315,3 +315,29 @@ export function failOnCspViolations(): CspWatch {
   after(() => check('after the last test'));
   return watch;
 }
+
+/**
+ * Right-clicks `folder` in the Explorer and runs the context menu's `item`, as a person would.
+ * The extension's menu items appear once the extension host has read its manifest: retry until
+ * the item is there.
+ */
+export async function fromExplorerMenu(page: Page, folder: string, item: string): Promise<void> {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${folder}$`) }),
+  });
+  const entry = page.locator('.context-view .monaco-menu .action-item', {
+    has: page.locator('.action-label', { hasText: new RegExp(`^${item}$`) }),
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await row.first().click({ button: 'right' });
+    try {
+      await entry.first().waitFor({ timeout: 3_000 });
+      await entry.first().click();
+      return;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
