@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type {
   FieldView,
   ImageView,
@@ -122,7 +123,10 @@ export class ImageModel {
       }
     } else {
       const mib = Math.floor(fullValidationLimit / (1024 * 1024));
-      notice = `This image is larger than ${mib} MiB: its record framing was checked, not every field.`;
+      notice = l10n.t(
+        'This image is larger than {0} MiB: its record framing was checked, not every field.',
+        mib,
+      );
     }
     const damage = index.damage;
     // The reader's verdict and the index usually name the same damage: show it once.
