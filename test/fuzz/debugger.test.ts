@@ -215,4 +215,81 @@ describe('fuzz: the debugger’s inputs', function () {
       await client.stop();
     }
   });
+
+  it('answers any variable value and memory request in a stopped task', async () => {
+    const client = await connect(server);
+    const program = paths[0] as string;
+    try {
+      const stopped = await launchAndStop(client, { program }, (c) =>
+        c.setBreakpointsRequest({ source: { path: program }, breakpoints: [{ line: 5 }] }),
+      );
+      const threadId = stopped.body.threadId ?? 0;
+      const [frame] = (await client.stackTraceRequest({ threadId })).body.stackFrames;
+      const scopes = (await client.scopesRequest({ frameId: frame?.id ?? -1 })).body.scopes;
+      const locals = scopes.find((scope) => scope.name === 'Program variables');
+      assert.ok(
+        locals,
+        `a Program variables scope: ${scopes.map((scope) => scope.name).join(', ')}`,
+      );
+      const variables = (
+        await client.variablesRequest({ variablesReference: locals.variablesReference })
+      ).body.variables;
+      const buf = variables.find((variable) => variable.name === 'buf')?.memoryReference;
+      assert.ok(buf, 'buf has a memory reference');
+      const reference = fc.oneof(
+        fc.constant(locals.variablesReference),
+        fc.integer(),
+        fc.constant(2 ** 53),
+      );
+      const memoryReference = fc.oneof(
+        fc.constant(buf),
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom('0x0', '-1', '0xffffffffffffffffffff', 'NaN'),
+      );
+      const request = fc.oneof(
+        fc.record({
+          kind: fc.constant('setVariable' as const),
+          variablesReference: reference,
+          name: fc.oneof(fc.constantFrom('n', 'buf', '__proto__'), fc.string({ maxLength: 10 })),
+          value: fc.oneof(
+            fc.constantFrom('1', '-1', '2**64', '18446744073709551616', '0x', '"text"', ''),
+            fc.string({ maxLength: 40 }),
+          ),
+        }),
+        fc.record({
+          kind: fc.constant('readMemory' as const),
+          memoryReference,
+          offset: fc.oneof(fc.integer(), fc.constant(2 ** 53)),
+          count: fc.oneof(fc.nat(64), fc.integer(), fc.constant(2 ** 40)),
+        }),
+        fc.record({
+          kind: fc.constant('writeMemory' as const),
+          memoryReference,
+          offset: fc.oneof(fc.nat(64), fc.integer()),
+          data: fc.oneof(
+            fc.uint8Array({ maxLength: 16 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+            fc.string({ maxLength: 20 }),
+          ),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(request, async ({ kind, ...args }) => {
+          try {
+            if (kind === 'setVariable')
+              await client.setVariableRequest(
+                args as Parameters<DebugClient['setVariableRequest']>[0],
+              );
+            else await client.customRequest(kind, args);
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            assert.doesNotMatch(message, INTERNAL, `${kind} ${JSON.stringify(args)}`);
+          }
+        }),
+        { seed: 20081027, numRuns: 300 },
+      );
+      assert.ok(Array.isArray((await client.threadsRequest()).body.threads));
+    } finally {
+      await client.stop();
+    }
+  });
 });
