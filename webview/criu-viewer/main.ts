@@ -17,6 +17,7 @@ import { badge, button, dataGrid, registerComponents } from '../ui/index';
 import { formatOffset, formatSize } from '../image-viewer/format';
 import { HexView } from '../image-viewer/hexView';
 import { vscodeApi } from '../image-viewer/state';
+import { element } from '../shared/dom';
 import { missingChildren, visibleRows, type CriuRow } from './rows';
 import { CriuTreeView } from './treeView';
 import '../image-viewer/style.css';
@@ -27,17 +28,6 @@ registerComponents();
 const root = document.getElementById('app');
 if (!root) throw new Error('the page has no #app element');
 const app: HTMLElement = root;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const headerSlot = element('div', 'header-slot');
 const matrixSlot = element('section', 'criu-matrix');

@@ -5,20 +5,10 @@
  */
 import type { ImageView, ImageViewerSettings, ProblemView, RecordFieldsView } from '../protocol';
 import { badge, tag } from '../ui/index';
+import { element } from '../shared/dom';
 import { formatOffset, formatSize } from './format';
 import { numericValue } from './names';
 import { imageCounts } from './tree';
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const signatureText: Record<NonNullable<ImageView['signature']>, string> = {
   none: 'not signed',

@@ -14,6 +14,7 @@ import {
   type RecordFieldsView,
 } from '../protocol';
 import { button, registerComponents, textField } from '../ui/index';
+import { element } from '../shared/dom';
 import { parseOffset } from './format';
 import { problemList, summaryHeader } from './header';
 import { HexView, type ByteRange } from './hexView';
@@ -36,15 +37,6 @@ registerComponents();
 const root = document.getElementById('app');
 if (!root) throw new Error('the page has no #app element');
 const app: HTMLElement = root;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  return node;
-}
 
 // The page's fixed parts; the header and problems are rebuilt for each image version.
 const headerSlot = element('div', 'header-slot');
