@@ -14,7 +14,7 @@ import {
   type RecordFieldsView,
 } from '../protocol';
 import { button, registerComponents, textField } from '../ui/index';
-import { element } from '../shared/dom';
+import { appElement, element } from '../shared/dom';
 import { parseOffset } from './format';
 import { problemList, summaryHeader } from './header';
 import { HexView, type ByteRange } from './hexView';
@@ -34,9 +34,7 @@ import './style.css';
 
 registerComponents();
 
-const root = document.getElementById('app');
-if (!root) throw new Error('the page has no #app element');
-const app: HTMLElement = root;
+const app = appElement();
 
 // The page's fixed parts; the header and problems are rebuilt for each image version.
 const headerSlot = element('div', 'header-slot');

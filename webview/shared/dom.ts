@@ -19,3 +19,26 @@ export function element<K extends keyof HTMLElementTagNameMap>(
 export function span(className: string, text: string): HTMLSpanElement {
   return element('span', className, text);
 }
+
+/** The page's `#app` element, which a viewer fills. */
+export function appElement(): HTMLElement {
+  const root = document.getElementById('app');
+  if (!root) throw new Error('the page has no #app element');
+  return root;
+}
+
+/**
+ * Makes `item` a link for the keyboard and for assistive technology as well as for the mouse:
+ * focusable, role link, and `open` on a click, Enter or Space.
+ */
+export function makeLink(item: HTMLElement, open: () => void): void {
+  item.tabIndex = 0;
+  item.setAttribute('role', 'link');
+  item.addEventListener('click', () => open());
+  item.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      open();
+    }
+  });
+}

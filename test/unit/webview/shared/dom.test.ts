@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { element, span } from '../../../../webview/shared/dom';
+import { appElement, element, makeLink, span } from '../../../../webview/shared/dom';
 import { installDom, type TestDom } from '../dom';
 
 const hostile = '<img src=x onerror="globalThis.pwned=1">';
@@ -29,5 +29,31 @@ describe('shared DOM helpers (in a DOM)', () => {
     assert.equal(value.className, 'tree-value');
     assert.equal(value.textContent, '');
     assert.equal(span('tree-name', hostile).textContent, hostile);
+  });
+
+  it('finds the #app of the page, and says so when the page has none', () => {
+    assert.throws(() => appElement(), /no #app element/);
+    const app = element('main', '');
+    app.id = 'app';
+    document.body.append(app);
+    assert.equal(appElement(), app);
+  });
+
+  it('makes a link that opens on a click, Enter or Space, and leaves other keys alone', () => {
+    const item = element('li', 'problem', 'EPERM at 0x10');
+    let opened = 0;
+    makeLink(item, () => opened++);
+    assert.equal(item.tabIndex, 0, 'reachable with Tab');
+    assert.equal(item.getAttribute('role'), 'link');
+    item.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    const press = (key: string): boolean => {
+      const event = new KeyboardEvent('keydown', { key, cancelable: true });
+      item.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    assert.equal(press('Enter'), true, 'Enter does not also submit or scroll');
+    assert.equal(press(' '), true, 'Space does not scroll the page');
+    assert.equal(press('a'), false);
+    assert.equal(opened, 3);
   });
 });
