@@ -5,7 +5,7 @@
  * only reports what the user asked for (select this row, open or close that one); the viewer
  * decides, and tells the tree what to show. Each viewer's tree says what its rows show.
  */
-import { VirtualList } from '../image-viewer/virtualList';
+import { VirtualList } from './virtualList';
 import { span } from './dom';
 
 const rowHeight = 22;
