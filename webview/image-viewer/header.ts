@@ -6,20 +6,10 @@
 import * as l10n from '@vscode/l10n';
 import type { ImageView, ImageViewerSettings, ProblemView, RecordFieldsView } from '../protocol';
 import { badge, tag } from '../ui/index';
+import { element, makeLink } from '../shared/dom';
 import { formatOffset, formatSize } from './format';
 import { numericValue } from './names';
 import { imageCounts } from './tree';
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A function, not a table: the strings are read after the page loaded its bundle. */
 function signatureText(signature: NonNullable<ImageView['signature']>): string {
@@ -133,8 +123,6 @@ export function problemList(
   for (const problem of problems) {
     const item = element('li', 'problem');
     item.dataset['offset'] = String(problem.offset);
-    item.tabIndex = 0;
-    item.setAttribute('role', 'link');
     item.setAttribute(
       'aria-label',
       l10n.t(
@@ -151,13 +139,7 @@ export function problemList(
     );
     item.append(element('code', 'problem-field', problem.field));
     item.append(element('span', 'problem-message', problem.message));
-    item.addEventListener('click', () => open(problem.offset));
-    item.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        open(problem.offset);
-      }
-    });
+    makeLink(item, () => open(problem.offset));
     list.append(item);
   }
   section.append(list);

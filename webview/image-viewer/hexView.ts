@@ -6,7 +6,7 @@
 import * as l10n from '@vscode/l10n';
 import { ByteCache } from './byteCache';
 import { formatHexOffset, hexByte, printable } from './format';
-import { VirtualList } from './virtualList';
+import { VirtualList } from '../shared/virtualList';
 
 /** Bytes per hex row. */
 export const bytesPerRow = 16;

@@ -16,6 +16,7 @@ import {
 } from '../protocol';
 import { loadStrings } from '../l10n';
 import { button, registerComponents, textField } from '../ui/index';
+import { appElement, element } from '../shared/dom';
 import { parseOffset } from './format';
 import { problemList, summaryHeader } from './header';
 import { HexView, type ByteRange } from './hexView';
@@ -36,18 +37,7 @@ import './style.css';
 loadStrings(document.body);
 registerComponents();
 
-const root = document.getElementById('app');
-if (!root) throw new Error('the page has no #app element');
-const app: HTMLElement = root;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  return node;
-}
+const app = appElement();
 
 // The page's fixed parts; the header and problems are rebuilt for each image version.
 const headerSlot = element('div', 'header-slot');
