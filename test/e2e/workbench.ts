@@ -173,6 +173,28 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
   await waitForActiveEditor(page, fileName);
 }
 
+/**
+ * The path VS Code's own file dialog (Save As, Open… in a browser: a quick input that lists a
+ * folder) offers, once it is settled. The dialog first shows the parent of its folder, then lists
+ * the folder and sets the offered path (the folder, plus the file name for Save As) in the same
+ * update: the path is read only when the list has rows, never before.
+ */
+export async function fileDialogPath(page: Page): Promise<string> {
+  const settled = await page.waitForFunction(
+    `(() => {
+      const widget = document.querySelector('.quick-input-widget');
+      const input = widget?.querySelector('input');
+      if (!widget || !input || widget.inert || getComputedStyle(widget).display === 'none')
+        return null;
+      if (input.value.startsWith('>')) return null;
+      return widget.querySelector('.quick-input-list .monaco-list-row') ? input.value : null;
+    })()`,
+    undefined,
+    { timeout: 60_000 },
+  );
+  return (await settled.jsonValue()) as string;
+}
+
 /** Waits until the active editor tab is the one of the file named `fileName`. */
 export async function waitForActiveEditor(page: Page, fileName: string): Promise<void> {
   await page
