@@ -11,7 +11,7 @@
  *   protocol's guard accepts them; the rest are dropped and logged in the extension's log.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import {
@@ -27,12 +27,13 @@ import {
   activeWebview,
   e2eEnvironment,
   failOnCspViolations,
-  fromExplorerMenu,
   launchBrowser,
   openWorkbench,
   quickOpen,
   runCommand,
+  runFromExplorerMenu,
   screenshot,
+  webviewShowing,
 } from './workbench';
 
 const encoder = new TextEncoder();
@@ -358,18 +359,23 @@ describe('hostile input in the browser', function () {
   });
 
   it('shows a CRIU dump whose comm is markup, bidi and zero-width text as inert, readable text', async () => {
-    writeDumpFolder(path.join(env.workspace, 'hostile-dump'), sampleDump('v1.1', hostile.comm));
-    await fromExplorerMenu(page, 'hostile-dump', 'Open CRIU Dump');
-    const viewer = activeWebview(page);
-    await viewer.locator('.file-name', { hasText: 'hostile-dump' }).waitFor({ timeout: 60_000 });
-    const process = viewer.locator('[data-key="p:4242"] .tree-value').first();
-    await process.waitFor({ timeout: 60_000 });
-    // The comm, whole and visible, at the start of the process row's value.
-    const value = (await process.textContent()) ?? '';
-    assert.ok(value.startsWith(visibleText(hostile.comm)), value.slice(0, 120));
-    assert.match(value, /⟨U\+202E⟩gpj\.exe/);
-    assert.deepEqual(await injected(viewer), INERT);
-    assert.deepEqual(dialogs, [], 'no alert() ran');
-    await screenshot(page, env, 'hostile-criu-dump');
+    // Its own inventory.img, removed at the end, so that other tests find one by Quick Open.
+    const folder = path.join(env.workspace, 'hostile-dump');
+    writeDumpFolder(folder, sampleDump('v1.1', hostile.comm));
+    try {
+      await runFromExplorerMenu(page, 'hostile-dump', 'Open CRIU Dump');
+      const viewer = await webviewShowing(page, '.file-name', 'hostile-dump');
+      const process = viewer.locator('[data-key="p:4242"] .tree-value').first();
+      await process.waitFor({ timeout: 60_000 });
+      // The comm, whole and visible, at the start of the process row's value.
+      const value = (await process.textContent()) ?? '';
+      assert.ok(value.startsWith(visibleText(hostile.comm)), value.slice(0, 120));
+      assert.match(value, /⟨U\+202E⟩gpj\.exe/);
+      assert.deepEqual(await injected(viewer), INERT);
+      assert.deepEqual(dialogs, [], 'no alert() ran');
+      await screenshot(page, env, 'hostile-criu-dump');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
