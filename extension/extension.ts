@@ -21,11 +21,14 @@ import {
 } from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { ReportDocuments } from './editor/reportDocuments';
+import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
+import { runScenarioCommand } from './language/scenarioRun';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly language: LanguageFeatures;
 }
 
 /** Every command of package.json's `contributes.commands`, with the factory of its callback. */
@@ -42,12 +45,15 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  'crlab.scenario.run': ({ language }) => runScenarioCommand(language.runner),
 };
 
 /** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The .crlab language features: the scenario runner, the test controller, provider health. */
+  readonly language: LanguageFeatures;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
@@ -55,11 +61,12 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
   context.subscriptions.push(registration, reports.register());
-  const dependencies: CommandDependencies = { context, images, reports };
+  const language = registerLanguageFeatures(context);
+  const dependencies: CommandDependencies = { context, images, reports, language };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images };
+  return { imageEditor: images, language };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

@@ -23,7 +23,11 @@ describe('manifest', () => {
     assert.ok(events.length > 0);
     for (const event of events) {
       assert.ok(event !== '*' && event !== 'onStartupFinished', `eager activation event ${event}`);
-      assert.match(event, /^(onCustomEditor|onLanguage|onCommand):crlab/);
+      // workspaceContains: scenarios of the workspace appear in the Test Explorer.
+      assert.match(
+        event,
+        /^((onCustomEditor|onLanguage|onCommand):crlab|workspaceContains:\*\*\/\*\.crlab$)/,
+      );
     }
   });
 

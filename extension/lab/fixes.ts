@@ -1,0 +1,128 @@
+/**
+ * What an editor adds to a diagnostic: the places it relates to (the first definition of a
+ * duplicate, the program a variable or label belongs to, where a variable got its type) and
+ * the edits that fix it (the parser's suggestion for a near miss; a missing `dir` or `lsm
+ * label` line).
+ */
+import type { Span } from './ast';
+import type { ScenarioAnalysis } from './analysis';
+import type { Diagnostic } from './diagnostics';
+import type { TextEdit } from './navigation';
+import { occurrenceAt } from './scenario-index';
+
+export interface RelatedPlace extends Span {
+  message: string;
+}
+
+/** Places a diagnostic relates to, in source order. */
+export function relatedPlaces(analysis: ScenarioAnalysis, diagnostic: Diagnostic): RelatedPlace[] {
+  const at = occurrenceAt(analysis.index, diagnostic.line, diagnostic.column);
+  const occurrences = analysis.index.occurrences;
+  const span = (o: Span): Span => ({ line: o.line, column: o.column, length: o.length });
+  switch (diagnostic.code) {
+    case 'duplicate': {
+      const line = analysis.lines[diagnostic.line - 1] ?? '';
+      const name = line.slice(diagnostic.column - 1, diagnostic.column - 1 + diagnostic.length);
+      const program = analysis.blocks.find(
+        (b) => diagnostic.line > b.startLine && diagnostic.line <= b.endLine,
+      )?.name;
+      const first = occurrences.find(
+        (o) =>
+          o.definition &&
+          o.name === name &&
+          (o.kind === 'program' || (o.kind === 'label' && o.program === program)) &&
+          (o.line !== diagnostic.line || o.column !== diagnostic.column),
+      );
+      return first === undefined
+        ? []
+        : [{ ...span(first), message: `first definition of \`${name}\`` }];
+    }
+    case 'undefined-variable':
+    case 'unknown-label':
+    case 'type-mismatch': {
+      const program = at?.program;
+      if (program === undefined) return [];
+      const places: RelatedPlace[] = [];
+      if (diagnostic.code === 'type-mismatch' && at?.kind === 'variable') {
+        for (const assignment of occurrences.filter(
+          (o) =>
+            o.kind === 'variable' && o.definition && o.name === at.name && o.program === program,
+        )) {
+          places.push({ ...span(assignment), message: `\`${at.name}\` is assigned here` });
+        }
+      }
+      const header = occurrences.find(
+        (o) => o.kind === 'program' && o.definition && o.name === program,
+      );
+      if (header !== undefined)
+        places.push({ ...span(header), message: `in program \`${program}\`` });
+      return places.sort((a, b) => a.line - b.line || a.column - b.column);
+    }
+    default:
+      return [];
+  }
+}
+
+export interface QuickFix {
+  /** What the fix does: hosts word the title (`Change to hallyn`) in their own language. */
+  kind: 'replace' | 'add-dir' | 'add-lsm-label';
+  /** The replacement word, or the directory to add. */
+  text: string;
+  edits: TextEdit[];
+  /** The one fix an editor may apply on its own (the suggestion for a near miss). */
+  preferred: boolean;
+}
+
+/** Fixes for one diagnostic. */
+export function quickFixes(analysis: ScenarioAnalysis, diagnostic: Diagnostic): QuickFix[] {
+  const fixes: QuickFix[] = [];
+  const range: Span = {
+    line: diagnostic.line,
+    column: diagnostic.column,
+    length: diagnostic.length,
+  };
+  if (diagnostic.suggestion !== undefined) {
+    fixes.push({
+      kind: 'replace',
+      text: diagnostic.suggestion,
+      edits: [{ ...range, newText: diagnostic.suggestion }],
+      preferred: true,
+    });
+  }
+  const statementStart = (line: number): Span => {
+    const text = analysis.lines[line - 1] ?? '';
+    const indent = /^\s*/.exec(text)?.[0].length ?? 0;
+    return { line, column: indent + 1, length: 0 };
+  };
+  const statement = analysis.scenario.world.find((s) => s.line === diagnostic.line);
+  if (
+    diagnostic.code === 'unknown-path' &&
+    (statement?.kind === 'dir' || statement?.kind === 'file') &&
+    statement.path.column === diagnostic.column
+  ) {
+    const path = statement.path.path;
+    const parent = path.lastIndexOf('/') <= 0 ? '/' : path.slice(0, path.lastIndexOf('/'));
+    if (!analysis.symbols.paths.includes(parent)) {
+      fixes.push({
+        kind: 'add-dir',
+        text: parent,
+        edits: [{ ...statementStart(diagnostic.line), newText: `dir ${parent}\n` }],
+        preferred: false,
+      });
+    }
+  }
+  const labelLsm = analysis.scenario.world.some((s) => s.kind === 'lsm' && s.policy === 'label');
+  if (
+    diagnostic.code === 'bad-argument' &&
+    (statement?.kind === 'lsm-deny' || statement?.kind === 'lsm-transition') &&
+    !labelLsm
+  ) {
+    fixes.push({
+      kind: 'add-lsm-label',
+      text: 'label',
+      edits: [{ ...statementStart(diagnostic.line), newText: 'lsm label\n' }],
+      preferred: false,
+    });
+  }
+  return fixes;
+}
