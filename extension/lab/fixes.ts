@@ -16,6 +16,11 @@ export interface RelatedPlace extends Span {
 
 /** Places a diagnostic relates to, in source order. */
 export function relatedPlaces(analysis: ScenarioAnalysis, diagnostic: Diagnostic): RelatedPlace[] {
+  // The name index is built on first use: only the codes below need it.
+  if (
+    !['duplicate', 'undefined-variable', 'unknown-label', 'type-mismatch'].includes(diagnostic.code)
+  )
+    return [];
   const at = occurrenceAt(analysis.index, diagnostic.line, diagnostic.column);
   const occurrences = analysis.index.occurrences;
   const span = (o: Span): Span => ({ line: o.line, column: o.column, length: o.length });

@@ -193,7 +193,11 @@ function scriptSymbol(lines: readonly string[], statement: ScriptStatement): Out
 }
 
 /** The outline: World, each program (with its labels), Script; empty groups are left out. */
-export function outlineOf(scenario: Scenario, lines: readonly string[]): OutlineSymbol[] {
+export function outlineOf(
+  scenario: Scenario,
+  lines: readonly string[],
+  blocks: readonly ProgramBlock[] = programBlocks(lines),
+): OutlineSymbol[] {
   const symbols: OutlineSymbol[] = [];
   const world = scenario.world.map((statement) => worldSymbol(lines, statement));
   if (world.length > 0) {
@@ -206,7 +210,6 @@ export function outlineOf(scenario: Scenario, lines: readonly string[]): Outline
       children: world,
     });
   }
-  const blocks = programBlocks(lines);
   for (const program of scenario.programs) {
     const block = blocks.find((b) => b.startLine === program.line);
     const endLine = block?.endLine ?? program.line;
@@ -253,9 +256,12 @@ export interface FoldingRegion {
   kind: 'block' | 'comment';
 }
 
-/** Program blocks, and runs of two or more comment lines. */
-export function foldingRegions(lines: readonly string[]): FoldingRegion[] {
-  const regions: FoldingRegion[] = programBlocks(lines)
+/** Program blocks (found in `lines` unless given), and runs of two or more comment lines. */
+export function foldingRegions(
+  lines: readonly string[],
+  blocks: readonly ProgramBlock[] = programBlocks(lines),
+): FoldingRegion[] {
+  const regions: FoldingRegion[] = blocks
     .filter((block) => block.endLine > block.startLine)
     .map((block) => ({ startLine: block.startLine, endLine: block.endLine, kind: 'block' }));
   let commentStart: number | undefined;

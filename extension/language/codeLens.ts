@@ -10,14 +10,23 @@ import type { ProviderGuard } from './guard';
 export const RUN_SCENARIO_COMMAND = 'crlab.scenario.run';
 export const OPEN_IN_LAB_COMMAND = 'crlab.lab.loadScenario';
 
-export class ScenarioCodeLenses implements vscode.CodeLensProvider {
+export class ScenarioCodeLenses implements vscode.CodeLensProvider, vscode.Disposable {
+  /** Whether the panel's command exists; asked again when extensions change. */
+  private labCommand: Promise<boolean> | undefined;
+  private readonly extensionsChanged = vscode.extensions.onDidChange(() => {
+    this.labCommand = undefined;
+  });
+
   constructor(
     private readonly analyses: ScenarioAnalyses,
     private readonly guard: ProviderGuard,
   ) {}
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    const commands = await vscode.commands.getCommands(true);
+    this.labCommand ??= Promise.resolve(
+      vscode.commands.getCommands(true).then((commands) => commands.includes(OPEN_IN_LAB_COMMAND)),
+    );
+    const openInLab = await this.labCommand;
     return this.guard.run('code lens', document, [], () => {
       const analysis = this.analyses.get(document);
       const first = analysis.scenario.script[0];
@@ -31,7 +40,7 @@ export class ScenarioCodeLenses implements vscode.CodeLensProvider {
           arguments: [document.uri],
         }),
       ];
-      if (commands.includes(OPEN_IN_LAB_COMMAND)) {
+      if (openInLab) {
         lenses.push(
           new vscode.CodeLens(range, {
             title: vscode.l10n.t('$(beaker) Open in Lab'),
@@ -43,5 +52,9 @@ export class ScenarioCodeLenses implements vscode.CodeLensProvider {
       }
       return lenses;
     });
+  }
+
+  dispose(): void {
+    this.extensionsChanged.dispose();
   }
 }

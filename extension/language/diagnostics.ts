@@ -9,8 +9,12 @@ import { CRLAB_LANGUAGE, type ScenarioAnalyses } from './analyses';
 import { toRange } from './convert';
 import type { ProviderGuard } from './guard';
 
-/** The pause after a keystroke before the text is checked again. */
-export const DIAGNOSTICS_DELAY_MS = 150;
+/**
+ * Checks of one document are at least this far apart while the user types: the first keystroke
+ * after a pause is checked at once, the ones that follow within this time once it has passed
+ * (or sooner, when another feature analyses the new text first: the analysis is shared).
+ */
+export const DIAGNOSTICS_INTERVAL_MS = 100;
 
 /** The `source` of every diagnostic the language features publish. */
 export const DIAGNOSTIC_SOURCE = 'crlab';
@@ -45,6 +49,8 @@ export function toVsDiagnostics(analysis: ScenarioAnalysis, uri: vscode.Uri): vs
 export class ScenarioDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** When each document was last checked (Date.now()). */
+  private readonly checked = new Map<string, number>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -53,7 +59,13 @@ export class ScenarioDiagnostics implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument((document) => this.update(document)),
-      vscode.workspace.onDidChangeTextDocument((event) => this.schedule(event.document)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        // Events without content changes (the dirty flag, a save) leave the diagnostics as they are.
+        if (event.contentChanges.length > 0) this.schedule(event.document);
+      }),
+      analyses.onDidAnalyse((document) => {
+        if (this.pending.has(document.uri.toString())) this.update(document);
+      }),
       vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
     );
     vscode.workspace.textDocuments.forEach((document) => this.update(document));
@@ -62,18 +74,22 @@ export class ScenarioDiagnostics implements vscode.Disposable {
   private schedule(document: vscode.TextDocument): void {
     if (document.languageId !== CRLAB_LANGUAGE) return;
     const key = document.uri.toString();
-    clearTimeout(this.pending.get(key));
+    if (this.pending.has(key)) return;
+    const since = Date.now() - (this.checked.get(key) ?? 0);
+    // A timer even for "at once": the change handler returns, and changes of one tick coalesce.
+    const delay = Math.max(0, DIAGNOSTICS_INTERVAL_MS - since);
     this.pending.set(
       key,
-      setTimeout(() => {
-        this.pending.delete(key);
-        this.update(document);
-      }, DIAGNOSTICS_DELAY_MS),
+      setTimeout(() => this.update(document), delay),
     );
   }
 
   private update(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.delete(key);
     if (document.languageId !== CRLAB_LANGUAGE || document.isClosed) return;
+    this.checked.set(key, Date.now());
     const diagnostics = this.guard.run('diagnostics', document, [], () =>
       toVsDiagnostics(this.analyses.get(document), document.uri),
     );
@@ -84,6 +100,7 @@ export class ScenarioDiagnostics implements vscode.Disposable {
     const key = uri.toString();
     clearTimeout(this.pending.get(key));
     this.pending.delete(key);
+    this.checked.delete(key);
     this.collection.delete(uri);
   }
 

@@ -33,6 +33,7 @@ export function registerLanguageFeatures(context: vscode.ExtensionContext): Lang
   const symbols = new ScenarioSymbols(analyses, guard);
   const runner = new ScenarioRunner();
   const tests = new ScenarioTests();
+  const lenses = new ScenarioCodeLenses(analyses, guard);
   context.subscriptions.push(
     log,
     analyses,
@@ -57,10 +58,8 @@ export function registerLanguageFeatures(context: vscode.ExtensionContext): Lang
       new ScenarioCodeActions(analyses, guard),
       ScenarioCodeActions.metadata,
     ),
-    vscode.languages.registerCodeLensProvider(
-      crlabSelector,
-      new ScenarioCodeLenses(analyses, guard),
-    ),
+    lenses,
+    vscode.languages.registerCodeLensProvider(crlabSelector, lenses),
   );
   return { runner, tests, providerFailures: guard.failures };
 }

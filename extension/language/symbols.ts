@@ -54,20 +54,21 @@ export class ScenarioSymbols implements vscode.DocumentSymbolProvider, vscode.Fo
   provideDocumentSymbols(document: vscode.TextDocument): vscode.DocumentSymbol[] {
     return this.guard.run('document symbols', document, [], () => {
       const analysis = this.analyses.get(document);
-      return outlineOf(analysis.scenario, analysis.lines).map(toDocumentSymbol);
+      return outlineOf(analysis.scenario, analysis.lines, analysis.blocks).map(toDocumentSymbol);
     });
   }
 
   provideFoldingRanges(document: vscode.TextDocument): vscode.FoldingRange[] {
-    return this.guard.run('folding', document, [], () =>
-      foldingRegions(this.analyses.get(document).lines).map(
+    return this.guard.run('folding', document, [], () => {
+      const analysis = this.analyses.get(document);
+      return foldingRegions(analysis.lines, analysis.blocks).map(
         (region) =>
           new vscode.FoldingRange(
             region.startLine - 1,
             region.endLine - 1,
             region.kind === 'comment' ? vscode.FoldingRangeKind.Comment : undefined,
           ),
-      ),
-    );
+      );
+    });
   }
 }
