@@ -199,17 +199,22 @@ export function outlineOf(
   blocks: readonly ProgramBlock[] = programBlocks(lines),
 ): OutlineSymbol[] {
   const symbols: OutlineSymbol[] = [];
-  const world = scenario.world.map((statement) => worldSymbol(lines, statement));
-  if (world.length > 0) {
+  const group = (name: string, kind: 'world' | 'script', children: OutlineSymbol[]): void => {
+    if (children.length === 0) return;
     symbols.push({
-      name: 'World',
-      detail: `${world.length} statements`,
-      kind: 'world',
-      range: enclosing(world),
-      selection: world[0]?.selection ?? { line: 1, column: 1, length: 1 },
-      children: world,
+      name,
+      detail: `${children.length} statements`,
+      kind,
+      range: enclosing(children),
+      selection: children[0]?.selection ?? { line: 1, column: 1, length: 1 },
+      children,
     });
-  }
+  };
+  group(
+    'World',
+    'world',
+    scenario.world.map((statement) => worldSymbol(lines, statement)),
+  );
   for (const program of scenario.programs) {
     const block = blocks.find((b) => b.startLine === program.line);
     const endLine = block?.endLine ?? program.line;
@@ -236,17 +241,11 @@ export function outlineOf(
       children: labels,
     });
   }
-  const script = scenario.script.map((statement) => scriptSymbol(lines, statement));
-  if (script.length > 0) {
-    symbols.push({
-      name: 'Script',
-      detail: `${script.length} statements`,
-      kind: 'script',
-      range: enclosing(script),
-      selection: script[0]?.selection ?? { line: 1, column: 1, length: 1 },
-      children: script,
-    });
-  }
+  group(
+    'Script',
+    'script',
+    scenario.script.map((statement) => scriptSymbol(lines, statement)),
+  );
   return symbols.sort((a, b) => a.range.startLine - b.range.startLine);
 }
 

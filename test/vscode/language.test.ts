@@ -36,6 +36,19 @@ function api(): CrlabApi {
   return crlabExtension().exports as CrlabApi;
 }
 
+/** Runs a Testing command (`testing.runAll`...) and waits until our controller's run ended. */
+async function runTests(command: string): Promise<void> {
+  const tests = api().language.tests;
+  const ran = new Promise<void>((resolve) => {
+    const listener = tests.onDidRun(() => {
+      listener.dispose();
+      resolve();
+    });
+  });
+  await vscode.commands.executeCommand(command);
+  await ran;
+}
+
 function workspaceFolder(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (folder === undefined) throw new Error('no workspace folder');
@@ -392,14 +405,7 @@ describe('the .crlab language in VS Code', function () {
     for (const name of [...exampleNames, 'failing.crlab', 'mistakes.crlab']) fileItem(name);
     assert.equal(fileItem('failing.crlab').children.size, 3);
     tests.outcomes.clear();
-    const ran = new Promise<void>((resolve) => {
-      const listener = tests.onDidRun(() => {
-        listener.dispose();
-        resolve();
-      });
-    });
-    await vscode.commands.executeCommand('testing.runAll');
-    await ran;
+    await runTests('testing.runAll');
     // `crlab test` over the same files, from the CLI the extension ships.
     const cli = spawnSync(
       process.execPath,
@@ -444,14 +450,7 @@ describe('the .crlab language in VS Code', function () {
   it('re-runs only the failed tests', async () => {
     const tests = api().language.tests;
     tests.outcomes.clear();
-    const ran = new Promise<void>((resolve) => {
-      const listener = tests.onDidRun(() => {
-        listener.dispose();
-        resolve();
-      });
-    });
-    await vscode.commands.executeCommand('testing.reRunFailTests');
-    await ran;
+    await runTests('testing.reRunFailTests');
     const reported = [...tests.outcomes.keys()].map((id) =>
       path.basename(vscode.Uri.parse(id).path),
     );
