@@ -284,9 +284,8 @@ function lexicalHover(
   if (token === undefined || token.kind !== 'word') return undefined;
   const span = { line, column: token.column, length: token.text.length };
   const word = token.text;
-  const inProgram =
-    blockAt(analysis.blocks, line)?.startLine !== line &&
-    blockAt(analysis.blocks, line) !== undefined;
+  const block = blockAt(analysis.blocks, line);
+  const inProgram = block !== undefined && line !== block.startLine;
   let markdown: string | undefined;
   if (index === 0 || (index === 2 && tokens[1]?.kind === 'colon')) {
     const doc = inProgram ? INSTRUCTION_DOCS[word] : STATEMENT_DOCS[word];
