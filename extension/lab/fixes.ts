@@ -14,13 +14,27 @@ export interface RelatedPlace extends Span {
   message: string;
 }
 
+const RELATED_CODES: ReadonlySet<string> = new Set([
+  'duplicate',
+  'undefined-variable',
+  'unknown-label',
+  'type-mismatch',
+  'unknown-task',
+]);
+
+/**
+ * The parser's suggestion, when it is one: the resolver can propose an empty name (the basename
+ * of `/` is among the task names it knows), which would erase the word.
+ */
+export function usableSuggestion(diagnostic: Diagnostic): string | undefined {
+  const suggestion = diagnostic.suggestion?.trim();
+  return suggestion === undefined || suggestion === '' ? undefined : suggestion;
+}
+
 /** Places a diagnostic relates to, in source order. */
 export function relatedPlaces(analysis: ScenarioAnalysis, diagnostic: Diagnostic): RelatedPlace[] {
-  // The name index is built on first use: only the codes below need it.
-  if (
-    !['duplicate', 'undefined-variable', 'unknown-label', 'type-mismatch'].includes(diagnostic.code)
-  )
-    return [];
+  // The name index is built on first use: only these codes need it.
+  if (!RELATED_CODES.has(diagnostic.code)) return [];
   const at = occurrenceAt(analysis.index, diagnostic.line, diagnostic.column);
   const occurrences = analysis.index.occurrences;
   const span = (o: Span): Span => ({ line: o.line, column: o.column, length: o.length });
@@ -63,6 +77,17 @@ export function relatedPlaces(analysis: ScenarioAnalysis, diagnostic: Diagnostic
         places.push({ ...span(header), message: `in program \`${program}\`` });
       return places.sort((a, b) => a.line - b.line || a.column - b.column);
     }
+    case 'unknown-task': {
+      // A task used before the statement that names it: say where it is named.
+      const line = analysis.lines[diagnostic.line - 1] ?? '';
+      const name = line.slice(diagnostic.column - 1, diagnostic.column - 1 + diagnostic.length);
+      return occurrences
+        .filter(
+          (o) => o.kind === 'task' && o.definition && o.name === name && o.line > diagnostic.line,
+        )
+        .slice(0, 1)
+        .map((o) => ({ ...span(o), message: `\`${name}\` is named here, after its use` }));
+    }
     default:
       return [];
   }
@@ -86,11 +111,12 @@ export function quickFixes(analysis: ScenarioAnalysis, diagnostic: Diagnostic): 
     column: diagnostic.column,
     length: diagnostic.length,
   };
-  if (diagnostic.suggestion !== undefined) {
+  const suggestion = usableSuggestion(diagnostic);
+  if (suggestion !== undefined) {
     fixes.push({
       kind: 'replace',
-      text: diagnostic.suggestion,
-      edits: [{ ...range, newText: diagnostic.suggestion }],
+      text: suggestion,
+      edits: [{ ...range, newText: suggestion }],
       preferred: true,
     });
   }

@@ -11,7 +11,13 @@ export {
   type CompletionKind,
   type CompletionResult,
 } from './completion';
-export { quickFixes, relatedPlaces, type QuickFix, type RelatedPlace } from './fixes';
+export {
+  quickFixes,
+  relatedPlaces,
+  usableSuggestion,
+  type QuickFix,
+  type RelatedPlace,
+} from './fixes';
 export { checkHover, errnoHover, hoverAt, sysctlHover, type HoverInfo } from './hover';
 export {
   checkDoc,

@@ -4,7 +4,7 @@
  * first definition of a duplicate, the program a variable belongs to).
  */
 import * as vscode from 'vscode';
-import { relatedPlaces, type ScenarioAnalysis } from '../lab/language-service';
+import { relatedPlaces, usableSuggestion, type ScenarioAnalysis } from '../lab/language-service';
 import { CRLAB_LANGUAGE, type ScenarioAnalyses } from './analyses';
 import { toRange } from './convert';
 import type { ProviderGuard } from './guard';
@@ -21,10 +21,11 @@ export const DIAGNOSTIC_SOURCE = 'crlab';
 
 export function toVsDiagnostics(analysis: ScenarioAnalysis, uri: vscode.Uri): vscode.Diagnostic[] {
   return analysis.diagnostics.map((diagnostic) => {
+    const suggestion = usableSuggestion(diagnostic);
     const message =
-      diagnostic.suggestion === undefined
+      suggestion === undefined
         ? diagnostic.message
-        : vscode.l10n.t('{0} (did you mean `{1}`?)', diagnostic.message, diagnostic.suggestion);
+        : vscode.l10n.t('{0} (did you mean `{1}`?)', diagnostic.message, suggestion);
     const result = new vscode.Diagnostic(
       toRange(diagnostic),
       message,

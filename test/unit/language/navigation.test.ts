@@ -10,6 +10,7 @@ import {
   relatedPlaces,
   renameAt,
   testScenario,
+  usableSuggestion,
   type OutlineSymbol,
 } from '../../../extension/lab/language-service';
 import { at, applyEdits, examples } from './helpers';
@@ -236,6 +237,16 @@ describe('language service: quick fixes and related places', () => {
     assert.match(fixed, /until loop/);
   });
 
+  it('never offers to replace a word with nothing', () => {
+    // The resolver knows the basename of `/` (empty) as a task name and may suggest it.
+    const source = 'run c 1 step\n';
+    const analysis = analyzeScenario(source);
+    const [unknown] = analysis.diagnostics;
+    assert.equal(unknown?.code, 'unknown-task');
+    assert.deepEqual(quickFixes(analysis, unknown), []);
+    assert.equal(usableSuggestion(unknown), undefined);
+  });
+
   it('adds a missing parent directory and the label LSM', () => {
     const source = 'file /srv/data/notes contains "x"\nlsm deny checkpoint domain passwd_t\n';
     const analysis = analyzeScenario(source);
@@ -264,6 +275,16 @@ describe('language service: quick fixes and related places', () => {
       ['duplicate', 3, [{ line: 2, column: 1, length: 1, message: 'first definition of `x`' }]],
       ['undefined-variable', 7, [{ line: 6, column: 9, length: 1, message: 'in program `q`' }]],
       ['duplicate', 9, [{ line: 1, column: 9, length: 1, message: 'first definition of `p`' }]],
+    ]);
+  });
+
+  it('relates a task used before it is named to the statement naming it', () => {
+    const source = 'run c 1 step\nspawn counter as root -> c\n';
+    const analysis = analyzeScenario(source);
+    const [unknown] = analysis.diagnostics;
+    assert.equal(unknown?.code, 'unknown-task');
+    assert.deepEqual(relatedPlaces(analysis, unknown), [
+      { line: 2, column: 26, length: 1, message: '`c` is named here, after its use' },
     ]);
   });
 
