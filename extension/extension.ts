@@ -20,15 +20,19 @@ import {
   type ImageActionContext,
 } from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
+import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
+import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
 import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
 import { runScenarioCommand } from './language/scenarioRun';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
+import { debugCommands, registerDebugging } from './debug/activate';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
   readonly language: LanguageFeatures;
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Every command of package.json's `contributes.commands`, with the factory of its callback. */
@@ -46,6 +50,9 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
   'crlab.scenario.run': ({ language }) => runScenarioCommand(language.runner),
+  ...debugCommands,
+  'crlab.criu.openDump': openDumpCommand,
+  'crlab.criu.whoMayRestart': whoMayRestartCommand,
 };
 
 /** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
@@ -54,19 +61,24 @@ export interface CrlabApi {
   readonly imageEditor: ImageEditorProvider;
   /** The .crlab language features: the scenario runner, the test controller, provider health. */
   readonly language: LanguageFeatures;
+  /** The CRIU dump view's provider: its open dumps (tests use it). */
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
-  context.subscriptions.push(registration, reports.register());
+  const { provider: criuDumps, registration: criuRegistration } =
+    CriuDumpEditorProvider.register(context);
+  context.subscriptions.push(registration, reports.register(), criuRegistration);
+  registerDebugging(context);
   const language = registerLanguageFeatures(context);
-  const dependencies: CommandDependencies = { context, images, reports, language };
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, language };
+  return { imageEditor: images, criuDumps, language };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

@@ -26,7 +26,7 @@ describe('manifest', () => {
       // workspaceContains: scenarios of the workspace appear in the Test Explorer.
       assert.match(
         event,
-        /^((onCustomEditor|onLanguage|onCommand):crlab|workspaceContains:\*\*\/\*\.crlab$)/,
+        /^((onCustomEditor|onLanguage|onCommand|onDebugResolve|onDebugDynamicConfigurations):crlab|workspaceContains:\*\*\/\*\.crlab$)/,
       );
     }
   });
