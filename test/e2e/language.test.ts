@@ -89,8 +89,9 @@ describe('the .crlab language in the browser', function () {
     const hover = page.locator('.monaco-hover:not(.hidden)').first();
     assert.match((await hover.textContent()) ?? '', /did you mean `hallyn`\?/);
     await screenshot(page, env, 'language-diagnostic');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+.');
+    // The hover's own "Quick Fix..." link, as a person clicks it: VS Code shows it once it
+    // has the code actions of that range.
+    await hover.locator('.action', { hasText: 'Quick Fix' }).first().click({ timeout: 30_000 });
     const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Change to `hallyn`' });
     await fix.first().waitFor({ timeout: 30_000 });
     await screenshot(page, env, 'language-quick-fix');
@@ -115,5 +116,22 @@ describe('the .crlab language in the browser', function () {
     assert.match(text, /EPERM/);
     await screenshot(page, env, 'language-check-hover');
     await page.keyboard.press('Escape');
+  });
+
+  it('lists the scenarios in the Test Explorer and runs them', async () => {
+    await runCommand(page, 'Testing: Focus on Test Explorer View');
+    const tree = page.locator('.test-explorer');
+    const scenario = tree.locator('.monaco-list-row', { hasText: '01-passwd-authorized.crlab' });
+    await scenario.first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'Test: Run All Tests');
+    // Every example passes: its row gets the passed icon.
+    await scenario.locator('.codicon-testing-passed-icon').first().waitFor({ timeout: 120_000 });
+    await tree
+      .locator('.monaco-list-row', { hasText: '16-unpriv-disallowed.crlab' })
+      .locator('.codicon-testing-passed-icon')
+      .first()
+      .waitFor({ timeout: 120_000 });
+    assert.equal(await tree.locator('.codicon-testing-failed-icon').count(), 0, 'no failure');
+    await screenshot(page, env, 'language-test-explorer');
   });
 });
