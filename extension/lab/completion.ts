@@ -14,6 +14,8 @@ import {
   CHECK_IDS,
   ERRNOS,
   INSTRUCTIONS,
+  LSM_POLICIES,
+  LSM_RULES,
   SCRIPT_KEYWORDS,
   SYSCALLS,
   SYSCTLS,
@@ -293,7 +295,10 @@ function scriptCompletions(
       }
       return [];
     case 'lsm':
-      if (n === 1) return keywords(['none', 'dummy', 'label', 'deny', 'transition']);
+      if (n === 1) return keywords([...LSM_POLICIES, ...LSM_RULES]);
+      if (last === 'allow') return keywords(['transition']);
+      if (w[1] === 'allow' && n === 3) return keywords(['from']);
+      if (w[1] === 'allow' && n === 5) return keywords(['to']);
       if (last === 'deny') return keywords(['checkpoint', 'restore', 'ptrace']);
       if (w[1] === 'deny' && n === 3)
         return keywords(
@@ -307,8 +312,10 @@ function scriptCompletions(
     case 'machine':
       return n === 1 ? keywords(['key']) : n === 2 ? keywords(['hex']) : [];
     case 'limit':
-      if (n === 1) return keywords(['memory', 'nproc']);
-      return w[1] === 'memory' && n === 3 ? keywords(['KiB', 'MiB', 'GiB']) : [];
+      if (n === 1) return keywords(['memory', 'nproc', 'file']);
+      return (w[1] === 'memory' || w[1] === 'file') && n === 3
+        ? keywords(['KiB', 'MiB', 'GiB'])
+        : [];
     case 'spawn':
       if (n === 1) return [...programs(), ...pathItems(analysis, 'executables')];
       if (n === 2) return keywords(['as']);
@@ -498,6 +505,13 @@ function programCompletions(
       return keywords(['effective', 'permitted', 'inheritable']);
     case 'unshare':
       return n === 1 ? keywords(['pid']) : [];
+    case 'ptrace':
+      return n === 1 ? keywords(['attach', 'detach']) : variables();
+    case 'prctl':
+      if (n === 1) return keywords(['capbset_drop', 'set_securebits']);
+      if (w[1] === 'capbset_drop')
+        return CAPABILITY_NAMES.map((cap) => ({ label: cap, kind: 'value' as const }));
+      return variables();
     case 'getpid':
     case 'getuid':
       return n === 1 ? keywords(['->']) : [];

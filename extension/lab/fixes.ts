@@ -93,10 +93,15 @@ export function relatedPlaces(analysis: ScenarioAnalysis, diagnostic: Diagnostic
   }
 }
 
+function parentOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
 export interface QuickFix {
   /** What the fix does: hosts word the title (`Change to hallyn`) in their own language. */
   kind: 'replace' | 'add-dir' | 'add-lsm-label';
-  /** The replacement word, or the directory to add. */
+  /** The replacement word, or the directories to add (outermost first, separated by spaces). */
   text: string;
   edits: TextEdit[];
   /** The one fix an editor may apply on its own (the suggestion for a near miss). */
@@ -131,13 +136,22 @@ export function quickFixes(analysis: ScenarioAnalysis, diagnostic: Diagnostic): 
     (statement?.kind === 'dir' || statement?.kind === 'file') &&
     statement.path.column === diagnostic.column
   ) {
-    const path = statement.path.path;
-    const parent = path.lastIndexOf('/') <= 0 ? '/' : path.slice(0, path.lastIndexOf('/'));
-    if (!analysis.symbols.paths.includes(parent)) {
+    // Every missing ancestor, outermost first: `/srv/data/notes` needs `/srv` and `/srv/data`.
+    const missing: string[] = [];
+    for (let path = parentOf(statement.path.path); path !== '/'; path = parentOf(path)) {
+      if (analysis.symbols.paths.includes(path)) break;
+      missing.unshift(path);
+    }
+    if (missing.length > 0) {
       fixes.push({
         kind: 'add-dir',
-        text: parent,
-        edits: [{ ...statementStart(diagnostic.line), newText: `dir ${parent}\n` }],
+        text: missing.join(' '),
+        edits: [
+          {
+            ...statementStart(diagnostic.line),
+            newText: missing.map((dir) => `dir ${dir}\n`).join(''),
+          },
+        ],
         preferred: false,
       });
     }
@@ -145,7 +159,9 @@ export function quickFixes(analysis: ScenarioAnalysis, diagnostic: Diagnostic): 
   const labelLsm = analysis.scenario.world.some((s) => s.kind === 'lsm' && s.policy === 'label');
   if (
     diagnostic.code === 'bad-argument' &&
-    (statement?.kind === 'lsm-deny' || statement?.kind === 'lsm-transition') &&
+    (statement?.kind === 'lsm-deny' ||
+      statement?.kind === 'lsm-transition' ||
+      statement?.kind === 'lsm-allow-transition') &&
     !labelLsm
   ) {
     fixes.push({

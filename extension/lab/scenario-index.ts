@@ -248,7 +248,11 @@ function indexProgram(builder: IndexBuilder, program: Program): void {
         break;
       case 'freeze':
       case 'thaw':
+      case 'ptrace':
         expression(instruction.pid);
+        break;
+      case 'prctl':
+        if (instruction.option === 'set_securebits') expression(instruction.bits);
         break;
       case 'checkpoint':
         if (instruction.pid !== 'self') expression(instruction.pid);

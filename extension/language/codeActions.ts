@@ -11,7 +11,13 @@ function fixTitle(fix: QuickFix): string {
     case 'replace':
       return vscode.l10n.t('Change to `{0}`', fix.text);
     case 'add-dir':
-      return vscode.l10n.t('Add `dir {0}` before this line', fix.text);
+      return vscode.l10n.t(
+        'Add {0} before this line',
+        fix.text
+          .split(' ')
+          .map((dir) => `\`dir ${dir}\``)
+          .join(', '),
+      );
     case 'add-lsm-label':
       return vscode.l10n.t('Add `lsm label` before this line');
   }

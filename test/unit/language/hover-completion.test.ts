@@ -253,6 +253,24 @@ describe('language service: completion by context', () => {
     assert.deepEqual(labels(completionsAt(analysis, 5, 9)), ['x']);
   });
 
+  it("offers the label policy's rules and the instructions the kernel added", () => {
+    assert.deepEqual(labels(complete('lsm ', 'lsm ')), [
+      'none',
+      'dummy',
+      'label',
+      'deny',
+      'allow',
+      'transition',
+    ]);
+    assert.deepEqual(labels(complete('lsm allow ', 'allow ')), ['transition']);
+    const source = 'program p\n  ptrace \n  prctl capbset_drop \nend\n';
+    const analysis = analyzeScenario(source);
+    assert.deepEqual(labels(completionsAt(analysis, 2, 10)), ['attach', 'detach']);
+    assert.ok(labels(completionsAt(analysis, 3, 22)).includes('CAP_SETPCAP'));
+    const hover = hoverAt(analyzeScenario('program p\n  ptrace attach 1\nend\n'), 2, 4);
+    assert.match(hover?.markdown ?? '', /Models `sys_ptrace/);
+  });
+
   it('offers flags of the right call', () => {
     assert.deepEqual(labels(complete('checkpoint t as root flags ', 'flags ')), ['SUBTREE']);
     assert.deepEqual(labels(complete('restart /tmp/x as root flags ', 'flags ')), [

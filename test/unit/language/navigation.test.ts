@@ -248,21 +248,25 @@ describe('language service: quick fixes and related places', () => {
   });
 
   it('adds a missing parent directory and the label LSM', () => {
-    const source = 'file /srv/data/notes contains "x"\nlsm deny checkpoint domain passwd_t\n';
+    const source =
+      'file /srv/data/notes contains "x"\nlsm deny checkpoint domain passwd_t\nlsm allow transition from user_t to passwd_t\n';
     const analysis = analyzeScenario(source);
     const fixes = analysis.diagnostics.flatMap((d) => quickFixes(analysis, d));
     assert.deepEqual(
       fixes.map((f) => [f.kind, f.text]),
       [
-        ['add-dir', '/srv/data'],
+        ['add-dir', '/srv /srv/data'],
+        ['add-lsm-label', 'label'],
         ['add-lsm-label', 'label'],
       ],
     );
+    // One `lsm label` is enough for both rules.
     const once = applyEdits(
       source,
-      fixes.flatMap((f) => f.edits),
+      fixes.slice(0, 2).flatMap((f) => f.edits),
     );
-    assert.match(once, /^dir \/srv\/data\nfile/);
+    assert.deepEqual(analyzeScenario(once).diagnostics, []);
+    assert.match(once, /^dir \/srv\ndir \/srv\/data\nfile/);
     assert.match(once, /lsm label\nlsm deny/);
   });
 
