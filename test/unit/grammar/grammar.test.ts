@@ -2,7 +2,19 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseScenario } from '../../../extension/lab/index';
-import { CHECK_IDS, ERRNOS, SYSCALLS, SYSCTLS } from '../../../extension/lab/vocabulary';
+import {
+  CHECK_IDS,
+  ERRNOS,
+  FLAG_NAMES,
+  INSTRUCTIONS,
+  LSM_POLICIES,
+  SCRIPT_KEYWORDS,
+  SYSCALLS,
+  SYSCTLS,
+  TASK_FIELDS,
+  TASK_STATES,
+  WORLD_KEYWORDS,
+} from '../../../extension/lab/vocabulary';
 import { checkAnnotated, crlabGrammar, readAnnotated, scopesOf } from './textmate';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -70,5 +82,59 @@ describe('the crlab grammar in the TextMate engine (vscode-textmate + oniguruma)
     });
     const print = scopes[SYSCALLS.length + 1] ?? [];
     assert.ok(!print[10]?.includes('support.function.syscall.crlab'), '"exit" in a string');
+  });
+
+  it('colours every word of the vocabulary where it stands, not as plain text', async () => {
+    const grammar = await crlabGrammar();
+    /** Lines (inside a program when `inProgram`) and the word of each that must be scoped. */
+    const cases: [line: string, word: string, inProgram?: true][] = [
+      ...WORLD_KEYWORDS.map((word): [string, string] => [`${word} x`, word]),
+      ...SCRIPT_KEYWORDS.map((word): [string, string] => [`${word} x`, word]),
+      ...INSTRUCTIONS.filter((word) => word !== 'end').map((word): [string, string, true] => [
+        `  ${word} x`,
+        word,
+        true,
+      ]),
+      ...LSM_POLICIES.map((word): [string, string] => [`lsm ${word}`, word]),
+      ['lsm allow transition from a_t to b_t', 'allow'],
+      ['lsm allow transition from a_t to b_t', 'transition'],
+      ['lsm deny ptrace domain a_t', 'deny'],
+      ...['checkpoint', 'restore', 'ptrace'].map((op): [string, string] => [
+        `lsm deny ${op} x`,
+        op,
+      ]),
+      ...['memory', 'nproc', 'file'].map((kind): [string, string] => [`limit ${kind} 1`, kind]),
+      ...['KiB', 'MiB', 'GiB'].map((unit): [string, string] => [`limit file 1 ${unit}`, unit]),
+      ...TASK_FIELDS.map((field): [string, string] => [`expect task t ${field} 0`, field]),
+      ...TASK_STATES.map((state): [string, string] => [`expect task t state ${state}`, state]),
+      ...Object.keys(FLAG_NAMES).map((flag): [string, string] => [
+        `restart /tmp/x.crimg as root flags ${flag}`,
+        flag,
+      ]),
+      ...['attach', 'detach'].map((request): [string, string, true] => [
+        `  ptrace ${request} 1`,
+        request,
+        true,
+      ]),
+      ...['capbset_drop', 'set_securebits'].map((option): [string, string, true] => [
+        `  prctl ${option} 1`,
+        option,
+        true,
+      ]),
+    ];
+    const unscoped: string[] = [];
+    for (const [line, word, inProgram] of cases) {
+      const lines = inProgram ? ['program p', line, 'end'] : [line];
+      const scopes = scopesOf(grammar, lines)[inProgram ? 1 : 0] ?? [];
+      const start = line.lastIndexOf(word);
+      for (let column = start; column < start + word.length; column++) {
+        const innermost = scopes[column]?.at(-1) ?? '';
+        if (!innermost.endsWith('.crlab') || innermost.startsWith('meta.')) {
+          unscoped.push(`${word} in ${JSON.stringify(line)}`);
+          break;
+        }
+      }
+    }
+    assert.deepEqual(unscoped, []);
   });
 });
