@@ -111,6 +111,69 @@ function flagHover(word: string): string | undefined {
   return `**${word}** — flag ${calls.map(code).join(' / ')} = ${code(`0x${bit.toString(16)}`)}`;
 }
 
+/**
+ * The word after a statement or instruction that picks what it does (a rule of the label
+ * policy, a ptrace request, a prctl option, a limit), keyed by `HEAD WORD`; the texts follow
+ * docs/lab-language.md.
+ */
+const FORM_DOCS: Readonly<Record<string, { title: string; text: string }>> = {
+  'lsm deny': {
+    title: 'rule of the label LSM',
+    text: '`deny checkpoint domain D` / `deny checkpoint label L`: tasks in domain D, or files labelled L, may not be checkpointed (`checkpoint.lsm`, EACCES). `deny restore label L [by D]`: objects labelled L may not be restored (by callers in D; `restart.lsm`, EACCES). `deny ptrace domain D`: tasks in D may not be ptraced (`checkpoint.ptrace`).',
+  },
+  'lsm transition': {
+    title: 'rule of the label LSM',
+    text: '`transition exec L to D [from D0]`: executing a file labelled L enters domain D (only from D0, when given).',
+  },
+  'lsm allow': {
+    title: 'rule of the label LSM',
+    text: "`allow transition from D0 to D`: a task in domain D0 may enter domain D other than by exec (SELinux's `allow D0 D:process transition`). The only way a task restarted with `KEEP_LSM` comes back in a domain other than its restarter's (`restart.lsm`, EACCES otherwise); none by default.",
+  },
+  'ptrace attach': {
+    title: 'ptrace request `PTRACE_ATTACH`',
+    text: 'Asks `ptrace_may_access` in attach mode (EPERM when denied, for oneself, or for a task already traced; ESRCH for no task) and stops the task. A traced task is not checkpointed (`checkpoint.state`, EBUSY).',
+  },
+  'ptrace detach': {
+    title: 'ptrace request `PTRACE_DETACH`',
+    text: "Only the task's tracer may detach it (ESRCH otherwise); the task resumes. A tracer that exits detaches its tracees.",
+  },
+  'prctl capbset_drop': {
+    title: 'prctl option `PR_CAPBSET_DROP`',
+    text: 'Drops each capability from the bounding set: needs CAP_SETPCAP (EPERM); a number outside 0..40 is EINVAL. A caller that dropped a capability may not restore a task that has it (`restart.creds.caps`).',
+  },
+  'prctl set_securebits': {
+    title: 'prctl option `PR_SET_SECUREBITS`',
+    text: 'Needs CAP_SETPCAP; a locked bit (bits 1, 3, 5 lock bits 0, 2, 4) may not change and a lock may not be cleared (EPERM). A restart may give back only securebits the caller could set (`restart.creds.caps`).',
+  },
+  'limit memory': {
+    title: 'limit',
+    text: 'The machine memory restored pages may take; a restart past it fails with ENOMEM.',
+  },
+  'limit nproc': { title: 'limit', text: 'The most tasks one user may have.' },
+  'limit file': {
+    title: 'limit',
+    text: 'The largest file, 0..4 GiB (default 4 GiB): a write that would end past it fails with EFBIG and writes nothing. Files are sparse: a hole costs nothing.',
+  },
+};
+
+/** `word` after `head` (and `previous` between them, for the second word after it). */
+function formHover(
+  head: string | undefined,
+  word: string,
+  previous: string | undefined,
+): string | undefined {
+  // The second word of a label policy rule (`lsm allow transition`, `lsm deny ptrace`) is
+  // part of that rule; elsewhere only the first word after the head picks a form.
+  const key =
+    previous === undefined
+      ? `${head ?? ''} ${word}`
+      : head === 'lsm' && (previous === 'allow' || previous === 'deny')
+        ? `lsm ${previous}`
+        : undefined;
+  const doc = key === undefined ? undefined : FORM_DOCS[key];
+  return doc === undefined ? undefined : [`**${word}** — ${doc.title}`, '', doc.text].join('\n');
+}
+
 function userHover(world: WorldSpec, name: string): string {
   const user = world.users.find((u) => u.name === name || String(u.uid) === name);
   if (user === undefined) return `**${name}** — no such user in this world`;
@@ -287,7 +350,12 @@ function lexicalHover(
   const block = blockAt(analysis.blocks, line);
   const inProgram = block !== undefined && line !== block.startLine;
   let markdown: string | undefined;
-  if (index === 0 || (index === 2 && tokens[1]?.kind === 'colon')) {
+  const head = tokens[1]?.kind === 'colon' ? 2 : 0;
+  if (index === head + 1 || index === head + 2) {
+    const previous = index === head + 2 ? tokens[head + 1]?.text : undefined;
+    markdown = formHover(tokens[head]?.text, word, previous);
+  }
+  if (index === head) {
     const doc = inProgram ? INSTRUCTION_DOCS[word] : STATEMENT_DOCS[word];
     if (doc !== undefined) {
       markdown = inProgram

@@ -145,6 +145,38 @@ describe('language service: hover', () => {
     assert.match(hover('FROZEN'), /`RESTART_FROZEN` = `0x2`/);
   });
 
+  it('explains the form a word picks: label policy rules, ptrace requests, prctl options, limits', () => {
+    const source = [
+      'lsm label',
+      'lsm allow transition from unconfined_t to user_t',
+      'lsm deny ptrace domain passwd_t',
+      'limit file 1 MiB',
+      'program p',
+      'ready: ptrace attach 1 -> r',
+      '  prctl set_securebits 0x2f -> s',
+      '  exit 0',
+      'end',
+      'spawn p as hallyn -> t',
+    ].join('\n');
+    const forms = analyzeScenario(source);
+    assert.deepEqual(forms.diagnostics, []);
+    const lineColumn = (p: { line: number; column: number }): [number, number] => [
+      p.line,
+      p.column,
+    ];
+    const hoverOn = (needle: string, nth = 0): string =>
+      hoverAt(forms, ...lineColumn(at(source, needle, nth)))?.markdown ?? '';
+    assert.match(hoverOn('allow'), /^\*\*allow\*\* — rule of the label LSM/);
+    assert.match(hoverOn('transition'), /KEEP_LSM.*restart\.lsm/);
+    assert.match(hoverOn('ptrace domain'), /`deny ptrace domain D`.*checkpoint\.ptrace/);
+    assert.match(hoverOn('file 1'), /EFBIG/);
+    assert.match(hoverOn('attach'), /PTRACE_ATTACH[^]*checkpoint\.state/);
+    assert.match(hoverOn('set_securebits'), /PR_SET_SECUREBITS[^]*locked bit/);
+    // A name of the policy or a number is no form.
+    assert.equal(hoverAt(forms, ...lineColumn(at(source, 'unconfined_t'))), undefined);
+    assert.equal(hoverAt(forms, ...lineColumn(at(source, 'MiB'))), undefined);
+  });
+
   it('still explains check ids and errnos on a line with a mistake', () => {
     const broken =
       'expect last EPERM restart.creds.uid extra\nexpect check restart.pidnss fail EPERM\n';
