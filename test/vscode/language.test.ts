@@ -260,6 +260,68 @@ describe('the .crlab language in VS Code', function () {
     );
   });
 
+  it("explains, completes and fixes the kernel's newer words: ptrace, prctl, allow transition, limit file", async () => {
+    const document = await vscode.workspace.openTextDocument({
+      language: 'crlab',
+      content: [
+        'lsm allow transition from unconfined_t to user_t',
+        'limit file 1 MiB',
+        'program debugger',
+        '  ptrace attach 1 -> r',
+        '  prctl capbset_drop CAP_SYS_PTRACE -> d',
+        '  ptrace ',
+        '  exit 0',
+        'end',
+        'lsm allow ',
+        'spawn debugger as hallyn -> gdb',
+        'expect last EFBIG',
+        '',
+      ].join('\n'),
+    });
+    const hover = async (needle: string, offset = 1): Promise<string> =>
+      hoverText(
+        await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          document.uri,
+          positionOf(document, needle, 0, offset),
+        ),
+      );
+    assert.match(await hover('ptrace attach'), /Models `sys_ptrace/);
+    assert.match(await hover('attach'), /PTRACE_ATTACH[^]*`checkpoint\.state`, EBUSY/);
+    assert.match(await hover('prctl'), /Models `sys_prctl/);
+    assert.match(await hover('capbset_drop'), /PR_CAPBSET_DROP/);
+    assert.match(await hover('allow'), /KEEP_LSM[^]*restart\.lsm/);
+    assert.match(await hover('file 1'), /EFBIG/);
+    assert.match(await hover('EFBIG'), /File too large/);
+    const labels = async (line: number, character: number): Promise<string[]> =>
+      (
+        await vscode.commands.executeCommand<vscode.CompletionList>(
+          'vscode.executeCompletionItemProvider',
+          document.uri,
+          new vscode.Position(line, character),
+        )
+      ).items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+    assert.deepEqual(await labels(5, 9), ['attach', 'detach']);
+    assert.deepEqual(await labels(8, 10), ['transition']);
+    // The rules of the label policy need `lsm label`: the first rule's diagnostic, and its fix.
+    const diagnostics = await diagnosticsOf(document.uri, 'crlab');
+    const noLabel = diagnostics.find((d) => d.range.start.line === 0);
+    assert.ok(noLabel, diagnostics.map((d) => `${d.range.start.line}: ${d.message}`).join('; '));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      document.uri,
+      noLabel.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const fix = actions.find((a) => /lsm label/.test(a.title));
+    assert.ok(fix?.edit, `a fix among ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(document.getText(), /^lsm label\nlsm allow transition/);
+    await waitFor('the rule to be accepted', () =>
+      vscode.languages.getDiagnostics(document.uri).every((d) => d.range.start.line !== 1),
+    );
+  });
+
   it('goes to definitions and finds references of tasks, programs and variables', async () => {
     const document = await vscode.workspace.openTextDocument(
       scenario('01-passwd-authorized.crlab'),
