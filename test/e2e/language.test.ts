@@ -46,10 +46,16 @@ describe('the .crlab language in the browser', function () {
   async function showHover(containing: string): Promise<void> {
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+I');
-    await page
-      .locator('.monaco-hover:not(.hidden)', { hasText: containing })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: containing }).first();
+    await hover.waitFor({ timeout: 30_000 });
+    // The hover fades in: a screenshot taken before its animation ends shows it half drawn.
+    await hover.evaluate((element) =>
+      Promise.all(
+        element
+          .getAnimations({ subtree: true })
+          .map((animation: { finished: Promise<unknown> }) => animation.finished),
+      ),
+    );
   }
 
   before(async () => {
