@@ -58,7 +58,6 @@ export function registerLanguageFeatures(context: vscode.ExtensionContext): Lang
       new ScenarioCodeActions(analyses, guard),
       ScenarioCodeActions.metadata,
     ),
-    lenses,
     vscode.languages.registerCodeLensProvider(crlabSelector, lenses),
   );
   return { runner, tests, providerFailures: guard.failures };
