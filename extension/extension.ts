@@ -23,12 +23,15 @@ import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
 import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
+import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
+import { runScenarioCommand } from './language/scenarioRun';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 import { debugCommands, registerDebugging } from './debug/activate';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly language: LanguageFeatures;
   readonly criuDumps: CriuDumpEditorProvider;
 }
 
@@ -46,6 +49,7 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  'crlab.scenario.run': ({ language }) => runScenarioCommand(language.runner),
   ...debugCommands,
   'crlab.criu.openDump': openDumpCommand,
   'crlab.criu.whoMayRestart': whoMayRestartCommand,
@@ -55,6 +59,8 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The .crlab language features: the scenario runner, the test controller, provider health. */
+  readonly language: LanguageFeatures;
   /** The CRIU dump view's provider: its open dumps (tests use it). */
   readonly criuDumps: CriuDumpEditorProvider;
 }
@@ -67,11 +73,12 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
     CriuDumpEditorProvider.register(context);
   context.subscriptions.push(registration, reports.register(), criuRegistration);
   registerDebugging(context);
-  const dependencies: CommandDependencies = { context, images, reports, criuDumps };
+  const language = registerLanguageFeatures(context);
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps };
+  return { imageEditor: images, criuDumps, language };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */
