@@ -21,6 +21,11 @@ import {
 } from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { ReportDocuments } from './editor/reportDocuments';
+import { labCommands } from './panel/commands';
+import { LabPanelProvider } from './panel/labPanelProvider';
+import { registerLabStatus } from './panel/statusBar';
+import { LabFileSystem } from './session/labFiles';
+import { LabService } from './session/labService';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 
 /** What command factories are built from. */
@@ -48,6 +53,10 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The window's lab session, shared by the panel, the palette and the image editor. */
+  readonly lab: LabService;
+  /** The Checkpoint/Restart panel (tests ask whether it shows). */
+  readonly labPanel: LabPanelProvider;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
@@ -55,11 +64,28 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
   context.subscriptions.push(registration, reports.register());
-  const dependencies: CommandDependencies = { context, images, reports };
+
+  // The lab session and its views: the panel, the status bar, the session's files.
+  const labLog = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
+  const lab = new LabService(context.workspaceState, labLog);
+  const labPanel = new LabPanelProvider(context.extensionUri, lab);
+  context.subscriptions.push(
+    labLog,
+    lab,
+    new LabFileSystem(lab).register(),
+    labPanel.register(),
+    registerLabStatus(lab),
+  );
+  const revealPanel = (preserveFocus: boolean): Promise<void> => labPanel.reveal(preserveFocus);
+  for (const [id, callback] of Object.entries(labCommands({ lab, revealPanel }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, callback));
+  }
+
+  const dependencies: CommandDependencies = { context, images, reports, lab };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images };
+  return { imageEditor: images, lab, labPanel };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

@@ -8,6 +8,7 @@
  * Pure: the kernel is only probed, never changed.
  */
 import type { CallOutcome, CheckId, KernelApi, RestoreCredsMode } from '../kernel/index';
+import type { LabCall } from './session';
 
 /** The modes of kernel.ckpt_restore_creds, in the order the patchsets introduced them. */
 export const RESTORE_CREDS_MODES: readonly RestoreCredsMode[] = ['caller', 'authorized', 'signed'];
@@ -103,5 +104,38 @@ export function whoMayRestart(
     cells,
     currentMode: kernel.sysctl('kernel.ckpt_restore_creds'),
     replayWarning: SIGNED_REPLAY_WARNING,
+  };
+}
+
+/**
+ * A matrix cell's judgement in the shape of a call of the history (id 0: it is not one), so that
+ * views show and export its checks like any call's. `imageBytes` are the image's bytes now.
+ */
+export function matrixCellCall(
+  matrix: RestartMatrix,
+  user: number,
+  mode: number,
+  imageBytes: Uint8Array | null,
+): LabCall | null {
+  const cell = matrix.cells[user]?.[mode];
+  if (cell === undefined) return null;
+  const flags = matrix.flags === 0 ? '' : ` flags 0x${matrix.flags.toString(16)}`;
+  return {
+    id: 0,
+    call: 'restart',
+    statement: `restart ${matrix.path} as ${cell.user}${flags} (under ${cell.mode}, judged without restarting)`,
+    line: 0,
+    by: 'script',
+    user: cell.user,
+    callerPid: cell.outcome.caller,
+    target: null,
+    image: matrix.path,
+    flags: matrix.flags,
+    restoreCreds: cell.mode,
+    ret: cell.outcome.ret,
+    errno: cell.outcome.errno,
+    checks: cell.outcome.checks,
+    restored: [],
+    imageBytes,
   };
 }

@@ -1021,6 +1021,37 @@ export class LabSession {
   }
 }
 
+/**
+ * A rule as written after `lsm ` in a scenario (`deny checkpoint domain passwd_t`,
+ * `transition exec passwd_exec_t to passwd_t`), or null when it is not one.
+ */
+export function parseLsmRule(text: string): LsmRule | null {
+  const words = text.trim().split(/\s+/);
+  const name = (word: string | undefined): word is string =>
+    word !== undefined && identifier.test(word);
+  const [verb, a, b, c, d, e] = words;
+  if (verb === 'deny') {
+    if (a === 'checkpoint' && b === 'domain' && name(c) && words.length === 4)
+      return { deny: 'checkpoint', domain: c };
+    if (a === 'checkpoint' && b === 'label' && name(c) && words.length === 4)
+      return { deny: 'checkpoint', label: c };
+    if (a === 'ptrace' && b === 'domain' && name(c) && words.length === 4)
+      return { deny: 'ptrace', domain: c };
+    if (a === 'restore' && b === 'label' && name(c)) {
+      if (words.length === 4) return { deny: 'restore', label: c };
+      if (d === 'by' && name(e) && words.length === 6)
+        return { deny: 'restore', label: c, domain: e };
+    }
+    return null;
+  }
+  if (verb === 'transition' && a === 'exec' && name(b) && c === 'to' && name(d)) {
+    if (words.length === 5) return { transition: b, to: d };
+    if (e === 'from' && name(words[6]) && words.length === 7)
+      return { transition: b, to: d, from: words[6] as string };
+  }
+  return null;
+}
+
 function lsmRuleText(rule: LsmRule): string {
   if ('transition' in rule) {
     return `lsm transition exec ${rule.transition} to ${rule.to}${rule.from !== undefined ? ` from ${rule.from}` : ''}`;
