@@ -51,7 +51,7 @@ export interface RestartMatrix {
 
 /** The replay caveat of the `signed` mode (kernel.md, "Whose credentials do what"). */
 export const SIGNED_REPLAY_WARNING =
-  'Under `signed`, a restart trusts any image this machine ever signed: an older signed checkpoint of the same task (an older state, older credentials, an old open file) restarts as readily as this one — a signed image can be replayed.';
+  'Under signed, a restart trusts any image this machine ever signed: an older signed checkpoint of the same task (an older state, older credentials, an old open file) restarts as readily as this one — a signed image can be replayed.';
 
 function cellOf(user: string, mode: RestoreCredsMode, outcome: CallOutcome): MatrixCell {
   const failed = outcome.checks.find((check) => check.result === 'fail');

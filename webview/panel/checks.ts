@@ -75,7 +75,7 @@ function historyList(
 
 function linkText(check: LabCheckView): string {
   if (check.link === 'image' && check.offset !== null)
-    return `image @${hex(check.offset)}${check.field !== null ? ` ${check.field}` : ''}`;
+    return `@${hex(check.offset)}${check.field !== null ? ` ${check.field}` : ''}`;
   if (check.link === 'line' && check.line !== null) return `line ${check.line}`;
   return '';
 }
@@ -104,11 +104,21 @@ function callHeader(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
     ),
   );
   if (call.image !== null) meta.append(element('span', '', ` · image ${call.image}`));
+
   if (call.restored.length > 0)
     meta.append(
       element('span', '', ` · restored ${call.restored.map((pid) => `task ${pid}`).join(', ')}`),
     );
   header.append(meta);
+  const subject = call.checks[0]?.subject;
+  if (subject !== undefined) {
+    const line = element('p', 'call-subject');
+    line.append(
+      element('span', 'label', 'Subject (the caller, the same for every check): '),
+      element('code', '', subject),
+    );
+    header.append(line);
+  }
   if (call.replayWarning !== null) {
     const note = element('p', 'replay-warning', call.replayWarning);
     note.setAttribute('role', 'note');
@@ -129,7 +139,7 @@ function checkTable(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
   const decidingIndex = call.checks.findIndex((check) => check.result === 'fail');
   const grid = dataGrid(
     `Security checks of ${call.statement}, in the order the kernel made them`,
-    ['#', 'Check', 'Result', 'Errno', 'Object', 'Reason', 'Models', 'Subject', 'Go to'],
+    ['#', 'Check', 'Result', 'Errno', 'Object', 'Reason', 'Models', 'Go to'],
     call.checks.map((check, index) => ({
       cells: [
         String(index + 1),
@@ -139,7 +149,6 @@ function checkTable(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
         check.object,
         check.reason,
         check.models,
-        check.subject,
         linkText(check),
       ],
       data: {
@@ -150,7 +159,7 @@ function checkTable(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
         ...(check.link !== null ? { link: check.link } : {}),
       },
     })),
-    '3em 13em 6em 6em 14em minmax(16em, 3fr) 12em 14em 9em',
+    '2.2em 10.5em 4.5em 4.5em minmax(7em, 1fr) minmax(14em, 2.6fr) minmax(9em, 1.2fr) 8em',
   );
   grid.classList.add('check-table');
   const rowOf = (target: EventTarget | null): HTMLElement | null =>
@@ -193,7 +202,9 @@ export function checksView(
     if (call.checks.length === 0) {
       main.append(element('p', 'hint', 'The call never reached the kernel’s checks.'));
     } else {
-      main.append(checkTable(call, callbacks));
+      const scroll = element('div', 'table-scroll');
+      scroll.append(checkTable(call, callbacks));
+      main.append(scroll);
     }
   }
   root.append(main);

@@ -102,6 +102,9 @@ app.removeAttribute('aria-busy');
 
 /** The `data-focus` of the element that has focus, to give it back after a re-render. */
 function focusedId(): string | null {
+  // Only a page that has the focus gives it back: focusing an element of a page that does not
+  // would take the focus from the workbench (and close a quick pick the person is answering).
+  if (!document.hasFocus()) return null;
   const active = document.activeElement;
   if (!(active instanceof HTMLElement)) return null;
   return active.closest<HTMLElement>('[data-focus]')?.dataset['focus'] ?? null;

@@ -131,7 +131,6 @@ function taskRow(task: LabTaskView): HTMLElement {
   );
   if (task.container !== null)
     node.append(element('span', 'task-container', `container ${task.container}`));
-  if (task.name !== null) node.append(element('span', 'task-name', task.name));
   node.setAttribute('aria-label', taskLabel(task));
   return node;
 }
