@@ -619,7 +619,13 @@ export class LabSession {
     const lines = this.worldLines.filter((line) => !line.startsWith('lsm '));
     lines.push(`lsm ${policy}`);
     if (policy === 'label') {
-      for (const rule of rules) lines.push(lsmRuleText(rule));
+      for (const rule of rules) {
+        const text = lsmRuleText(rule);
+        // A rule is written into the log: only names the language reads as names.
+        if (parseLsmRule(text.slice('lsm '.length)) === null)
+          throw new LabError(`not an LSM rule: ${JSON.stringify(rule)}`);
+        lines.push(text);
+      }
     }
     this.changeWorld(lines);
   }

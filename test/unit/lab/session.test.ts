@@ -14,9 +14,11 @@ import {
   LabError,
   LabSession,
   flagsText,
+  parseLsmRule,
   type LabActionResult,
   type LabCall,
 } from '../../../extension/lab/session';
+import { callReport } from '../../../extension/lab/session-report';
 
 const examples = join(__dirname, '..', '..', '..', 'examples');
 
@@ -255,6 +257,12 @@ describe('lab session: actions written as a scenario', () => {
     assert.equal(runScenario(session.text).passed, true);
     session.setLsm('none');
     assert.equal(session.history.at(-1)?.errno, null);
+    const before = session.text;
+    assert.throws(
+      () => session.setLsm('label', [{ deny: 'ptrace', domain: 'x\nspawn counter as root -> t' }]),
+      LabError,
+    );
+    assert.equal(session.text, before, 'nothing was written into the log');
   });
 
   it('names tasks the log can refer to, and refuses those it cannot', () => {
@@ -339,5 +347,60 @@ describe('lab session: who may restart this image', () => {
     assert.match(matrix.replayWarning, /replayed/);
     const cell = matrix.cells[matrix.users.findIndex((u) => u.name === 'hallyn')]?.[1];
     assert.equal(cell?.outcome.checks.at(-1)?.field, 'CRED.euid');
+  });
+});
+
+describe('lab session: reports and rules', () => {
+  it('exports a call as Markdown with table cells that cannot break the table, and as JSON', () => {
+    const session = LabSession.load(selfCheckpointingPasswd, 'passwd-lab.crlab');
+    const passwd = pidOf(session.spawn({ program: '/bin/passwd', user: 'hallyn' }));
+    session.run(passwd, { kind: 'syscall', syscall: 'checkpoint' });
+    session.setSysctl('kernel.ckpt_restore_creds', 'signed');
+    const call = session.restart('/tmp/passwd.crimg', 'hallyn').calls[0];
+    assert.ok(call);
+    const markdown = callReport(call, 'markdown', 'Call 2');
+    assert.match(markdown, /^# Call 2: restart succeeded\n/);
+    assert.match(markdown, /> Under signed, a restart trusts any image this machine ever signed/);
+    const rows = markdown.split('\n').filter((line) => /^\| \d+ \|/.test(line));
+    assert.equal(rows.length, call.checks.length);
+    for (const row of rows) assert.equal(row.split(/(?<!\\)\|/).length, 10, row);
+    const json = JSON.parse(callReport(call, 'json', 'Call 2')) as {
+      restoreCreds: string;
+      signedReplay: string | null;
+      checks: { id: string; result: string }[];
+    };
+    assert.equal(json.restoreCreds, 'signed');
+    assert.ok(json.signedReplay);
+    assert.deepEqual(
+      json.checks.map((check) => check.id),
+      call.checks.map((check) => check.id),
+    );
+    const piped = { ...call, checks: [{ ...call.checks[0]!, reason: 'a | b\nc' }] };
+    assert.match(callReport(piped, 'markdown', 'x'), /a \\\| b c/);
+  });
+
+  it('reads LSM rules as the language writes them, and nothing else', () => {
+    assert.deepEqual(parseLsmRule('deny checkpoint domain passwd_t'), {
+      deny: 'checkpoint',
+      domain: 'passwd_t',
+    });
+    assert.deepEqual(parseLsmRule(' deny restore label shadow_t by user_t '), {
+      deny: 'restore',
+      label: 'shadow_t',
+      domain: 'user_t',
+    });
+    assert.deepEqual(parseLsmRule('transition exec passwd_exec_t to passwd_t from user_t'), {
+      transition: 'passwd_exec_t',
+      to: 'passwd_t',
+      from: 'user_t',
+    });
+    for (const bad of [
+      'deny checkpoint domain',
+      'deny checkpoint domain a b',
+      'allow everything',
+      'deny ptrace domain x\nspawn counter as root -> t',
+      'deny checkpoint domain "x"',
+    ])
+      assert.equal(parseLsmRule(bad), null, bad);
   });
 });
