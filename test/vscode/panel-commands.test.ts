@@ -10,7 +10,14 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { CrlabApi } from '../../extension/extension';
 import type { LabActionResult } from '../../extension/lab/session';
+import { checkLink, openLink } from '../../extension/panel/links';
 import { statusText } from '../../extension/panel/statusBar';
+import {
+  indexRecords,
+  memoryReader,
+  recordFieldTree,
+  type FieldNode,
+} from '../../extension/image/index';
 import { crlabExtension, fixture, waitFor } from './workspace';
 
 const SUBTREE = 0x1;
@@ -213,7 +220,7 @@ describe('the lab commands', function () {
     const restored = service.session.kernel.task(pidOf(allowed));
     assert.deepEqual(
       [restored?.cred.uid, restored?.cred.euid, restored?.fds.map((fd) => fd.path)],
-      [500, 0, ['/dev/null', '/dev/null', '/dev/null', '/etc/shadow']],
+      [500, 0, ['/dev/null', '/dev/null', '/dev/null', '/etc/shadow', '/tmp/passwd.crimg']],
     );
     assert.match(statusText(service).text, /\$\(pass\) restart$/);
   });
@@ -378,5 +385,89 @@ describe('the lab commands', function () {
       'the panel to show',
       () => (crlabExtension().exports as CrlabApi).labPanel.isShowing,
     );
+  });
+
+  it('a check leads to its image field, or to the scenario line that caused it', async () => {
+    const { lab: service } = await api();
+    const { passwd } = await passwdCheckpointed();
+    const refused = await lab('restart', '/tmp/passwd.crimg', 'hallyn', 0);
+    const call = refused.calls[0];
+    const failed = call?.checks.at(-1);
+    assert.ok(call && failed && call.imageBytes && call.image);
+    const imageLink = checkLink(service.session, failed, {
+      path: call.image,
+      bytes: call.imageBytes,
+      callId: call.id,
+    });
+    // The field the check names, found in the image's own field tree.
+    const bytes = call.imageBytes;
+    const euid = ((): FieldNode | undefined => {
+      const walk = (node: FieldNode): FieldNode | undefined =>
+        node.path === 'CRED.euid' ? node : (node.children ?? []).map(walk).find(Boolean);
+      for (const entry of indexRecords(memoryReader(bytes), bytes.length).entries) {
+        if (entry.kind === 'record' && entry.offset === failed.offset)
+          return walk(recordFieldTree(bytes.subarray(entry.offset, entry.end), entry.offset).root);
+      }
+      return undefined;
+    })();
+    assert.deepEqual(imageLink, {
+      kind: 'image',
+      uri: vscode.Uri.parse(`crlab-lab:/calls/${call.id}/tmp/passwd.crimg`),
+      offset: euid?.offset,
+    });
+    assert.ok(imageLink?.kind === 'image');
+    await openLink(imageLink);
+    await waitFor('the image editor on the call’s image', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return (
+        input instanceof vscode.TabInputCustom &&
+        input.viewType === 'crlab.imageEditor' &&
+        input.uri.toString() === imageLink.uri.toString()
+      );
+    });
+
+    // The program's own checkpoint: its line in the scenario the session was loaded from.
+    const own = service.session.history[0];
+    const ownLink = checkLink(service.session, own?.checks[0] ?? failed, null);
+    assert.equal(ownLink?.kind, 'line');
+    assert.ok(ownLink?.kind === 'line');
+    assert.ok(ownLink.uri.path.endsWith('/lab-passwd.crlab'));
+    await openLink(ownLink);
+    await waitFor('the scenario at its checkpoint line', () =>
+      /checkpoint self to \/tmp\/passwd\.crimg/.test(
+        vscode.window.activeTextEditor?.document.lineAt(
+          vscode.window.activeTextEditor.selection.active.line,
+        ).text ?? '',
+      ),
+    );
+
+    // A script call of the lab: its statement in the session log.
+    const flagsCheck = failed.line === undefined ? null : { ...failed, offset: null };
+    assert.ok(flagsCheck);
+    const logLink = checkLink(service.session, flagsCheck, null);
+    assert.ok(logLink?.kind === 'line');
+    assert.equal(logLink.uri.toString(), 'crlab-lab:/session.crlab');
+    await openLink(logLink);
+    await waitFor('the session log at the restart', () => {
+      const editor = vscode.window.activeTextEditor;
+      return (
+        editor?.document.uri.toString() === 'crlab-lab:/session.crlab' &&
+        editor.document.lineAt(editor.selection.active.line).text ===
+          'restart /tmp/passwd.crimg as hallyn -> passwd_restored'
+      );
+    });
+    assert.ok(service.session.kernel.task(passwd));
+  });
+
+  it('an operation cancelled before it starts changes nothing', async () => {
+    const { lab: service } = await api();
+    const source = new vscode.CancellationTokenSource();
+    source.cancel();
+    const before = service.session.text;
+    await assert.rejects(
+      service.spawn({ program: 'counter', user: 'hallyn' }, { token: source.token }),
+      vscode.CancellationError,
+    );
+    assert.equal(service.session.text, before);
   });
 });
