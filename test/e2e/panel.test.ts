@@ -120,6 +120,12 @@ async function colorTheme(page: Page, name: string): Promise<void> {
     }
   }
   await choose(page, name);
+  // The picker fades out: wait until no quick input is left on screen, closing or not.
+  const closedBy = Date.now() + 30_000;
+  while ((await page.locator('.quick-input-widget').filter({ visible: true }).count()) > 0) {
+    if (Date.now() > closedBy) throw new Error('the colour theme picker did not close');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function escape(text: string): string {
@@ -199,17 +205,22 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await browser?.close();
   });
 
-  /** Opens the panel area on the Checkpoint/Restart view, maximized, and waits for its page. */
-  async function openPanel(): Promise<Frame> {
-    // A reload brings the panel back by itself; otherwise ask for it from the palette.
-    const shown = await panelFrame(page, 2_000).catch(() => null);
-    if (shown === null)
-      await runCommand(page, 'Checkpoint/Restart: Focus on Checkpoint/Restart View');
+  /**
+   * Opens the panel area on the Checkpoint/Restart view, maximized, and waits for its page.
+   * `restored`: the panel is coming back by itself (a reload, Ctrl+J), on this view.
+   */
+  async function openPanel(restored = false): Promise<Frame> {
+    if (!restored) await runCommand(page, 'Checkpoint/Restart: Focus on Checkpoint/Restart View');
+    // The page is loaded before anything else is typed: a webview that has the focus passes the
+    // workbench's keys on (F1 for the palette) only once it has loaded.
+    let panel = await panelFrame(page);
+    await panel.locator('.toolbar vscode-button[data-action="spawn"]').waitFor({ timeout: 60_000 });
     // The panel area is short by default: give it the editor area's height for its columns.
     const box = await page.locator('.part.panel').boundingBox();
-    if (box !== null && box.height < 600) await runCommand(page, 'View: Toggle Maximized Panel');
-    const panel = await panelFrame(page);
-    await panel.locator('.toolbar vscode-button[data-action="spawn"]').waitFor({ timeout: 60_000 });
+    if (box !== null && box.height < 600) {
+      await runCommand(page, 'View: Toggle Maximized Panel');
+      panel = await panelFrame(page);
+    }
     return panel;
   }
 
@@ -224,6 +235,12 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     const row = panel.locator('.task-row[aria-selected="true"]', { hasText: 'passwd' });
     await row.waitFor();
     assert.match((await row.getAttribute('aria-label')) ?? '', /user hallyn, uid 500 euid 0/);
+    // The tree from the keyboard: up to init, whose details show, and back down to passwd.
+    await row.press('ArrowUp');
+    await panel.locator('.task-row[aria-selected="true"]', { hasText: 'init' }).waitFor();
+    await panel.locator('.task-title', { hasText: 'init — task 1' }).waitFor();
+    await panel.locator('.task-row[aria-selected="true"]').press('ArrowDown');
+    await panel.locator('.task-title', { hasText: 'passwd — task 2' }).waitFor();
     await clickButton(panel, '.task-actions', 'checkpoint', 'Checkpoint…');
     await choose(page, 'hallyn');
     await tick(page, 'sys_checkpoint flags', ['CHECKPOINT_SUBTREE']);
@@ -361,11 +378,32 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     let panel = await openPanel();
     const calls = await panel.locator('.history-item').count();
     assert.ok(calls >= 4);
+    // The panel's own state (the tab shown, the task selected) survives the view being hidden.
+    await panel.locator('vscode-panel-tab#tab-kernel').click();
+    const selected = await panel
+      .locator('.task-row[aria-selected="true"]')
+      .getAttribute('data-pid');
+    // Ctrl+J hides the panel area and shows it again, on the view it showed.
+    await page.locator('.monaco-workbench').press('Control+J');
+    await page.locator('.part.panel').waitFor({ state: 'hidden' });
+    await page.locator('.monaco-workbench').press('Control+J');
+    await page.locator('.part.panel').waitFor();
+    panel = await openPanel(true);
+    await panel.locator('vscode-panels[activeid="tab-kernel"]').waitFor();
+    await panel.locator('.kernel-view .sysctl').first().waitFor();
+    assert.equal(
+      await panel.locator('.task-row[aria-selected="true"]').getAttribute('data-pid'),
+      selected,
+    );
     const reloaded = page.waitForEvent('load', { timeout: 60_000 });
     await runCommand(page, 'Developer: Reload Window');
     await reloaded;
     await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
-    panel = await openPanel();
+    panel = await openPanel(true);
+    // The session is replayed: the same calls (on the Security Checks tab, the panel having
+    // kept the Kernel tab shown through the reload).
+    await panel.locator('vscode-panels[activeid="tab-kernel"]').waitFor();
+    await panel.locator('vscode-panel-tab#tab-checks').click();
     await panel
       .locator('.history-item')
       .nth(calls - 1)
@@ -378,7 +416,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
 
     await colorTheme(page, 'Light 2026');
     await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor();
-    panel = await openPanel();
+    panel = await openPanel(true);
     await panel
       .locator('.history-item')
       .nth(calls - 2)
