@@ -20,6 +20,8 @@ import {
   type ImageActionContext,
 } from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
+import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
+import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
 import { labCommands } from './panel/commands';
 import { LabPanelProvider } from './panel/labPanelProvider';
@@ -27,10 +29,12 @@ import { registerLabStatus } from './panel/statusBar';
 import { LabFileSystem } from './session/labFiles';
 import { LabService } from './session/labService';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
+import { debugCommands, registerDebugging } from './debug/activate';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Every command of package.json's `contributes.commands`, with the factory of its callback. */
@@ -47,6 +51,9 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  ...debugCommands,
+  'crlab.criu.openDump': openDumpCommand,
+  'crlab.criu.whoMayRestart': whoMayRestartCommand,
 };
 
 /** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
@@ -57,13 +64,18 @@ export interface CrlabApi {
   readonly lab: LabService;
   /** The Checkpoint/Restart panel (tests ask whether it shows). */
   readonly labPanel: LabPanelProvider;
+  /** The CRIU dump view's provider: its open dumps (tests use it). */
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
-  context.subscriptions.push(registration, reports.register());
+  const { provider: criuDumps, registration: criuRegistration } =
+    CriuDumpEditorProvider.register(context);
+  context.subscriptions.push(registration, reports.register(), criuRegistration);
+  registerDebugging(context);
 
   // The lab session and its views: the panel, the status bar, the session's files.
   const labLog = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
@@ -81,11 +93,11 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
     context.subscriptions.push(vscode.commands.registerCommand(id, callback));
   }
 
-  const dependencies: CommandDependencies = { context, images, reports, lab };
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, lab };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, lab, labPanel };
+  return { imageEditor: images, criuDumps, lab, labPanel };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

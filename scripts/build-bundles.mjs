@@ -2,6 +2,7 @@
 //   dist/extension.js               the extension host code (cjs, `vscode` external)
 //   dist/webview/image-viewer.{js,css}  the image editor's webview (browser, iife)
 //   dist/webview/lab-panel.{js,css}     the Checkpoint/Restart panel's webview (browser, iife)
+//   dist/webview/criu-viewer.{js,css}   the CRIU dump view's webview (browser, iife)
 //   dist/cli.js                     the `crlab` command line tool (when extension/cli/main.ts exists)
 //   dist/test/vscode/*.js           the tests that run inside VS Code's extension host
 // Sources are bundled so the .vsix needs no node_modules. Source maps are written next to the
@@ -52,6 +53,7 @@ function webviewBundles() {
     entryPoints: {
       'image-viewer': fromRoot('webview', 'image-viewer', 'main.ts'),
       'lab-panel': fromRoot('webview', 'panel', 'main.ts'),
+      'criu-viewer': fromRoot('webview', 'criu-viewer', 'main.ts'),
     },
     outdir: fromRoot('dist', 'webview'),
   });

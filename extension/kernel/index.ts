@@ -32,6 +32,7 @@ export type {
   WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
+export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {
   CheckId,
@@ -43,9 +44,12 @@ export type {
 export { ERRNO, errnoName } from './errno';
 export { isSysctlName, sysctlValues } from './sysctl';
 export type { Errno } from './errno';
+/** Where a program's variables live: variable i at DATA_BASE + 8·i (debuggers show addresses). */
+export { DATA_BASE } from './mm';
 export {
   DEFAULT_LIMITS,
   DEFAULT_SYSCTLS,
+  MAX_FILE_SIZE,
   counterProgram,
   defaultMachineKey,
   defaultWorld,
@@ -59,6 +63,7 @@ export type {
   LabelPolicy,
   LabelRule,
   LabelTransition,
+  LabelTransitionAllow,
   Limits,
   LsmSpec,
   PtraceMode,

@@ -3,11 +3,12 @@
  * sys_checkpoint / sys_restart (and the transient-caller conveniences), VFS import/export and
  * snapshots of tasks, console and calls. Every pid in this API is a root-namespace pid.
  */
-import { OFlag } from '../image/model';
+import { OFlag, PAGE_SIZE } from '../image/model';
 import { checkpointToPath, sysCheckpoint } from './checkpoint';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { readVar, step } from './exec';
+import { FileData } from './filedata';
 import { Machine } from './machine';
 import type { Program, ProgramSource } from './program';
 import { assemble } from './program';
@@ -237,7 +238,7 @@ class Kernel implements KernelApi {
 
   readFile(path: string): Uint8Array | null {
     const inode = this.machine.vfs.lookupRaw(path);
-    return inode === null || inode.kind !== 'file' ? null : inode.data.slice();
+    return inode === null || inode.kind !== 'file' ? null : inode.data.read(0, inode.data.size);
   }
 
   writeFile(path: string, bytes: Uint8Array, options: WriteFileOptions = {}): void {
@@ -245,7 +246,7 @@ class Kernel implements KernelApi {
     const existing = vfs.lookupRaw(path);
     if (existing !== null) {
       if (existing.kind !== 'file') throw new RangeError(`${path} is a directory`);
-      existing.data = bytes.slice();
+      existing.data = FileData.of(bytes.slice());
       if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
       if (options.uid !== undefined) existing.uid = options.uid;
       if (options.gid !== undefined) existing.gid = options.gid;
@@ -274,7 +275,8 @@ class Kernel implements KernelApi {
       mode: inode.mode,
       uid: inode.uid,
       gid: inode.gid,
-      size: inode.data.length,
+      size: inode.data.size,
+      blocks: Math.ceil(inode.data.stored / 512),
       runs: inode.runs,
       label: inode.label,
     };
@@ -326,6 +328,7 @@ class Kernel implements KernelApi {
         ).length,
       })),
       vars,
+      tracer: task.tracer !== null ? globalPid(task.tracer) : null,
       nsInit: isNsInit(task),
       nsLevel: activeNs(task).level,
     };
@@ -343,6 +346,19 @@ class Kernel implements KernelApi {
   readMemory(pid: number, addr: number, length: number): Uint8Array | null {
     const read = this.requireTask(pid).mm.read(addr, length, false);
     return read.ok ? read.value : null;
+  }
+
+  writeMemory(pid: number, addr: number, bytes: Uint8Array): number {
+    const mm = this.requireTask(pid).mm;
+    let written = 0;
+    while (written < bytes.length) {
+      // Page by page, so a write that runs into a hole keeps what landed before it.
+      const at = addr + written;
+      const chunk = Math.min(bytes.length - written, PAGE_SIZE - (at % PAGE_SIZE));
+      if (!mm.write(at, bytes.subarray(written, written + chunk), false).ok) break;
+      written += chunk;
+    }
+    return written;
   }
 
   console(): readonly ConsoleLine[] {
