@@ -75,11 +75,12 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: criuDumps, registration: criuRegistration } =
     CriuDumpEditorProvider.register(context);
   context.subscriptions.push(registration, reports.register(), criuRegistration);
-  registerDebugging(context);
 
   // The lab session and its views: the panel, the status bar, the session's files.
   const labLog = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
   const lab = new LabService(context.workspaceState, labLog);
+  // The debugger's calls (made in its sessions' own kernels) show in the panel beside the lab's.
+  registerDebugging(context, (call, origin) => lab.showExternalCall(call, origin));
   const labPanel = new LabPanelProvider(context.extensionUri, lab);
   context.subscriptions.push(
     labLog,

@@ -586,11 +586,14 @@ export interface LabCallSummaryView {
 /** A call with its checks (a history call, or a matrix cell's probe with `probe` set). */
 export interface LabCallView extends LabCallSummaryView {
   readonly line: number;
-  readonly by: 'script' | 'program';
+  readonly by: 'script' | 'program' | 'debugger';
   readonly callerPid: number;
   readonly image: string | null;
   readonly flags: string;
-  readonly restoreCreds: string;
+  /** Null when not known (a debugging session's call, made in its own kernel). */
+  readonly restoreCreds: string | null;
+  /** A debugging session's call: the file it debugs (a name); null for the lab's own calls. */
+  readonly debugSource: string | null;
   readonly restored: readonly number[];
   readonly checks: readonly LabCheckView[];
   /** Set under `signed`: a signed image can be replayed (kernel.md). */
@@ -641,6 +644,8 @@ export interface LabStateView {
   readonly console: readonly LabConsoleLineView[];
   readonly consoleTotal: number;
   readonly history: readonly LabCallSummaryView[];
+  /** Calls made by debugging sessions of this window, in their own kernels (not the lab's). */
+  readonly debuggerHistory: readonly LabCallSummaryView[];
   /** The call whose checks are shown. */
   readonly call: LabCallView | null;
   readonly matrix: LabMatrixView | null;
@@ -686,7 +691,8 @@ export type LabPanelToHostMessage =
       readonly action: 'restart' | 'whoMayRestart' | 'open';
       readonly path: string;
     }
-  | { readonly type: 'selectCall'; readonly id: number }
+  /** `debugger`: a call of `debuggerHistory` rather than of the lab's history. */
+  | { readonly type: 'selectCall'; readonly id: number; readonly debugger?: boolean }
   | { readonly type: 'selectMatrixCell'; readonly user: number; readonly mode: number }
   /** Follow check `index` of the shown call (its image record and field, or its line). */
   | { readonly type: 'openCheck'; readonly index: number }
@@ -739,7 +745,10 @@ export function isLabPanelToHostMessage(message: unknown): message is LabPanelTo
         message['path'].startsWith('/')
       );
     case 'selectCall':
-      return isNonNegativeInteger(message['id']);
+      return (
+        isNonNegativeInteger(message['id']) &&
+        (message['debugger'] === undefined || typeof message['debugger'] === 'boolean')
+      );
     case 'selectMatrixCell':
       return isNonNegativeInteger(message['user']) && isNonNegativeInteger(message['mode']);
     case 'openCheck':
@@ -819,6 +828,7 @@ function isLabStateView(value: unknown): value is LabStateView {
     isObject(value['lsm']) &&
     Array.isArray(value['console']) &&
     Array.isArray(value['history']) &&
+    Array.isArray(value['debuggerHistory']) &&
     (value['call'] === null || isLabCallView(value['call'])) &&
     (value['matrix'] === null || isObject(value['matrix'])) &&
     (value['busy'] === null || typeof value['busy'] === 'string')

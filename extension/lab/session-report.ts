@@ -5,6 +5,7 @@
 import type { CheckRecord } from '../kernel/index';
 import { flagsText, type LabCall } from './session';
 import { SIGNED_REPLAY_WARNING } from './restart-matrix';
+import { isExternalLabCall } from './session-external';
 
 export type ReportFormat = 'markdown' | 'json';
 
@@ -42,6 +43,7 @@ export function callReport(call: LabCall, format: ReportFormat, title: string): 
         call: call.call,
         statement: call.statement,
         line: call.line,
+        debugSource: isExternalLabCall(call) ? call.source : null,
         by: call.by,
         user: call.user,
         callerPid: call.callerPid,
@@ -73,10 +75,10 @@ export function callReport(call: LabCall, format: ReportFormat, title: string): 
   const lines = [
     `# ${title}: ${verdictOf(call)}`,
     '',
-    `- Statement: \`${call.statement}\` (line ${call.line} of the session log)`,
-    `- Caller: ${call.user} (pid ${call.callerPid}, ${call.by === 'script' ? 'a task of the script' : "the task's own program"})`,
+    `- Statement: \`${call.statement}\` (line ${call.line} of ${isExternalLabCall(call) ? `\`${call.source}\`, in a debugging session` : 'the session log'})`,
+    `- Caller: ${call.user} (pid ${call.callerPid}, ${call.by === 'script' ? 'a task of the script' : call.by === 'debugger' ? 'the debugger' : "the task's own program"})`,
     ...(call.image !== null ? [`- Image: \`${call.image}\``] : []),
-    `- Flags: ${flags}; kernel.ckpt_restore_creds: ${call.restoreCreds}`,
+    `- Flags: ${flags}; kernel.ckpt_restore_creds: ${call.restoreCreds ?? 'not known'}`,
     ...(call.restored.length > 0
       ? [`- Restored: ${call.restored.map((pid) => `pid ${pid}`).join(', ')}`]
       : []),

@@ -70,8 +70,11 @@ export interface LabCall {
   /** The script statement that made the call, as written, and its line in the log. */
   readonly statement: string;
   readonly line: number;
-  /** `script`: a transient task of `user` made it; `program`: a task's program did. */
-  readonly by: 'script' | 'program';
+  /**
+   * `script`: a transient task of `user` made it; `program`: a task's program did; `debugger`:
+   * the debugger's "Checkpoint Task" command did (calls of a debugging session only).
+   */
+  readonly by: 'script' | 'program' | 'debugger';
   /** The user whose task made a script call; for a program's call, the calling task's user. */
   readonly user: string;
   /** Root-namespace pid of the calling task. */
@@ -81,8 +84,11 @@ export interface LabCall {
   /** The image path in the kernel: written by a checkpoint, read by a restart. */
   readonly image: string | null;
   readonly flags: number;
-  /** kernel.ckpt_restore_creds when the call was made. */
-  readonly restoreCreds: RestoreCredsMode;
+  /**
+   * kernel.ckpt_restore_creds when the call was made; null when not known (a call a debugging
+   * session made in its own kernel).
+   */
+  readonly restoreCreds: RestoreCredsMode | null;
   readonly ret: number;
   readonly errno: string | null;
   readonly checks: readonly CheckRecord[];

@@ -9,6 +9,7 @@ import { CheckpointFlag, RestartFlag, isSysctlName, sysctlValues } from '../kern
 import { matrixCellCall, type RestartMatrix } from '../lab/restart-matrix';
 import { callReport, type ReportFormat } from '../lab/session-report';
 import { LabError, type LabActionResult, type LabCall, type RunMode } from '../lab/session';
+import { isExternalLabCall } from '../lab/session-external';
 import type { LabService } from '../session/labService';
 import { kernelPathOf, sessionLogUri } from '../session/labFiles';
 import {
@@ -455,7 +456,12 @@ export function exportReportCommand(context: LabCommandContext): LabCommand {
         typeof idArg === 'number'
           ? lab.session.history.find((entry) => entry.id === idArg)
           : (lab.shownCall ?? undefined);
-      title = call === undefined || call === null ? '' : vscode.l10n.t('Call {0}', call.id);
+      title =
+        call === undefined || call === null
+          ? ''
+          : isExternalLabCall(call)
+            ? vscode.l10n.t('Debugging session call D{0}', call.id)
+            : vscode.l10n.t('Call {0}', call.id);
     }
     if (call === undefined || call === null) {
       void vscode.window.showInformationMessage(vscode.l10n.t('There is no call to export.'));

@@ -9,6 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { LabError, parseLsmRule, type LsmRule } from '../lab/session';
+import { isExternalLabCall } from '../lab/session-external';
 import { kernelFileUri } from '../session/labFiles';
 import type { LabService } from '../session/labService';
 import {
@@ -17,7 +18,7 @@ import {
   type LabPanelToHostMessage,
 } from '../../webview/protocol';
 import { labStateView, shownCallOf } from './labState';
-import { checkLink, openLink } from './links';
+import { checkLink, openLine, openLink } from './links';
 import { labPanelHtml, labPanelOptions } from './panelHtml';
 
 export const labPanelViewId = 'crlab.lab.panel';
@@ -40,7 +41,8 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
         this.postState();
         if (change.reveal !== undefined) {
           this.post({ type: 'reveal', section: change.reveal });
-          if (this.view !== undefined && !this.view.visible) this.view.show(true);
+          if (this.view !== undefined && !this.view.visible && change.background !== true)
+            this.view.show(true);
         }
       }),
     );
@@ -121,7 +123,8 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
         else await run(`crlab.lab.${message.action}`, message.path);
         return;
       case 'selectCall':
-        this.lab.showCall(message.id);
+        if (message.debugger === true) this.lab.showExternalCallById(message.id);
+        else this.lab.showCall(message.id);
         return;
       case 'selectMatrixCell':
         this.lab.showMatrixCell(message.user, message.mode);
@@ -131,6 +134,11 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
         const check = shown?.call.checks[message.index];
         if (shown === null || check === undefined) return;
         const call = shown.call;
+        if (isExternalLabCall(call)) {
+          const line = check.line ?? call.line;
+          if (line > 0) await openLine(vscode.Uri.file(call.source), line);
+          return;
+        }
         const link = checkLink(
           this.lab.session,
           check,
@@ -148,11 +156,14 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
       case 'exportReport': {
         const shown = shownCallOf(this.lab);
         if (shown === null) return;
-        await run(
-          'crlab.lab.exportReport',
-          shown.probe === null ? shown.call.id : 'probe',
-          message.format,
-        );
+        // A debugging session's call is numbered apart: it is exported as the call shown.
+        const which =
+          shown.probe !== null
+            ? 'probe'
+            : isExternalLabCall(shown.call)
+              ? undefined
+              : shown.call.id;
+        await run('crlab.lab.exportReport', which, message.format);
         return;
       }
       case 'setSysctl': {

@@ -9,6 +9,7 @@ import type { RestartMatrix } from '../lab/restart-matrix';
 import { SIGNED_REPLAY_WARNING, matrixCellCall } from '../lab/restart-matrix';
 import { flagsText, type LabCall, type LabSession, type LabTask } from '../lab/session';
 import { signedReplayApplies } from '../lab/session-report';
+import { isExternalLabCall } from '../lab/session-external';
 import type { LabService } from '../session/labService';
 import type {
   LabCallSummaryView,
@@ -84,6 +85,8 @@ function taskView(task: LabTask): LabTaskView {
 }
 
 function linkOf(check: CheckRecord, call: LabCall): LabCheckLink {
+  // A debugging session's call: its lines are in the file it debugs; its images are not the lab's.
+  if (isExternalLabCall(call)) return (check.line ?? call.line) > 0 ? 'line' : null;
   if (check.offset !== null && call.image !== null) return 'image';
   if (check.line !== undefined && check.line !== null && check.line > 0) return 'line';
   return null;
@@ -114,6 +117,9 @@ export function callView(
     image: call.image,
     flags: call.flags === 0 ? '0' : flagsText(call.call, call.flags),
     restoreCreds: call.restoreCreds,
+    debugSource: isExternalLabCall(call)
+      ? (call.source.split(/[\\/]/).at(-1) ?? call.source)
+      : null,
     restored: call.restored,
     checks: call.checks.map((check) => ({
       id: check.id,
@@ -205,6 +211,7 @@ export function labStateView(lab: LabService, version: number): LabStateView {
     console: consoleLines.slice(-maxConsole).map((line) => ({ ...line })),
     consoleTotal: consoleLines.length,
     history: session.history.map(summaryOf),
+    debuggerHistory: lab.externalCalls.map(summaryOf),
     call: shown === null ? null : callView(shown.call, shown.probe, SIGNED_REPLAY_WARNING),
     matrix: matrix === null ? null : matrixView(session, matrix),
     busy: lab.busy,

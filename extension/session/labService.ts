@@ -1,8 +1,9 @@
 /**
  * The window's lab session on the host: one {@link LabSession} shared by every view — the
- * Checkpoint/Restart panel, the palette commands, the image editor's Restart This Image…, and
- * later the language's code lens and the debugger. Views never talk to each other: they call
- * this service and listen to {@link LabService.onDidChange}.
+ * Checkpoint/Restart panel, the palette commands, the image editor's Restart This Image…, the
+ * language's code lens, and the debugger (whose sessions run their own kernels: their calls are
+ * shown beside the lab's, see {@link LabService.showExternalCall}). Views never talk to each
+ * other: they call this service and listen to {@link LabService.onDidChange}.
  *
  * It persists the session's log in the workspace state after every change and replays it when
  * the window comes back (the kernel is deterministic, so the replay is the session). Actions
@@ -13,8 +14,13 @@
  * (a checkpoint of hundreds of MiB) in slices or a worker behind the same signatures.
  */
 import * as vscode from 'vscode';
-import type { RestoreCredsMode } from '../kernel/index';
+import type { CallOutcome, RestoreCredsMode } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
+import {
+  externalLabCall,
+  type ExternalCallOrigin,
+  type ExternalLabCall,
+} from '../lab/session-external';
 import {
   LabError,
   LabSession,
@@ -48,11 +54,23 @@ export interface LabChange {
   readonly kind: 'session' | 'action' | 'focus';
   /** The section a view should bring into view, if any. */
   readonly reveal?: 'checks' | 'matrix';
+  /**
+   * Show it where the view already shows, without bringing the view forward (a debugging
+   * session's call: the Debug Console keeps its place in the panel area).
+   */
+  readonly background?: boolean;
 }
 
-/** The call whose checks are shown: one of the history, or a matrix cell's probe. */
+/**
+ * Calls of debugging sessions kept for the views (the newest); older ones are dropped. They are
+ * not persisted: the debugging sessions that made them do not survive a reload either.
+ */
+export const maxExternalCalls = 200;
+
+/** The call whose checks are shown: one of the history, a debugging session's, or a matrix cell's probe. */
 export type ShownCall =
   | { readonly kind: 'history'; readonly id: number }
+  | { readonly kind: 'external'; readonly id: number }
   | { readonly kind: 'probe'; readonly user: number; readonly mode: number };
 
 function isPersistedLab(value: unknown): value is PersistedLab {
@@ -83,6 +101,8 @@ export class LabService implements vscode.Disposable {
   private shown: ShownCall | null = null;
   private matrixShown: RestartMatrix | null = null;
   private busyMessage: string | null = null;
+  private external: ExternalLabCall[] = [];
+  private externalCount = 0;
   private readonly changed = new vscode.EventEmitter<LabChange>();
   /** Fires after every change of the session, and when a call or matrix is chosen to be shown. */
   readonly onDidChange = this.changed.event;
@@ -115,6 +135,10 @@ export class LabService implements vscode.Disposable {
   /** The call whose checks views show: the one chosen, else the latest. */
   get shownCall(): LabCall | null {
     const history = this.current.history;
+    if (this.shown?.kind === 'external') {
+      const id = this.shown.id;
+      return this.external.find((call) => call.id === id) ?? history.at(-1) ?? null;
+    }
     if (this.shown?.kind === 'history') {
       const id = this.shown.id;
       return history.find((call) => call.id === id) ?? history.at(-1) ?? null;
@@ -133,6 +157,11 @@ export class LabService implements vscode.Disposable {
     return this.matrixShown;
   }
 
+  /** Calls of this window's debugging sessions, oldest first (numbered apart from the lab's). */
+  get externalCalls(): readonly ExternalLabCall[] {
+    return this.external;
+  }
+
   /** The workspace file a kernel image was written to by a checkpoint, if any. */
   exportOf(path: string): vscode.Uri | undefined {
     const uri = this.exports.get(path);
@@ -147,6 +176,28 @@ export class LabService implements vscode.Disposable {
     if (call === undefined) return undefined;
     this.shown = { kind: 'history', id };
     this.changed.fire({ kind: 'focus', reveal: 'checks' });
+    return call;
+  }
+
+  /** Shows a debugging session's call (its checks) in the views. */
+  showExternalCallById(id: number): ExternalLabCall | undefined {
+    const call = this.external.find((entry) => entry.id === id);
+    if (call === undefined) return undefined;
+    this.shown = { kind: 'external', id };
+    this.changed.fire({ kind: 'focus', reveal: 'checks' });
+    return call;
+  }
+
+  /**
+   * A checkpoint or restart a debugging session made in its own kernel: kept beside the lab's
+   * calls and shown with its checks. The lab's kernel, log and replay are not touched.
+   */
+  showExternalCall(outcome: CallOutcome, origin: ExternalCallOrigin): ExternalLabCall {
+    const call = externalLabCall(++this.externalCount, outcome, origin);
+    this.external.push(call);
+    if (this.external.length > maxExternalCalls) this.external.splice(0, 1);
+    this.shown = { kind: 'external', id: call.id };
+    this.changed.fire({ kind: 'focus', reveal: 'checks', background: true });
     return call;
   }
 

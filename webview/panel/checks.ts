@@ -9,7 +9,8 @@ import { button, dataGrid, tag } from '../ui/index';
 import { element, hex, onActivate } from './dom';
 
 export interface ChecksCallbacks {
-  selectCall(id: number): void;
+  /** `debugger`: a call of a debugging session (numbered apart from the lab's). */
+  selectCall(id: number, fromDebugger: boolean): void;
   openCheck(index: number): void;
   exportReport(format: 'markdown' | 'json'): void;
 }
@@ -24,35 +25,43 @@ function summaryText(call: LabCallSummaryView): string {
   return `${call.statement} → ${outcome}`;
 }
 
+/** The lab's calls, or (`debugger`) the calls of this window's debugging sessions. */
 function historyList(
   history: readonly LabCallSummaryView[],
   shown: LabCallView | null,
   callbacks: ChecksCallbacks,
+  fromDebugger = false,
 ): HTMLElement {
-  const section = element('nav', 'history');
-  section.setAttribute('aria-label', 'Calls of the session');
-  section.append(element('h3', '', `Calls (${history.length})`));
+  const section = element('nav', fromDebugger ? 'history debugger-history' : 'history');
+  const what = fromDebugger ? 'Calls of debugging sessions' : 'Calls of the session';
+  section.setAttribute('aria-label', what);
+  section.append(
+    element('h3', '', `${fromDebugger ? 'Debugging sessions' : 'Calls'} (${history.length})`),
+  );
   if (history.length === 0) {
     section.append(element('p', 'hint', 'No checkpoint or restart yet.'));
     return section;
   }
   const list = element('ul', 'history-list');
   list.setAttribute('role', 'listbox');
-  list.setAttribute('aria-label', 'Calls of the session, newest last');
+  list.setAttribute('aria-label', `${what}, newest last`);
   const items: HTMLElement[] = [];
+  const shownHere =
+    shown !== null && shown.probe === null && (shown.debugSource !== null) === fromDebugger;
   for (const call of history) {
     const item = element('li', `history-item ${call.errno === null ? 'ok' : 'refused'}`);
     item.setAttribute('role', 'option');
-    const selected = shown !== null && shown.probe === null && shown.id === call.id;
+    const selected = shownHere && shown.id === call.id;
     item.setAttribute('aria-selected', String(selected));
     item.tabIndex = selected ? 0 : -1;
     item.dataset['callId'] = String(call.id);
+    if (fromDebugger) item.dataset['debugger'] = 'true';
     item.append(
-      element('span', 'history-id', `#${call.id}`),
+      element('span', 'history-id', `${fromDebugger ? 'D' : '#'}${call.id}`),
       element('span', 'history-mark', call.errno === null ? '✓' : '✗'),
       element('span', 'history-text', summaryText(call)),
     );
-    onActivate(item, () => callbacks.selectCall(call.id));
+    onActivate(item, () => callbacks.selectCall(call.id, fromDebugger));
     items.push(item);
     list.append(item);
   }
@@ -90,7 +99,11 @@ function callHeader(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
   const title = element(
     'h3',
     `call-title ${call.errno === null ? 'ok' : 'refused'}`,
-    call.probe !== null ? `Judged without restarting: ${verdict}` : `Call #${call.id}: ${verdict}`,
+    call.probe !== null
+      ? `Judged without restarting: ${verdict}`
+      : call.debugSource !== null
+        ? `Debugging session, call D${call.id}: ${verdict}`
+        : `Call #${call.id}: ${verdict}`,
   );
   title.setAttribute('role', 'status');
   header.append(title);
@@ -100,7 +113,9 @@ function callHeader(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
     element(
       'span',
       '',
-      ` · caller ${call.user} (task ${call.callerPid}${call.by === 'program' ? ', its own program' : ''}) · flags ${call.flags} · ckpt_restore_creds ${call.restoreCreds}`,
+      call.debugSource !== null
+        ? ` · caller ${call.user} (task ${call.callerPid} of the debugging session’s own kernel, not the lab’s)`
+        : ` · caller ${call.user} (task ${call.callerPid}${call.by === 'program' ? ', its own program' : ''}) · flags ${call.flags} · ckpt_restore_creds ${call.restoreCreds ?? 'not known'}`,
     ),
   );
   if (call.image !== null) meta.append(element('span', '', ` · image ${call.image}`));
@@ -182,11 +197,15 @@ function checkTable(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
 /** The whole checks tab. */
 export function checksView(
   history: readonly LabCallSummaryView[],
+  debuggerHistory: readonly LabCallSummaryView[],
   call: LabCallView | null,
   callbacks: ChecksCallbacks,
 ): HTMLElement {
   const root = element('div', 'checks-view');
-  root.append(historyList(history, call, callbacks));
+  const lists = element('div', 'histories');
+  lists.append(historyList(history, call, callbacks));
+  if (debuggerHistory.length > 0) lists.append(historyList(debuggerHistory, call, callbacks, true));
+  root.append(lists);
   const main = element('section', 'call');
   main.setAttribute('aria-label', 'Security checks');
   if (call === null) {

@@ -179,8 +179,9 @@ function renderDetails(current: LabStateView): void {
 }
 
 function renderTabs(current: LabStateView): void {
-  const checks = checksView(current.history, current.call, {
-    selectCall: (id) => post({ type: 'selectCall', id }),
+  const checks = checksView(current.history, current.debuggerHistory, current.call, {
+    selectCall: (id, fromDebugger) =>
+      post(fromDebugger ? { type: 'selectCall', id, debugger: true } : { type: 'selectCall', id }),
     openCheck: (index) => post({ type: 'openCheck', index }),
     exportReport: (format) => post({ type: 'exportReport', format }),
   });

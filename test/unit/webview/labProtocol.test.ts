@@ -59,6 +59,7 @@ const state: LabStateView = {
   console: [],
   consoleTotal: 0,
   history: [],
+  debuggerHistory: [],
   call: null,
   matrix: null,
   busy: null,
@@ -72,6 +73,7 @@ describe('panel protocol guards', () => {
       { type: 'taskAction', action: 'checkpoint', pid: 7 },
       { type: 'imageAction', action: 'whoMayRestart', path: '/tmp/passwd.crimg' },
       { type: 'selectCall', id: 3 },
+      { type: 'selectCall', id: 3, debugger: true },
       { type: 'selectMatrixCell', user: 2, mode: 1 },
       { type: 'openCheck', index: 10 },
       { type: 'exportReport', format: 'json' },
@@ -94,6 +96,7 @@ describe('panel protocol guards', () => {
       { type: 'imageAction', action: 'restart', path: 'relative.crimg' },
       { type: 'imageAction', action: 'restart', path: `/${'a'.repeat(5000)}` },
       { type: 'selectCall', id: '3' },
+      { type: 'selectCall', id: 3, debugger: 'yes' },
       { type: 'exportReport', format: 'html' },
       { type: 'setSysctl', name: 'kernel.ckpt_restore_creds' },
       { type: 'setLsm', policy: 'selinux', lines: [] },
@@ -113,6 +116,8 @@ describe('panel protocol guards', () => {
     assert.ok(isHostToLabPanelMessage({ type: 'reveal', section: 'matrix' }));
     assert.ok(!isHostToLabPanelMessage({ type: 'reveal', section: 'elsewhere' }));
     assert.ok(!isHostToLabPanelMessage({ type: 'labState', state: { ...state, version: -1 } }));
+    const { debuggerHistory: _dropped, ...withoutDebugger } = state;
+    assert.ok(!isHostToLabPanelMessage({ type: 'labState', state: withoutDebugger }));
     assert.ok(
       !isHostToLabPanelMessage({
         type: 'labState',
