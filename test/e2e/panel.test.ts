@@ -10,7 +10,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { hostileText } from './fixtures';
-import { e2eEnvironment, launchBrowser, openWorkbench, runCommand, screenshot } from './workbench';
+import {
+  e2eEnvironment,
+  launchBrowser,
+  openWorkbench,
+  quickOpen,
+  runCommand,
+  screenshot,
+  waitForActiveEditor,
+} from './workbench';
 
 /** hallyn's setuid passwd that checkpoints itself, signed (kernel.md scenario 1). */
 const passwdWorld = `# The setuid passwd of kernel.md scenario 1: it checkpoints itself, signed
@@ -26,6 +34,24 @@ idle:
 end
 file /bin/passwd mode 04755 owner root runs passwd
 `;
+
+/** The same passwd, debugged: it checkpoints itself and exits, then hallyn restarts it. */
+const debuggedPasswd = `# Debugged: hallyn restarts the passwd that checkpointed itself
+world default
+
+program passwd
+  open /etc/shadow rw -> shadow
+  checkpoint self to /tmp/passwd.crimg -> crid
+  exit 0
+end
+file /bin/passwd mode 04755 owner root runs passwd
+
+spawn /bin/passwd as hallyn -> pw
+run pw
+restart /tmp/passwd.crimg as hallyn
+expect last EPERM restart.creds.uid
+`;
+const debuggedRestartLine = 13;
 
 /**
  * The page of a webview that shows `selector`. VS Code lays every webview's iframe over the
@@ -174,6 +200,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
 
   before(async () => {
     writeFileSync(path.join(env.workspace, 'lab-passwd.crlab'), passwdWorld);
+    writeFileSync(path.join(env.workspace, 'debug-passwd.crlab'), debuggedPasswd);
     browser = await launchBrowser(env);
     page = await browser.newPage();
     await openWorkbench(page, env);
@@ -372,6 +399,67 @@ describe('the Checkpoint/Restart panel in a browser', function () {
       .locator('body')
       .evaluate(() => (globalThis as { crlabPwned?: number }).crlabPwned);
     assert.equal(pwned, undefined);
+  });
+
+  it('shows the calls of a debugging session in the check table, leading to their lines', async () => {
+    let panel = await openPanel();
+    const labCalls = await panel.locator('.history:not(.debugger-history) .history-item').count();
+    await quickOpen(page, 'debug-passwd.crlab');
+    await runCommand(page, 'Checkpoint/Restart: Debug Scenario');
+    // It stops on entry; F5 continues to the end, where the session ends by itself.
+    const toolbar = page.locator('.debug-toolbar');
+    await toolbar.waitFor({ timeout: 60_000 });
+    await page.locator('.debug-toolbar .codicon-debug-continue').waitFor();
+    await page.keyboard.press('F5');
+    await toolbar.waitFor({ state: 'hidden', timeout: 60_000 });
+
+    panel = await openPanel();
+    const debuggerCalls = panel.locator('.debugger-history .history-item');
+    await debuggerCalls.nth(1).waitFor();
+    assert.deepEqual(
+      (await debuggerCalls.allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim()),
+      [
+        'D1✓checkpoint by its program in debug-passwd.crlab:6 → ok',
+        `D2✗restart by the script in debug-passwd.crlab:${debuggedRestartLine} → EPERM restart.creds.uid`,
+      ],
+    );
+    await panel
+      .locator('.call-title', {
+        hasText: 'Debugging session, call D2: restart refused: EPERM from restart.creds.uid',
+      })
+      .waitFor();
+    const rows = await checkRows(panel);
+    assert.deepEqual(rows.slice(0, 3), [
+      'pass restart.flags',
+      'pass restart.unpriv',
+      'pass restart.fd',
+    ]);
+    assert.equal(rows.at(-1), 'fail restart.creds.uid EPERM');
+    // The lab's own calls are as they were: the debugger ran its own kernel.
+    assert.equal(
+      await panel.locator('.history:not(.debugger-history) .history-item').count(),
+      labCalls,
+    );
+    await screenshot(page, env, 'panel-dark-debugger-calls');
+
+    // The deciding check leads to the line of the scenario that made the call.
+    const deciding = panel.locator('.check-table vscode-data-grid-row[data-deciding]');
+    assert.match((await deciding.textContent()) ?? '', new RegExp(`line ${debuggedRestartLine}$`));
+    await deciding.locator('vscode-data-grid-cell').nth(1).click();
+    await waitForActiveEditor(page, 'debug-passwd.crlab');
+    await page
+      .locator('.statusbar-item', { hasText: `Ln ${debuggedRestartLine},` })
+      .first()
+      .waitFor();
+
+    // An older call of the debugger reopens its table from the list, by keyboard.
+    panel = await openPanel();
+    await panel.locator('.debugger-history .history-item').nth(1).focus();
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await panel
+      .locator('.call-title', { hasText: 'Debugging session, call D1: checkpoint succeeded' })
+      .waitFor();
   });
 
   it('keeps the session through a window reload, and looks right in a light theme', async () => {
