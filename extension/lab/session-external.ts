@@ -66,7 +66,8 @@ export function externalLabCall(
     restoreCreds: null,
     ret: outcome.ret,
     errno: outcome.errno,
-    checks: outcome.checks.map((check) => ({ ...check })),
+    // The kernel's records carry no line: each gets the line that made the call, as the lab's do.
+    checks: outcome.checks.map((check) => ({ ...check, line: check.line ?? origin.line })),
     restored: [...(outcome.restored ?? [])],
     imageBytes: null,
     source: origin.source,

@@ -48,6 +48,16 @@ describe('lab session: calls of debugging sessions', () => {
     assert.equal(call.errno, 'EPERM');
     assert.deepEqual(call.checks, restart.checks);
     assert.notEqual(call.checks, outcome.checks, 'a copy: the debugger may go on with its own');
+    const bare = externalLabCall(
+      5,
+      { ...outcome, checks: outcome.checks.map(({ line: _line, ...check }) => check) },
+      { source: '/s.crlab', line: 10, by: 'script' },
+    );
+    assert.deepEqual(
+      bare.checks.map((check) => check.line),
+      restart.checks.map(() => 10),
+      'each check gets the line that made the call',
+    );
     // Not known outside the lab's kernel, so not guessed.
     assert.equal(call.restoreCreds, null);
     assert.equal(call.image, null);
