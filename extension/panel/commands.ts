@@ -20,6 +20,7 @@ import {
   pickTask,
   pickUser,
   pickWhere,
+  stepOptions,
   type ImageChoice,
 } from './picks';
 
@@ -317,6 +318,7 @@ export function checkpointCommand(context: LabCommandContext): LabCommand {
         if (output === undefined) {
           const name = await vscode.window.showInputBox({
             title: vscode.l10n.t('Checkpoint image file'),
+            ...stepOptions,
             prompt:
               folder === undefined
                 ? vscode.l10n.t('A file name in the lab kernel’s /tmp')

@@ -7,6 +7,14 @@ import * as vscode from 'vscode';
 import type { LabImage, LabSession, LabTask, RunMode } from '../lab/session';
 import { kernelFileUri } from '../session/labFiles';
 
+/**
+ * The lab's questions are steps of one action (image, then user, then flags): each stays open
+ * when the focus moves, as in VS Code's multi-step sample. Otherwise a webview taking the focus
+ * back as one step's pick closes (the panel the action started from, an editor just opened)
+ * can close the next step's pick and silently drop the action. Escape still cancels.
+ */
+export const stepOptions = { ignoreFocusOut: true } as const;
+
 interface Item<T> extends vscode.QuickPickItem {
   readonly value: T;
 }
@@ -15,7 +23,11 @@ async function pick<T>(
   items: readonly Item<T>[],
   options: vscode.QuickPickOptions,
 ): Promise<T | undefined> {
-  const chosen = await vscode.window.showQuickPick(items, { matchOnDescription: true, ...options });
+  const chosen = await vscode.window.showQuickPick(items, {
+    matchOnDescription: true,
+    ...stepOptions,
+    ...options,
+  });
   return chosen?.value;
 }
 
@@ -144,7 +156,12 @@ export async function pickFlags(
       detail: descriptions[name] ?? '',
       bit,
     })),
-    { title, canPickMany: true, placeHolder: vscode.l10n.t('None for a plain call') },
+    {
+      title,
+      canPickMany: true,
+      placeHolder: vscode.l10n.t('None for a plain call'),
+      ...stepOptions,
+    },
   );
   return picked?.reduce((all, item) => all | item.bit, 0);
 }
@@ -231,6 +248,7 @@ export async function pickRunMode(session: LabSession, pid: number): Promise<Run
       const text = await vscode.window.showInputBox({
         title: vscode.l10n.t('Run how many steps?'),
         value: '10',
+        ...stepOptions,
         validateInput: (value) =>
           /^[1-9][0-9]{0,5}$/.test(value.trim())
             ? null

@@ -78,6 +78,9 @@ function panelFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
   return webviewWith(page, '.toolbar[aria-label="Lab session"]', timeoutMs);
 }
 
+/** The lab's own calls in the Security Checks tab (the debugging sessions' are listed apart). */
+const labCallItem = '.history:not(.debugger-history) .history-item';
+
 /** The open quick pick or input box. */
 function quickInput(page: Page): Locator {
   // A quick pick that was just answered fades out while the next one opens: skip it.
@@ -403,7 +406,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
 
   it('shows the calls of a debugging session in the check table, leading to their lines', async () => {
     let panel = await openPanel();
-    const labCalls = await panel.locator('.history:not(.debugger-history) .history-item').count();
+    const labCalls = await panel.locator(labCallItem).count();
     await quickOpen(page, 'debug-passwd.crlab');
     await runCommand(page, 'Checkpoint/Restart: Debug Scenario');
     // It stops on entry; F5 continues to the end, where the session ends by itself.
@@ -436,10 +439,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     ]);
     assert.equal(rows.at(-1), 'fail restart.creds.uid EPERM');
     // The lab's own calls are as they were: the debugger ran its own kernel.
-    assert.equal(
-      await panel.locator('.history:not(.debugger-history) .history-item').count(),
-      labCalls,
-    );
+    assert.equal(await panel.locator(labCallItem).count(), labCalls);
     await screenshot(page, env, 'panel-dark-debugger-calls');
 
     // The deciding check leads to the line of the scenario that made the call.
@@ -464,7 +464,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
 
   it('keeps the session through a window reload, and looks right in a light theme', async () => {
     let panel = await openPanel();
-    const calls = await panel.locator('.history-item').count();
+    const calls = await panel.locator(labCallItem).count();
     assert.ok(calls >= 4);
     // The panel's own state (the tab shown, the task selected) survives the view being hidden.
     await panel.locator('vscode-panel-tab#tab-kernel').click();
@@ -493,11 +493,11 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await panel.locator('vscode-panels[activeid="tab-kernel"]').waitFor();
     await panel.locator('vscode-panel-tab#tab-checks').click();
     await panel
-      .locator('.history-item')
+      .locator(labCallItem)
       .nth(calls - 1)
       .waitFor({ timeout: 60_000 });
     assert.equal(
-      await panel.locator('.history-item').count(),
+      await panel.locator(labCallItem).count(),
       calls,
       'the same calls after the reload',
     );
@@ -506,7 +506,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor();
     panel = await openPanel(true);
     await panel
-      .locator('.history-item')
+      .locator(labCallItem)
       .nth(calls - 2)
       .click();
     await panel.locator('.check-table').waitFor();
