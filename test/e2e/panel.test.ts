@@ -182,6 +182,23 @@ async function clickButton(
   await control.press('Enter');
 }
 
+/** Waits until `row` lies within the visible part of the check table's scroller. */
+async function waitInView(row: Locator, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const inView = await row.evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      const scroller = element.closest('.table-scroll')?.getBoundingClientRect();
+      return (
+        scroller !== undefined && box.top >= scroller.top - 1 && box.bottom <= scroller.bottom + 1
+      );
+    });
+    if (inView) return;
+    if (Date.now() > deadline) throw new Error(`${what} is not in view`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The check table's rows as `result id errno`. */
 async function checkRows(panel: Frame): Promise<string[]> {
   return panel.locator('.check-table vscode-data-grid-row[data-index]').evaluateAll((rows) =>
@@ -440,10 +457,12 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     assert.equal(rows.at(-1), 'fail restart.creds.uid EPERM');
     // The lab's own calls are as they were: the debugger ran its own kernel.
     assert.equal(await panel.locator(labCallItem).count(), labCalls);
+    // The call came while the Debug Console was in front: its deciding check is scrolled to.
+    const deciding = panel.locator('.check-table vscode-data-grid-row[data-deciding]');
+    await waitInView(deciding, 'the deciding check');
     await screenshot(page, env, 'panel-dark-debugger-calls');
 
     // The deciding check leads to the line of the scenario that made the call.
-    const deciding = panel.locator('.check-table vscode-data-grid-row[data-deciding]');
     assert.match((await deciding.textContent()) ?? '', new RegExp(`line ${debuggedRestartLine}$`));
     await deciding.locator('vscode-data-grid-cell').nth(1).click();
     await waitForActiveEditor(page, 'debug-passwd.crlab');

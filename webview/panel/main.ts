@@ -216,8 +216,35 @@ function renderStatus(current: LabStateView): void {
     status.append(progressRing(current.busy), element('span', 'busy', current.busy));
 }
 
+/**
+ * The deciding check is brought into view whenever a call comes to be shown (a new call, one
+ * chosen from a list, the first state after the page loads), once the table has a size: a call
+ * that arrives while the view is hidden (a debugging session's, with the Debug Console in front)
+ * or while another tab is shown is scrolled to when its table appears.
+ */
+let decidingPending = false;
+let shownCallKey: string | null = null;
+
+function callKey(next: LabStateView): string | null {
+  const call = next.call;
+  if (call === null) return null;
+  const probe = call.probe === null ? '' : `${call.probe.user}/${call.probe.mode}`;
+  return `${call.debugSource ?? ''}#${call.id}#${probe}#${call.checks.length}`;
+}
+
+function flushDeciding(): void {
+  if (!decidingPending || checksSlot.offsetHeight === 0) return;
+  decidingPending = false;
+  revealDeciding(checksSlot);
+}
+
+new ResizeObserver(() => flushDeciding()).observe(checksSlot);
+
 function render(next: LabStateView): void {
   const focus = focusedId();
+  const key = callKey(next);
+  if (key !== null && key !== shownCallKey) decidingPending = true;
+  shownCallKey = key;
   // A task that appeared (spawned, restored) becomes the selected one.
   const fresh = next.tasks.filter((task) => !knownPids.has(task.pid) && task.name !== null);
   if (state !== null && fresh.length > 0)
@@ -232,6 +259,7 @@ function render(next: LabStateView): void {
   renderDetails(next);
   renderTabs(next);
   restoreFocus(focus);
+  requestAnimationFrame(flushDeciding);
 }
 
 function reveal(section: PanelTab | 'processes'): void {
@@ -241,7 +269,10 @@ function reveal(section: PanelTab | 'processes'): void {
   }
   tabbed.select(section);
   updateUi({ tab: section });
-  if (section === 'checks') requestAnimationFrame(() => revealDeciding(checksSlot));
+  if (section === 'checks') {
+    decidingPending = true;
+    requestAnimationFrame(flushDeciding);
+  }
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
