@@ -528,6 +528,8 @@ describe('the Checkpoint/Restart panel in a browser', function () {
       .locator(labCallItem)
       .nth(calls - 2)
       .click();
+    // The call chosen is the one shown (the table of the latest was there before the click).
+    await panel.locator('.call-title', { hasText: `Call #${calls - 1}: ` }).waitFor();
     await panel.locator('.check-table').waitFor();
     await screenshot(page, env, 'panel-light-checks');
     await panel.locator('vscode-panel-tab#tab-matrix').click();
