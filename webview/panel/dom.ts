@@ -1,15 +1,7 @@
-/** Small DOM helpers: every text goes in with textContent, never as HTML. */
+/** The panel's DOM helpers: every text goes in with textContent, never as HTML. */
 
-export function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className = '',
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  if (className !== '') node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// The element helper every viewer shares (text through textContent only).
+export { element } from '../shared/dom';
 
 /** Activates `node` on click and on Enter or Space, as a button does. */
 export function onActivate(node: HTMLElement, action: () => void): void {

@@ -18,17 +18,17 @@ function table(
 ): HTMLElement {
   const node = element('table', 'facts-table');
   node.append(element('caption', '', caption));
-  const head = element('tr');
+  const head = element('tr', '');
   for (const header of headers) {
     const cell = element('th', '', header);
     cell.scope = 'col';
     head.append(cell);
   }
-  node.append(element('thead'));
+  node.append(element('thead', ''));
   node.tHead?.append(head);
-  const body = element('tbody');
+  const body = element('tbody', '');
   for (const row of rows) {
-    const line = element('tr');
+    const line = element('tr', '');
     for (const text of row) line.append(element('td', '', text));
     body.append(line);
   }
