@@ -25,6 +25,11 @@ import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
 import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
 import { runScenarioCommand } from './language/scenarioRun';
+import { labCommands } from './panel/commands';
+import { LabPanelProvider } from './panel/labPanelProvider';
+import { registerLabStatus } from './panel/statusBar';
+import { LabFileSystem } from './session/labFiles';
+import { LabService } from './session/labService';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 import { debugCommands, registerDebugging } from './debug/activate';
 
@@ -61,6 +66,10 @@ export interface CrlabApi {
   readonly imageEditor: ImageEditorProvider;
   /** The .crlab language features: the scenario runner, the test controller, provider health. */
   readonly language: LanguageFeatures;
+  /** The window's lab session, shared by the panel, the palette and the image editor. */
+  readonly lab: LabService;
+  /** The Checkpoint/Restart panel (tests ask whether it shows). */
+  readonly labPanel: LabPanelProvider;
   /** The CRIU dump view's provider: its open dumps (tests use it). */
   readonly criuDumps: CriuDumpEditorProvider;
 }
@@ -72,13 +81,31 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: criuDumps, registration: criuRegistration } =
     CriuDumpEditorProvider.register(context);
   context.subscriptions.push(registration, reports.register(), criuRegistration);
-  registerDebugging(context);
+
+  // The lab session and its views: the panel, the status bar, the session's files.
+  const labLog = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
+  const lab = new LabService(context.workspaceState, labLog);
+  // The debugger's calls (made in its sessions' own kernels) show in the panel beside the lab's.
+  registerDebugging(context, (call, origin) => lab.showExternalCall(call, origin));
+  const labPanel = new LabPanelProvider(context.extensionUri, lab);
+  context.subscriptions.push(
+    labLog,
+    lab,
+    new LabFileSystem(lab).register(),
+    labPanel.register(),
+    registerLabStatus(lab),
+  );
+  const revealPanel = (preserveFocus: boolean): Promise<void> => labPanel.reveal(preserveFocus);
+  for (const [id, callback] of Object.entries(labCommands({ lab, revealPanel }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, callback));
+  }
+
   const language = registerLanguageFeatures(context);
-  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language };
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language, lab };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps, language };
+  return { imageEditor: images, criuDumps, language, lab, labPanel };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */
