@@ -15,11 +15,13 @@ import { repoRoot } from '../vscode/paths.mjs';
 import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
 
 const cacheDir = path.join(repoRoot, '.bench');
+// --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
+const quick = process.argv.includes('--quick');
 const images = [
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'cold (activates the extension)' },
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'warm' },
   { name: 'bench-1g.crimg', label: '1 GiB', open: 'warm' },
-];
+].slice(0, quick ? 2 : 3);
 // What counts as "the first record rows": the viewer's tree items or record elements, or an
 // explicit marker. Roles and data attributes, not class names, so a restyled viewer still counts.
 const firstRenderSelector =
