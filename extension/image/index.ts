@@ -14,6 +14,7 @@ import type { ImageError } from './model';
 
 export * from './model';
 export {
+  ImageEncoder,
   writeImage,
   writeFailedImage,
   PAGES_PER_PGARR,
