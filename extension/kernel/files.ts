@@ -8,6 +8,14 @@ import type { Inode } from './vfs';
 /** Descriptors per table (the format's fd bound). */
 export const MAX_FDS = 1024;
 
+/**
+ * Where the writes of a file outside the emulated machine go (a host file, see hostfile.ts):
+ * the bytes in order; chunks may be views of task memory, to be written or copied at once.
+ */
+export interface HostWriter {
+  write(chunks: readonly Uint8Array[]): void;
+}
+
 export class OpenFile {
   constructor(
     /** Unique per kernel: the identity descriptors share. */
@@ -19,6 +27,8 @@ export class OpenFile {
     public flags: number,
     public pos: number,
     public version = 0,
+    /** Set for a host file: writes go to the host, not to the inode. */
+    readonly host: HostWriter | null = null,
   ) {}
 
   get accessMode(): number {
@@ -50,6 +60,7 @@ export class OpenFile {
 
   /** write(2) at the file offset (at the end with O_APPEND), growing the file. */
   write(bytes: Uint8Array): number {
+    if (this.host !== null) return this.writeChunks([bytes]);
     if ((this.flags & OFlag.APPEND) !== 0) this.pos = this.inode.data.length;
     const end = this.pos + bytes.length;
     const current = this.inode.data;
@@ -64,6 +75,19 @@ export class OpenFile {
     }
     this.pos = end;
     return bytes.length;
+  }
+
+  /** Writes `chunks` in order: straight to the host for a host file. */
+  writeChunks(chunks: readonly Uint8Array[]): number {
+    let written = 0;
+    if (this.host !== null) {
+      this.host.write(chunks);
+      for (const chunk of chunks) written += chunk.length;
+      this.pos += written;
+      return written;
+    }
+    for (const chunk of chunks) written += this.write(chunk);
+    return written;
   }
 }
 

@@ -151,6 +151,21 @@ export class Machine {
     return this.nextCrid++;
   }
 
+  /**
+   * Saves the counters a checkpoint or restart moves before it changes anything else (the
+   * transient caller's pid, the ids of the files it opens); the function returned puts them
+   * back, so that a cancelled sliced call leaves no trace and replaying a session without it
+   * gives the same pids and ids.
+   */
+  saveCounters(): () => void {
+    const lastPid = this.rootNs.lastPid;
+    const nextOpenFileId = this.nextOpenFileId;
+    return () => {
+      this.rootNs.lastPid = lastPid;
+      this.nextOpenFileId = nextOpenFileId;
+    };
+  }
+
   // ---- users -------------------------------------------------------------------------------
 
   findUser(user: string | number): UserSpec | null {

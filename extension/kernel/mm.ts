@@ -279,6 +279,14 @@ export class AddressSpace {
     this.pages.set(Math.floor(addr / PAGE_SIZE), data.slice());
   }
 
+  /**
+   * Install a page whose bytes the address space takes over (restart's prepared pages: views
+   * of a buffer nothing else writes to). The caller has charged the memory already.
+   */
+  adoptPage(addr: number, data: Uint8Array): void {
+    this.pages.set(Math.floor(addr / PAGE_SIZE), data);
+  }
+
   /** The touched pages of one mapping, ascending, as saved in an image (all-zero pages omitted). */
   savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
     if (this.isSharedFile(vma)) return [];

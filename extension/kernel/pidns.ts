@@ -9,7 +9,8 @@ export const PID_MAX = 32768;
 
 export class PidNamespace {
   readonly tasks = new Map<number, Task>();
-  private lastPid = 0;
+  /** The last pid handed out (a cancelled sliced call puts it back: Machine.saveCounters). */
+  lastPid = 0;
   init: Task | null = null;
 
   constructor(

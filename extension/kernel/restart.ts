@@ -17,6 +17,7 @@ import type {
 import {
   FdType,
   OFlag,
+  PAGE_SIZE,
   Prot,
   TaskFlag,
   TaskState,
@@ -37,10 +38,11 @@ import { decodeImage } from './imageio';
 import type { Machine } from './machine';
 import { cutComm, emptyProgram } from './machine';
 import { AddressSpace } from './mm';
+import { runToEnd } from './sliced';
 import type { PidNamespace } from './pidns';
 import type { Task } from './task';
 import { NREGS, activeNs, describeTask, globalPid } from './task';
-import type { CallOutcome } from './types';
+import type { CallOutcome, CallProgress } from './types';
 import { RestartFlag } from './types';
 import type { Inode } from './vfs';
 import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISGID, S_ISUID } from './vfs';
@@ -784,7 +786,54 @@ export const RESTART_STEPS: readonly CheckStep<RestartContext>[] = [
 
 // ---- building the tasks (after every check passed; nothing here can fail) ---------------------
 
-function restoreAddressSpace(machine: Machine, saved: TaskImage): AddressSpace {
+/** The bytes of every restored page, by task and VMA, in image order. */
+type PreparedPages = Map<VmaRecord, Uint8Array[]>;
+
+/** Pages copied into one buffer at a time (one PGARR's worth): few allocations, no big one. */
+const PAGES_PER_BUFFER = 1024;
+
+/**
+ * The bytes the restored pages will hold, prepared a slice at a time before anything is created:
+ * when the image is the kernel's own (read from a host file, which nothing in the machine can
+ * reach or change), its page data are taken as they are, with no second copy; from a file of the
+ * emulated VFS they are copied, PAGES_PER_BUFFER pages into each buffer, so that later changes
+ * to the file and to the task never meet.
+ */
+function* preparePages(context: RestartContext): Generator<CallProgress, PreparedPages, void> {
+  const image = imageOf(context);
+  const own = context.input?.host !== null && context.input?.host !== undefined;
+  const total = imagePages(image) * PAGE_SIZE;
+  const prepared: PreparedPages = new Map();
+  let done = 0;
+  for (const task of image.tasks) {
+    for (const vma of task.vmas) {
+      const pages: Uint8Array[] = [];
+      for (let first = 0; first < vma.pages.length; first += PAGES_PER_BUFFER) {
+        const last = Math.min(vma.pages.length, first + PAGES_PER_BUFFER);
+        const buffer = own ? null : new Uint8Array((last - first) * PAGE_SIZE);
+        for (let i = first; i < last; i++) {
+          const data = (vma.pages[i] as { data: Uint8Array }).data;
+          if (buffer === null) pages.push(data);
+          else {
+            const at = (i - first) * PAGE_SIZE;
+            buffer.set(data, at);
+            pages.push(buffer.subarray(at, at + PAGE_SIZE));
+          }
+        }
+        done += (last - first) * PAGE_SIZE;
+        yield { done, total };
+      }
+      prepared.set(vma, pages);
+    }
+  }
+  return prepared;
+}
+
+function restoreAddressSpace(
+  machine: Machine,
+  saved: TaskImage,
+  prepared: PreparedPages,
+): AddressSpace {
   const mm = new AddressSpace(machine.accounting, saved.mm.exe);
   mm.layout = {
     startCode: saved.mm.start_code,
@@ -811,7 +860,11 @@ function restoreAddressSpace(machine: Machine, saved: TaskImage): AddressSpace {
       path: vma.file,
       pgoff: vma.vm_pgoff,
     });
-    for (const page of vma.pages) mm.installPage(page.addr, page.data);
+    const data = prepared.get(vma) ?? [];
+    vma.pages.forEach((page, index) => {
+      const bytes = data[index];
+      if (bytes !== undefined) mm.adoptPage(page.addr, bytes);
+    });
     pages += vma.pages.length;
   }
   machine.accounting.charge(pages);
@@ -852,6 +905,7 @@ function fillTask(
   saved: TaskImage,
   openFiles: Map<number, OpenFile>,
   records: Map<number, OpenFileRecord>,
+  prepared: PreparedPages,
 ): void {
   const { machine } = context;
   task.comm = cutComm(saved.task.comm);
@@ -860,7 +914,7 @@ function fillTask(
   task.superpriv = (saved.task.flags & TaskFlag.SUPERPRIV) !== 0;
   task.label = restoredTaskLabel(context, saved);
   task.mm.release();
-  task.mm = restoreAddressSpace(machine, saved);
+  task.mm = restoreAddressSpace(machine, saved, prepared);
   task.files = restoreFiles(machine, saved, openFiles, records);
   const exe = machine.vfs.lookupRaw(saved.mm.exe);
   const programName = exe?.runs ?? null;
@@ -933,13 +987,13 @@ function assignPids(machine: Machine, caller: Task, image: CheckpointImage, task
   });
 }
 
-function build(context: RestartContext): Task[] {
+function build(context: RestartContext, prepared: PreparedPages): Task[] {
   const { machine, caller } = context;
   const image = imageOf(context);
   const openFiles = new Map<number, OpenFile>();
   const records = new Map(image.openFiles.map((file) => [file.objref, file] as const));
   if (taskSelf(context)) {
-    fillTask(context, caller, image.tasks[0] as TaskImage, openFiles, records);
+    fillTask(context, caller, image.tasks[0] as TaskImage, openFiles, records, prepared);
     return [caller];
   }
   const tasks = image.tasks.map(() => machine.blankTask(copyCred(caller.cred), '', null));
@@ -951,22 +1005,24 @@ function build(context: RestartContext): Task[] {
     const parentIndex =
       index === 0 ? -1 : image.tree.findIndex((other) => other.vpid === entry?.vppid);
     machine.adopt(parentIndex < 0 ? caller : (tasks[parentIndex] as Task), task);
-    fillTask(context, task, saved, openFiles, records);
+    fillTask(context, task, saved, openFiles, records, prepared);
   });
   return tasks;
 }
 
 /**
- * sys_restart as `caller`: 0 and the restored tasks on success (with RESTART_TASKSELF the caller
- * itself has become the restored task), -errno and nothing changed on failure.
+ * sys_restart as `caller`, a slice at a time: every check (the whole image judged) in the first
+ * slice, then the restored pages prepared a PGARR at a time, then, in the last slice, the tasks
+ * created all at once. Cancelled before the last slice, nothing was created. The kernel must not
+ * change between slices (the facade refuses other calls meanwhile).
  */
-export function sysRestart(
+export function* sysRestartSlices(
   machine: Machine,
   caller: Task,
   _crid: number,
   fd: number,
   flags: number,
-): CallOutcome {
+): Generator<CallProgress, CallOutcome, void> {
   const audit = new Audit(`${describeTask(caller)} ${credSummary(caller.cred)}`);
   const context: RestartContext = {
     machine,
@@ -994,8 +1050,9 @@ export function sysRestart(
     machine.callLog.push(outcome);
     return outcome;
   }
+  const prepared = yield* preparePages(context);
   const input = context.input as OpenFile;
-  const restored = build(context);
+  const restored = build(context, prepared);
   input.pos += context.bytes.length;
   const outcome: CallOutcome = {
     call: 'restart',
@@ -1008,4 +1065,18 @@ export function sysRestart(
   };
   machine.callLog.push(outcome);
   return outcome;
+}
+
+/**
+ * sys_restart as `caller`: 0 and the restored tasks on success (with RESTART_TASKSELF the caller
+ * itself has become the restored task), -errno and nothing changed on failure.
+ */
+export function sysRestart(
+  machine: Machine,
+  caller: Task,
+  crid: number,
+  fd: number,
+  flags: number,
+): CallOutcome {
+  return runToEnd(sysRestartSlices(machine, caller, crid, fd, flags));
 }

@@ -1,0 +1,58 @@
+/**
+ * Files of the host that a checkpoint writes to or a restart reads from (HostImageOutput and
+ * HostImageInput in types.ts): the host's disk, outside the emulated machine, reached through a
+ * descriptor the transient caller holds, like the file a shell redirection opens before the
+ * patchset's `ckpt` or `rstr` runs. The inode belongs to no directory of the emulated VFS, so no
+ * task of the machine can open it: a restart may keep the bytes it read (the restored pages are
+ * views of them), and a checkpoint streams its image out without holding it in the machine.
+ */
+import { checkPath } from '../image/index';
+import { OFlag } from '../image/model';
+import type { Result } from './errno';
+import { fail, ok } from './errno';
+import { OpenFile } from './files';
+import type { Machine } from './machine';
+import type { Task } from './task';
+import type { HostImageInput, HostImageOutput } from './types';
+
+/**
+ * Opens `host` for `task`: O_WRONLY for an output, O_RDONLY for an input, at the lowest free
+ * descriptor. The file is owned by the task's fsuid/fsgid with mode 0600 and the VFS root's
+ * label. Throws RangeError for a path that is not absolute (a URI's path will do).
+ */
+export function openHostFile(
+  machine: Machine,
+  task: Task,
+  host: HostImageOutput | HostImageInput,
+): Result<number> {
+  const problem = checkPath(host.path);
+  if (problem !== null) throw new RangeError(`host file: ${problem}`);
+  const input = 'bytes' in host;
+  const inode = {
+    ino: 0,
+    kind: 'file' as const,
+    mode: 0o600,
+    uid: task.cred.fsuid,
+    gid: task.cred.fsgid,
+    data: input ? host.bytes : new Uint8Array(0),
+    children: new Map(),
+    parent: null,
+    name: host.path.slice(host.path.lastIndexOf('/') + 1),
+    runs: null,
+    label: machine.vfs.root.label,
+  };
+  const flags = input ? OFlag.RDONLY : OFlag.WRONLY;
+  const file = new OpenFile(
+    machine.allocateOpenFileId(),
+    inode,
+    host.path,
+    flags,
+    0,
+    0,
+    input ? null : host,
+  );
+  const fd = task.files.lowestFree();
+  if (fd === null) return fail('EMFILE', 'the descriptor table is full');
+  task.files.install(fd, file, false);
+  return ok(fd);
+}
