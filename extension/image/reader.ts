@@ -32,7 +32,10 @@ import {
   type DebugParsed,
   debugBodyClass,
   describeFailure,
+  fieldSpans,
+  normalBodyClassOf,
   runDebug,
+  runFast,
   streamOver,
   unfinishedField,
   contractName,
@@ -152,10 +155,20 @@ function hex(value: number | bigint): string {
   return `0x${value.toString(16)}`;
 }
 
-/** Reads u32 words of a little-endian u64 at `at`. */
+/** The little-endian u32 at `at` (the caller has checked the 4 bytes are there). */
+function u32At(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+/** Reads u32 words of a little-endian u64 at `at` (no allocation beyond the result: hot). */
 function u64Words(bytes: Uint8Array, at: number): { lo: number; hi: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
-  return { lo: view.getUint32(0, true), hi: view.getUint32(4, true) };
+  return { lo: u32At(bytes, at), hi: u32At(bytes, at + 4) };
 }
 
 /** One record whose header, place and parent were accepted and whose payload is present. */
@@ -208,10 +221,28 @@ class FieldChecks {
     return value;
   }
 
+  /** Where the parser began (and, once read, ended) a field, within the payload. */
+  private entry(jsName: string): { start: number; end?: number | undefined } {
+    const spans = fieldSpans(
+      this.rec.parsed,
+      this.rec.type,
+      this.rec.body,
+      FIXED_RECORD_LEN.has(this.rec.type),
+    );
+    const entry = spans[jsName];
+    if (entry === undefined) throw new Unreached();
+    return entry;
+  }
+
+  /** Start offset, within the payload, of a field the parser began to read. */
+  start(jsName: string): number {
+    return this.entry(jsName).start;
+  }
+
   /** Start offset, within the payload, of a field the parser read completely. */
   private span(jsName: string): { start: number; end: number } {
-    const entry = this.rec.parsed._debug[jsName];
-    if (entry === undefined || entry.end === undefined) throw new Unreached();
+    const entry = this.entry(jsName);
+    if (entry.end === undefined) throw new Unreached();
     return { start: entry.start, end: entry.end };
   }
 
@@ -221,29 +252,36 @@ class FieldChecks {
     return this.rec.body.subarray(start, end);
   }
 
-  /** A u64 field, required below 2^53 (judged from its raw bytes: Kaitai reads doubles). */
-  u64(jsName: string, label = contractName(jsName)): number {
-    return this.u64At(this.span(jsName).start, label);
-  }
-
-  u64At(at: number, label: string): number {
-    const { lo, hi } = u64Words(this.rec.body, at);
+  /**
+   * A u64 field, required below 2^53 (judged from its raw bytes: Kaitai reads doubles). The
+   * field's name is worked out only when it is needed, for an error.
+   */
+  u64(jsName: string, label?: string): number {
+    const at = this.span(jsName).start;
+    const body = this.rec.body;
+    const hi = u32At(body, at + 4);
     if (hi >= HI_2POW53) {
-      this.fail(label, `${hex((BigInt(hi) << 32n) | BigInt(lo))} is at or above 2^53`);
+      const lo = u32At(body, at);
+      this.fail(
+        label ?? contractName(jsName),
+        `${hex((BigInt(hi) << 32n) | BigInt(lo))} is at or above 2^53`,
+      );
     }
-    return hi * TWO_POW_32 + lo;
+    return hi * TWO_POW_32 + u32At(body, at);
   }
 
   /** A u64 capability set: below 2^53 and only bits 0..40. */
   capSet(jsName: string): bigint {
-    const label = contractName(jsName);
     this.u64(jsName);
     const { start } = this.span(jsName);
     const view = new DataView(this.rec.body.buffer, this.rec.body.byteOffset + start, 8);
     const value = view.getBigUint64(0, true);
     if ((value & ~CAP_MASK) !== 0n) {
       const bit = value.toString(2).length - 1;
-      this.fail(label, `capability bit ${bit} is above CAP_LAST_CAP (${CAP_LAST_CAP})`);
+      this.fail(
+        contractName(jsName),
+        `capability bit ${bit} is above CAP_LAST_CAP (${CAP_LAST_CAP})`,
+      );
     }
     return value;
   }
@@ -308,8 +346,9 @@ class ImageJudge {
         `the stream ends inside a record header (${available} of 8 bytes)`,
       );
     }
-    const headerRun = runDebug(
+    const headerRun = runFast(
       CrimgDebug.RecordHeader,
+      Crimg.RecordHeader,
       this.bytes.subarray(offset, offset + HEADER_SIZE),
     );
     const type = headerRun.parsed.type;
@@ -386,7 +425,7 @@ class ImageJudge {
     const body = this.bytes.subarray(bodyStart, bodyStart + len);
     const cls = debugBodyClass.get(type);
     if (cls === undefined) this.reject('EINVAL', offset, 'hdr.type', `no parser for ${name}`);
-    const run = runDebug(cls, body);
+    const run = runFast(cls, normalBodyClassOf(type), body);
     this.current = { offset, field: name };
     this.pos = bodyStart + len;
     const rec: ParsedRecord<T> = {
@@ -420,7 +459,13 @@ class ImageJudge {
       if (!(err instanceof Unreached)) throw err;
     }
     if (rec.failure !== null || result === null) {
-      const field = unfinishedField(rec.parsed) ?? lastFieldRead(rec.parsed) ?? 'hdr.len';
+      // A sound payload parsed the fast way has no debug record: take one to name the field.
+      const cls = debugBodyClass.get(rec.type);
+      const parsed =
+        (rec.parsed as Partial<DebugParsed>)._debug !== undefined || cls === undefined
+          ? rec.parsed
+          : runDebug(cls, rec.body).parsed;
+      const field = unfinishedField(parsed) ?? lastFieldRead(parsed) ?? 'hdr.len';
       const reason = rec.failure === null ? 'incomplete parse' : describeFailure(rec.failure);
       this.reject('EINVAL', rec.offset, `${rec.name}.${field}`, reason);
     }
@@ -715,13 +760,13 @@ class ImageJudge {
         mismatches: [{ types: [RecordType.FD_ENT], field: 'FILES.nfds' }],
       }),
     );
-    const cpu = this.checkFields(cpuRec, (f, p): CpuRecord => {
+    const cpu = this.checkFields(cpuRec, (f): CpuRecord => {
       const pc = f.u64('pc');
       const sp = f.u64('sp');
       const flags = f.u64('flags');
       const origAx = f.u64('origAx');
       const regs: number[] = [];
-      const start = f.got(p._debug['regs']).start;
+      const start = f.start('regs');
       for (let i = 0; i < 16; i++) {
         const { lo, hi } = u64Words(cpuRec.body, start + 8 * i);
         const signedHi = hi | 0;
@@ -995,28 +1040,36 @@ class ImageJudge {
       const addrs = whole.addrs ?? [];
       const pages = whole.pages ?? [];
       for (let i = 0; i < nr; i++) {
-        const field = `PGARR.addrs[${i}]`;
-        const { hi } = u64Words(this.bytes, dataStart + 8 * i);
+        const hi = u32At(this.bytes, dataStart + 8 * i + 4);
         const addr = addrs[i] ?? 0;
         const data = pages[i];
-        if (hi >= HI_2POW53) this.reject('EINVAL', rec.offset, field, 'address at or above 2^53');
-        if (addr % PAGE_SIZE !== 0)
-          this.reject('EINVAL', rec.offset, field, `${hex(addr)} is not page aligned`);
-        if (addr < vma.vm_start || addr >= vma.vm_end) {
-          this.reject(
-            'EINVAL',
-            rec.offset,
-            field,
-            `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
-          );
-        }
-        if (addr <= lastAddr)
+        // One test for the common case; the rules one by one, in order, for the error.
+        if (
+          hi >= HI_2POW53 ||
+          addr % PAGE_SIZE !== 0 ||
+          addr < vma.vm_start ||
+          addr >= vma.vm_end ||
+          addr <= lastAddr
+        ) {
+          const field = `PGARR.addrs[${i}]`;
+          if (hi >= HI_2POW53) this.reject('EINVAL', rec.offset, field, 'address at or above 2^53');
+          if (addr % PAGE_SIZE !== 0)
+            this.reject('EINVAL', rec.offset, field, `${hex(addr)} is not page aligned`);
+          if (addr < vma.vm_start || addr >= vma.vm_end) {
+            this.reject(
+              'EINVAL',
+              rec.offset,
+              field,
+              `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
+            );
+          }
           this.reject(
             'EINVAL',
             rec.offset,
             field,
             `${hex(addr)} does not ascend after ${hex(lastAddr)}`,
           );
+        }
         if (data === undefined)
           this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
         lastAddr = addr;

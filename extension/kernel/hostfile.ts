@@ -14,6 +14,18 @@ import { OpenFile } from './files';
 import type { Machine } from './machine';
 import type { Task } from './task';
 import type { HostImageInput, HostImageOutput } from './types';
+import type { Inode } from './vfs';
+
+/** The inodes of host files opened for reading: their bytes are the kernel's alone. */
+const hostInputs = new WeakSet<Inode>();
+
+/**
+ * Whether `inode` is a host file a restart reads from: no task can reach it, so its bytes can be
+ * kept as they are (restart takes its pages from them without a copy).
+ */
+export function isHostInput(inode: Inode): boolean {
+  return hostInputs.has(inode);
+}
 
 /**
  * Opens `host` for `task`: O_WRONLY for an output, O_RDONLY for an input, at the lowest free
@@ -28,9 +40,9 @@ export function openHostFile(
   const problem = checkPath(host.path);
   if (problem !== null) throw new RangeError(`host file: ${problem}`);
   const input = 'bytes' in host;
-  const inode = {
+  const inode: Inode = {
     ino: 0,
-    kind: 'file' as const,
+    kind: 'file',
     mode: 0o600,
     uid: task.cred.fsuid,
     gid: task.cred.fsgid,
@@ -41,6 +53,7 @@ export function openHostFile(
     runs: null,
     label: machine.vfs.root.label,
   };
+  if (input) hostInputs.add(inode);
   const flags = input ? OFlag.RDONLY : OFlag.WRONLY;
   const file = new OpenFile(
     machine.allocateOpenFileId(),

@@ -38,6 +38,7 @@ import { decodeImage } from './imageio';
 import type { Machine } from './machine';
 import { cutComm, emptyProgram } from './machine';
 import { AddressSpace } from './mm';
+import { isHostInput } from './hostfile';
 import { runToEnd } from './sliced';
 import type { PidNamespace } from './pidns';
 import type { Task } from './task';
@@ -801,7 +802,7 @@ const PAGES_PER_BUFFER = 1024;
  */
 function* preparePages(context: RestartContext): Generator<CallProgress, PreparedPages, void> {
   const image = imageOf(context);
-  const own = context.input?.host !== null && context.input?.host !== undefined;
+  const own = context.input !== null && isHostInput(context.input.inode);
   const total = imagePages(image) * PAGE_SIZE;
   const prepared: PreparedPages = new Map();
   let done = 0;
