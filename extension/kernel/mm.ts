@@ -287,7 +287,11 @@ export class AddressSpace {
     this.pages.set(Math.floor(addr / PAGE_SIZE), data);
   }
 
-  /** The touched pages of one mapping, ascending, as saved in an image (all-zero pages omitted). */
+  /**
+   * The touched pages of one mapping, ascending, as saved in an image. All-zero pages are left
+   * for the writer to omit (it looks at every page anyway: looking here too cost a second pass
+   * over all of the task's memory).
+   */
   savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
     if (this.isSharedFile(vma)) return [];
     const out: { addr: number; data: Uint8Array }[] = [];
@@ -298,8 +302,7 @@ export class AddressSpace {
       .sort((a, b) => a - b);
     for (const index of indexes) {
       const data = this.pages.get(index);
-      if (data !== undefined && data.some((byte) => byte !== 0))
-        out.push({ addr: index * PAGE_SIZE, data });
+      if (data !== undefined) out.push({ addr: index * PAGE_SIZE, data });
     }
     return out;
   }

@@ -235,3 +235,32 @@ describe('sliced checkpoint and restart', () => {
     );
   });
 });
+
+describe('checkpoint of pages left all zero', () => {
+  it('leaves them out of the image: they read back as zero', () => {
+    const items: SourceItem[] = [
+      { op: 'mmap', pages: imm(8), prot: 3, dst: 'buf' },
+      // Touch every page with a zero; then give one page a non-zero byte at its very end.
+      { op: 'set', dst: 'i', value: imm(0) },
+      { op: 'label', name: 'loop' },
+      { op: 'store', addr: v('buf'), offset: v('i'), data: { value: imm(0) } },
+      { op: 'arith', dst: 'i', fn: 'add', a: v('i'), b: imm(4096) },
+      { op: 'jump', target: 'loop', when: { fn: 'lt', a: v('i'), b: imm(8 * 4096) } },
+      { op: 'store', addr: v('buf'), offset: imm(3 * 4096 + 4088), data: { value: imm(7) } },
+      ...idle(),
+    ];
+    const kernel = boot(withProgram(defaultWorld(), '/usr/bin/zeros', items));
+    const pid = spawn(kernel, 'hallyn', '/usr/bin/zeros');
+    kernel.run(pid, { untilLabel: 'idle', steps: 100 });
+    kernel.freeze(pid);
+    assert.ok(kernel.checkpointAs('hallyn', pid, '/tmp/z.crimg', 1).ret > 0);
+    const read = readImage(bytesOf(kernel, '/tmp/z.crimg'));
+    assert.ok(read.ok);
+    const buf = kernel.task(pid)?.vars['buf'] ?? 0;
+    const mapping = read.image.tasks[0]?.vmas.find((vma) => vma.vm_start === buf);
+    assert.deepEqual(
+      mapping?.pages.map((page) => page.addr),
+      [buf + 3 * 4096],
+    );
+  });
+});
