@@ -11,7 +11,16 @@
  *
  * Usage (from the repository root): node --expose-gc .bench/dist/scale.mjs [--quick]
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writevSync,
+} from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readImage, writeImage } from '../../extension/image/index';
@@ -44,17 +53,28 @@ function print(line: string): void {
   console.log(line);
 }
 
-function timed<T>(work: () => T): { ms: number; value: T } {
-  const started = performance.now();
-  const value = work();
-  return { ms: performance.now() - started, value };
+/** Wall time and this process's CPU time (user + system) of one run, in milliseconds. */
+interface Timing {
+  ms: number;
+  cpuMs: number;
 }
 
-/** The host restarting an image file from disk: read it, hand it to the kernel, restart. */
+function timed<T>(work: () => T): Timing & { value: T } {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const value = work();
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000, value };
+}
+
+/**
+ * The host restarting an image file from disk, as the lab does: read the file and hand its bytes
+ * to the kernel as a host file (the kernel keeps them: the restored pages are views of them).
+ */
 function restartFromFile(kernel: KernelApi, file: string): number {
   const bytes = readFileSync(file);
-  kernel.writeFile('/tmp/bench-in.crimg', bytes, { uid: 500, gid: 500 });
-  const outcome = kernel.restartAs('hallyn', '/tmp/bench-in.crimg', RestartFlag.FROZEN);
+  const outcome = kernel.restartAs('hallyn', { path: file, bytes }, RestartFlag.FROZEN);
   if (outcome.ret !== 0 || outcome.restored?.[0] === undefined)
     throw new Error(
       `bench scale: restart returned ${outcome.ret}: ${outcome.checks.find((check) => check.result === 'fail')?.reason ?? ''}`,
@@ -62,47 +82,99 @@ function restartFromFile(kernel: KernelApi, file: string): number {
   return outcome.restored[0];
 }
 
-/** The host checkpointing a task to a file on disk: checkpoint, take the bytes, write them. */
+/** writev until every byte of `chunks` is written (a regular file takes them all at once). */
+function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
+  let rest = [...chunks];
+  while (rest.length > 0) {
+    let written = writevSync(fd, rest);
+    const next: Uint8Array[] = [];
+    for (const chunk of rest) {
+      if (written >= chunk.length) written -= chunk.length;
+      else {
+        next.push(chunk.subarray(written));
+        written = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
+/**
+ * The host checkpointing a task to a file on disk, as the lab does: the kernel streams the image
+ * to a host file, a PGARR at a time, and each slice goes to the file with one writev.
+ */
 function checkpointToFile(kernel: KernelApi, pid: number, file: string): void {
-  const outcome = kernel.checkpointAs(
-    'hallyn',
-    pid,
-    '/tmp/bench-out.crimg',
-    CheckpointFlag.SUBTREE,
-  );
-  if (outcome.ret <= 0)
-    throw new Error(
-      `bench scale: checkpoint returned ${outcome.ret}: ${outcome.checks.find((check) => check.result === 'fail')?.reason ?? ''}`,
+  const fd = openSync(file, 'w');
+  try {
+    const outcome = kernel.checkpointAs(
+      'hallyn',
+      pid,
+      { path: file, write: (chunks) => writeAll(fd, chunks) },
+      CheckpointFlag.SUBTREE,
     );
-  const bytes = kernel.readFile('/tmp/bench-out.crimg');
-  if (bytes === null) throw new Error('bench scale: the checkpoint wrote no image');
-  writeFileSync(file, bytes);
+    if (outcome.ret <= 0)
+      throw new Error(
+        `bench scale: checkpoint returned ${outcome.ret}: ${outcome.checks.find((check) => check.result === 'fail')?.reason ?? ''}`,
+      );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A raw read of `file`, timed (no closure holds the bytes: V8 would keep them alive and this
+ * process's peak memory would count them).
+ */
+function rawReadOnce(file: string): Timing {
+  return timed(() => {
+    readFileSync(file);
+  });
+}
+
+/** A raw write of the bytes of `file` to `output` (no fsync), timed. */
+function rawWriteOnce(file: string, output: string): Timing {
+  const bytes = readFileSync(file);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  writeFileSync(output, bytes);
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Writes the cached image (in a process of its own, so its memory is not this one's). */
+function prepare(): void {
+  cacheImage(spec, writeImage(benchImage(spec)));
 }
 
 function main(): void {
-  // The image, written once and cached like the others; its making is not measured.
-  const { file } = cacheImage(spec, writeImage(benchImage(spec)));
-  collectGarbage();
+  // The image, written once and cached like the others, by a child process: its making is
+  // neither measured nor part of this process's memory.
+  const made = spawnSync(
+    process.execPath,
+    [process.argv[1] ?? '', '--prepare', ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (made.status !== 0) throw new Error('bench scale: the image could not be written');
+  const file = path.join(cacheDir, spec.name);
   const size = statSync(file).size;
   const output = path.join(cacheDir, `checkpoint-${spec.name}`);
   const rawOutput = path.join(cacheDir, `raw-write-${spec.name}`);
 
-  const rawRead: number[] = [];
-  const rawWrite: number[] = [];
-  const restart: number[] = [];
-  const checkpoint: number[] = [];
+  const rawRead: Timing[] = [];
+  const rawWrite: Timing[] = [];
+  const restart: Timing[] = [];
+  const checkpoint: Timing[] = [];
   let restartPeak = 0;
   let checkpointPeak = 0;
   let baseline = Infinity;
   let peakReset = true;
   for (let round = 0; round < rounds; round++) {
     // The references: one raw read and one raw write of the same bytes.
-    rawRead.push(timed(() => readFileSync(file)).ms);
-    collectGarbage();
-    {
-      const bytes = readFileSync(file);
-      rawWrite.push(timed(() => writeFileSync(rawOutput, bytes)).ms);
-    }
+    rawRead.push(rawReadOnce(file));
+    rawWrite.push(rawWriteOnce(file, rawOutput));
     collectGarbage();
 
     const before = memoryNow().rss;
@@ -110,12 +182,12 @@ function main(): void {
     peakReset &&= resetPeak();
     const kernel = benchKernel();
     const restarted = timed(() => restartFromFile(kernel, file));
-    restart.push(restarted.ms);
+    restart.push(restarted);
     restartPeak = Math.max(restartPeak, memoryNow().peak);
 
     collectGarbage();
     peakReset &&= resetPeak();
-    checkpoint.push(timed(() => checkpointToFile(kernel, restarted.value, output)).ms);
+    checkpoint.push(timed(() => checkpointToFile(kernel, restarted.value, output)));
     checkpointPeak = Math.max(checkpointPeak, memoryNow().peak);
     collectGarbage();
   }
@@ -129,25 +201,28 @@ function main(): void {
     : `INVALID ${verdict.error.field}`;
   rmSync(output, { force: true });
 
-  const readMs = median(rawRead);
-  const writeMs = median(rawWrite);
-  const restartMs = median(restart);
-  const checkpointMs = median(checkpoint);
+  const ms = (runs: Timing[]): number => median(runs.map((run) => run.ms));
+  const cpuMs = (runs: Timing[]): number => median(runs.map((run) => run.cpuMs));
   const what = `${spec.label} task (${spec.pages.toLocaleString('en-US')} touched pages, image ${formatBytes(size)})`;
   const memory = (peak: number): string =>
     `peak RSS ${formatBytes(peak)} = ${formatRatio(peak / touched)} the touched memory (${formatBytes(baseline)} before${peakReset ? '' : '; the peak covers the whole process'})`;
+  // On a shared machine the wall times swing with the others' load; the CPU times (this
+  // process's user + system) much less: both are given, each against its own reference.
+  const line = (runs: Timing[], reference: Timing[], name: string): string =>
+    `${formatMs(ms(runs))}, ${formatRate(size, ms(runs))} (${formatRatio(ms(reference) / ms(runs))} the ${name}'s throughput; CPU ${formatMs(cpuMs(runs))}, ${formatRatio(cpuMs(reference) / cpuMs(runs))} the ${name}'s)`;
   print(
-    `bench raw read ${what}: ${formatMs(readMs)}, ${formatRate(size, readMs)} (fs.readFileSync)`,
+    `bench raw read ${what}: ${formatMs(ms(rawRead))}, ${formatRate(size, ms(rawRead))}, CPU ${formatMs(cpuMs(rawRead))} (fs.readFileSync)`,
   );
   print(
-    `bench raw write ${what}: ${formatMs(writeMs)}, ${formatRate(size, writeMs)} (fs.writeFileSync, no fsync)`,
+    `bench raw write ${what}: ${formatMs(ms(rawWrite))}, ${formatRate(size, ms(rawWrite))}, CPU ${formatMs(cpuMs(rawWrite))} (fs.writeFileSync, no fsync)`,
   );
   print(
-    `bench restart ${what} from a file: ${formatMs(restartMs)}, ${formatRate(size, restartMs)} (${formatRatio(readMs / restartMs)} the raw read's throughput); ${memory(restartPeak)}`,
+    `bench restart ${what} from a file: ${line(restart, rawRead, 'raw read')}; ${memory(restartPeak)}`,
   );
   print(
-    `bench checkpoint ${what} to a file: ${formatMs(checkpointMs)}, ${formatRate(size, checkpointMs)} (${formatRatio(writeMs / checkpointMs)} the raw write's throughput); ${memory(checkpointPeak)} [${check}]`,
+    `bench checkpoint ${what} to a file: ${line(checkpoint, rawWrite, 'raw write')}; ${memory(checkpointPeak)} [${check}]`,
   );
 }
 
-main();
+if (process.argv.includes('--prepare')) prepare();
+else main();
