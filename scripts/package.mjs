@@ -19,12 +19,14 @@ function run(command, args) {
 }
 
 /**
- * Packs the built extension (dist/ must be current) into a .vsix.
+ * Packs the built extension (dist/ must be current) into a .vsix in `outDir` (dist/ by default;
+ * the e2e runner packs into its own run folder, so that runs at the same time do not share it).
+ * @param {{ outDir?: string }} [options]
  * @returns {{ vsix: string, bytes: number }}
  */
-export function packageVsix() {
+export function packageVsix({ outDir = path.join(root, 'dist') } = {}) {
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const vsix = path.join(root, 'dist', `${manifest.name}-${manifest.version}.vsix`);
+  const vsix = path.join(outDir, `${manifest.name}-${manifest.version}.vsix`);
   rmSync(vsix, { force: true });
   run('npx', [
     'vsce',

@@ -5,9 +5,7 @@
  * active image editor, with its unsaved edits.
  */
 import * as vscode from 'vscode';
-import { diffImages } from '../cli/commands/image-diff';
-import { decodeImageJson } from '../cli/image-json';
-import { formatImageError, readImage } from '../image/index';
+import { decodeImageJson, diffImages, formatImageError, readImage } from '../image/index';
 import { createKernel, defaultWorld, RestartFlag, type CheckRecord } from '../kernel/index';
 import { CLOCK_EPOCH, formatCheck } from '../lab/index';
 import type { CommandCallback } from './commands';

@@ -1,7 +1,7 @@
 /**
  * The image format layer's public API: the decoded model, the writer, the reader (the judge
  * of image-format.md), the record index for large files, the per-record field tree for
- * viewers, display helpers and HMAC-SHA256. Pure: bytes in, bytes out, no I/O, no `node:`.
+ * viewers, the lossless JSON codec, the image diff, display helpers and HMAC-SHA256. Pure: bytes in, bytes out, no I/O, no `node:`.
  *
  * @example
  * ```ts
@@ -50,6 +50,18 @@ export {
 } from './display';
 export { Sha256, sha256, hmacSha256, macEquals } from './hmac';
 export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
+export {
+  decodeImageJson,
+  encodeImageJson,
+  ImageJsonError,
+  IMAGE_JSON_FORMAT,
+  IMAGE_JSON_VERSION,
+  type ImageJson,
+  type JsonField,
+  type JsonRecord,
+} from './image-json';
+export { diffImages, type Difference } from './diff';
+export { fromBase64, fromHex, toBase64, toHex } from './byte-text';
 
 /**
  * One line for a person: `EINVAL at 0x1a40 (VMA.vm_end): 0x800000001000 is above TASK_SIZE`.

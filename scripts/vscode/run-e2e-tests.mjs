@@ -3,7 +3,8 @@
 // the examples plus two generated images as its workspace. The tests themselves are plain mocha
 // files (test/e2e/*.test.ts, through tsx); this script owns the server's lifecycle and hands its
 // URL over in the environment.
-// Needs `npm run build` first.
+// Needs `npm run build` first. Arguments go to mocha: test files replace the default glob, e.g.
+// `node scripts/vscode/run-e2e-tests.mjs test/e2e/imageViewer.test.ts --grep hostile`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { packageVsix } from '../package.mjs';
 import { installVsix, prepareRun, startCodeServer } from './server.mjs';
 
 const started = Date.now();
+const mochaArgs = process.argv.slice(2);
 if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
   console.error('e2e tests: dist/ is not built; run `npm run build` first');
   process.exit(1);
@@ -32,7 +34,7 @@ if (installSeconds > 0.5)
 const run = prepareRun('e2e');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
 // The extension as users get it: packed into a .vsix and installed with --install-extension.
-const { vsix, bytes } = packageVsix();
+const { vsix, bytes } = packageVsix({ outDir: run.runDir });
 const installVsixSeconds = installVsix(run, vsix);
 console.log(
   `e2e tests: installed ${path.basename(vsix)} (${(bytes / 1024).toFixed(1)} KiB) in ${installVsixSeconds.toFixed(1)}s`,
@@ -55,7 +57,8 @@ try {
       '--forbid-pending',
       '--reporter',
       'spec',
-      'test/e2e/**/*.test.ts',
+      ...(mochaArgs.some((arg) => arg.endsWith('.ts')) ? [] : ['test/e2e/**/*.test.ts']),
+      ...mochaArgs,
     ],
     {
       cwd: repoRoot,

@@ -1,12 +1,15 @@
 // Starts and stops code-server (the real VS Code) for `npm start` and the tests.
-// Each run gets a private folder under .vscode-test/runs/<name>: user data, extensions, and the
-// XDG and temp folders, so nothing is written outside the cache and runs do not share state.
+// Each run gets a private folder under .vscode-test/runs/ (see prepareRun): user data,
+// extensions, the XDG and temp folders, so nothing is written outside the cache and runs that
+// happen at the same time do not share state.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -44,13 +47,82 @@ export function freePort() {
   });
 }
 
+/** The file in a run folder that names the process owning it (see processIdentity()). */
+const ownerFile = 'owner.json';
+
 /**
- * Creates the private folders of run `name` and returns their paths. They start empty unless
- * `keep` is set (`npm start` keeps the user's settings and editor state between runs).
+ * What identifies a live process: its pid and, on Linux, its start time (field 22 of
+ * /proc/<pid>/stat), so that a pid the system has since given to another process does not keep a
+ * dead run's folder alive.
+ */
+function processIdentity(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, started: fields[19] };
+  } catch {
+    return { pid, started: null };
+  }
+}
+
+/** Whether the process that wrote `owner` is still running. */
+function ownerIsAlive(owner) {
+  if (!Number.isInteger(owner?.pid) || owner.pid <= 0) return false;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    if (error?.code !== 'EPERM') return false;
+  }
+  const now = processIdentity(owner.pid);
+  return owner.started === null || now.started === null || now.started === owner.started;
+}
+
+/** Folders of the layout before owned run folders: fixed names that no runner uses any more. */
+const formerFixedRuns = new Set(['e2e', 'vscode-tests', 'bench']);
+
+/**
+ * Removes the folders of runs whose process has ended (a run folder is kept after its run, for
+ * its log, until a later run clears it). A folder without an owner file is a kept one (npm
+ * start's) or one being created right now, and is left alone, unless it is of the former layout.
+ */
+function removeDeadRuns() {
+  let names;
+  try {
+    names = readdirSync(runsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join(runsDir, name);
+    let owner = null;
+    try {
+      owner = JSON.parse(readFileSync(path.join(dir, ownerFile), 'utf8'));
+    } catch {
+      if (formerFixedRuns.has(name)) rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (ownerIsAlive(owner)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates the private folders of a run named `name` and returns their paths.
+ *
+ * By default every call gets a new, empty folder `<name>-<pid>-<random>`, owned by this process:
+ * two runs started at the same time (two `npm test`s in one clone) never share user data, a
+ * workspace or a log, and folders of runs whose process has ended are removed here. With `keep`,
+ * the folder is exactly `<name>` and survives between runs (`npm start` keeps the user's settings
+ * and editor state); only one such run can use it at a time.
  */
 export function prepareRun(name, { keep = false } = {}) {
-  const runDir = path.join(runsDir, name);
-  if (!keep) rmSync(runDir, { recursive: true, force: true });
+  removeDeadRuns();
+  mkdirSync(runsDir, { recursive: true });
+  const runDir = keep
+    ? path.join(runsDir, name)
+    : mkdtempSync(path.join(runsDir, `${name}-${process.pid}-`));
   const dirs = {
     runDir,
     userDataDir: path.join(runDir, 'user-data'),
@@ -61,6 +133,12 @@ export function prepareRun(name, { keep = false } = {}) {
     log: path.join(runDir, 'code-server.log'),
   };
   for (const dir of Object.values(dirs)) if (dir !== dirs.log) mkdirSync(dir, { recursive: true });
+  if (!keep) {
+    writeFileSync(
+      path.join(runDir, ownerFile),
+      `${JSON.stringify(processIdentity(process.pid))}\n`,
+    );
+  }
   return dirs;
 }
 

@@ -61,26 +61,49 @@ export async function openWorkbench(page: Page, env: E2eEnvironment): Promise<vo
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
 }
 
-/** Runs a command by its palette title, e.g. `Checkpoint/Restart: Get Started`. */
+/**
+ * Runs a command by its palette title, e.g. `Checkpoint/Restart: Get Started`: clicks the palette
+ * row whose label is exactly `title` (never whichever row VS Code ranked first, which with similar
+ * titles, or VS Code's "similar commands", is another command), then waits for the palette to
+ * close. Throws when no row, or more than one, carries exactly that label.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
+  const exactLabel = new RegExp(`^${escapeRegExp(title)}$`);
+  const rows = widget.locator('.quick-input-list .monaco-list-row').filter({
+    has: page.locator('.quick-input-list-label .label-name').filter({ hasText: exactLabel }),
+  });
   // Extensions' commands appear once the extension host has read them, which can be a few
   // seconds after the workbench shows: reopen the palette until the command is listed.
   const deadline = Date.now() + 60_000;
   for (;;) {
     await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    let count = 0;
     try {
-      await entry.waitFor({ timeout: 3_000 });
-      await page.keyboard.press('Enter');
-      return;
+      await rows.first().waitFor({ timeout: 3_000 });
+      count = await rows.count();
     } catch (error) {
-      await page.keyboard.press('Escape');
       if (Date.now() > deadline) throw error;
     }
+    if (count > 1) {
+      await page.keyboard.press('Escape');
+      throw new Error(`${count} command palette rows are labelled exactly "${title}"`);
+    }
+    if (count === 0) {
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await rows.click();
+    await widget.waitFor({ state: 'hidden' });
+    return;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Opens a workspace file by name with Quick Open (Ctrl+P), as a person would. */

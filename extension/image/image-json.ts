@@ -1,5 +1,6 @@
 /**
- * The lossless JSON form of a `.crimg` image (`crlab image decode` / `encode`).
+ * The lossless JSON form of a `.crimg` image (`crlab image decode` / `encode`, the editor's Show
+ * Image as JSON).
  *
  * It is record-level, not model-level, so that it round-trips every valid image byte for byte:
  * PGARR chunking, all-zero pages a writer chose to keep, and the stored signature survive. Each
@@ -9,15 +10,11 @@
  * in order and then asks the image reader to judge the result, refusing what restart would
  * refuse as malformed (EINVAL, EPIPE).
  */
-import {
-  formatImageError,
-  indexRecords,
-  memoryReader,
-  readImage,
-  recordFieldTree,
-  type FieldNode,
-} from '../image/index';
-import { CliError, EXIT_FAILED } from './errors';
+import { fromBase64, fromHex, toBase64, toHex } from './byte-text';
+import { recordFieldTree, type FieldNode } from './field-tree';
+import type { ImageError } from './model';
+import { readImage } from './reader';
+import { indexRecords, memoryReader } from './record-index';
 
 export const IMAGE_JSON_FORMAT = 'crlab-image-json';
 export const IMAGE_JSON_VERSION = 1;
@@ -44,6 +41,26 @@ export interface JsonRecord {
   fields: JsonField[];
 }
 
+/**
+ * Why a decode or an encode was refused: `invalid-image` when the image is not valid (decode) or
+ * would be malformed (encode), with the reader's verdict; `bad-json` when the input does not
+ * have the decode shape. The message names the record, field or JSON path.
+ */
+export class ImageJsonError extends Error {
+  constructor(
+    readonly kind: 'invalid-image' | 'bad-json',
+    message: string,
+    readonly imageError: ImageError | null = null,
+  ) {
+    super(message);
+    this.name = 'ImageJsonError';
+  }
+}
+
+function oneLine(error: ImageError): string {
+  return `${error.errno} at 0x${error.offset.toString(16)} (${error.field}): ${error.message}`;
+}
+
 export interface ImageJson {
   format: typeof IMAGE_JSON_FORMAT;
   version: number;
@@ -67,7 +84,7 @@ function isText(type: string): boolean {
 /** Decodes a valid image; an invalid one is refused with the reader's one-line error. */
 export function decodeImageJson(bytes: Uint8Array): ImageJson {
   const verdict = readImage(bytes);
-  if (!verdict.ok) throw new CliError(formatImageError(verdict.error), EXIT_FAILED);
+  if (!verdict.ok) throw new ImageJsonError('invalid-image', oneLine(verdict.error), verdict.error);
   const index = indexRecords(memoryReader(bytes), bytes.length);
   const records: JsonRecord[] = [];
   for (const entry of index.entries) {
@@ -81,9 +98,9 @@ export function decodeImageJson(bytes: Uint8Array): ImageJson {
       // An empty array (PGARR n=0 has no addrs/pages) is a leaf with no bytes: nothing to keep.
       if (node.size === 0) continue;
       if (node.offset !== position) {
-        throw new CliError(
+        throw new ImageJsonError(
+          'invalid-image',
           `cannot decode ${entry.name} at 0x${entry.offset.toString(16)}: field ${node.path} leaves a gap`,
-          EXIT_FAILED,
         );
       }
       position += node.size;
@@ -91,7 +108,7 @@ export function decodeImageJson(bytes: Uint8Array): ImageJson {
       const field: JsonField = { field: node.path, type: node.type, size: node.size, value: 0 };
       if (isBytes(node.type)) {
         field.encoding = node.size <= HEX_LIMIT ? 'hex' : 'base64';
-        field.value = Buffer.from(raw).toString(field.encoding);
+        field.value = field.encoding === 'hex' ? toHex(raw) : toBase64(raw);
       } else if (isText(node.type)) {
         field.value = typeof node.value === 'string' ? node.value : '';
       } else {
@@ -102,9 +119,9 @@ export function decodeImageJson(bytes: Uint8Array): ImageJson {
       json.push(field);
     }
     if (position !== entry.end) {
-      throw new CliError(
+      throw new ImageJsonError(
+        'invalid-image',
         `cannot decode ${entry.name} at 0x${entry.offset.toString(16)}: its fields end at 0x${position.toString(16)}`,
-        EXIT_FAILED,
       );
     }
     records.push({ offset: entry.offset, record: entry.name, fields: json });
@@ -130,15 +147,18 @@ function readInteger(raw: Uint8Array, signed: boolean): number {
     case 8:
       return Number(signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true));
     default:
-      throw new CliError(`cannot decode an integer of ${raw.length} bytes`, EXIT_FAILED);
+      throw new ImageJsonError('invalid-image', `cannot decode an integer of ${raw.length} bytes`);
   }
 }
 
 function fail(where: string, message: string): never {
-  throw new CliError(`${where}: ${message}`);
+  throw new ImageJsonError('bad-json', `${where}: ${message}`);
 }
 
-/** Encodes the JSON form; refuses malformed JSON (exit 2) and malformed images (exit 1). */
+/**
+ * Encodes the JSON form; refuses input without the decode shape (`bad-json`) and an image the
+ * reader would refuse as malformed, EINVAL or EPIPE (`invalid-image`).
+ */
 export function encodeImageJson(input: unknown): Uint8Array {
   if (typeof input !== 'object' || input === null) fail('JSON', 'expected an object');
   const json = input as Partial<ImageJson>;
@@ -170,9 +190,10 @@ export function encodeImageJson(input: unknown): Uint8Array {
   }
   const verdict = readImage(out);
   if (!verdict.ok && (verdict.error.errno === 'EINVAL' || verdict.error.errno === 'EPIPE')) {
-    throw new CliError(
-      `refused, the image would be malformed: ${formatImageError(verdict.error)}`,
-      EXIT_FAILED,
+    throw new ImageJsonError(
+      'invalid-image',
+      `refused, the image would be malformed: ${oneLine(verdict.error)}`,
+      verdict.error,
     );
   }
   return out;
@@ -191,8 +212,8 @@ function encodeField(input: unknown, where: string): Uint8Array {
     if (typeof value !== 'string') fail(name, 'bytes are a hex or base64 string');
     const encoding = field.encoding ?? 'hex';
     if (encoding !== 'hex' && encoding !== 'base64') fail(name, '"encoding" is hex or base64');
-    if (encoding === 'hex' && !/^([0-9a-fA-F]{2})*$/.test(value)) fail(name, 'not hex');
-    const bytes = new Uint8Array(Buffer.from(value, encoding));
+    const bytes = encoding === 'hex' ? fromHex(value) : fromBase64(value);
+    if (bytes === null) fail(name, encoding === 'hex' ? 'not hex' : 'not base64');
     if (bytes.length !== size) fail(name, `${bytes.length} bytes where ${size} are needed`);
     return bytes;
   }
