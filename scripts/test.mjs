@@ -19,6 +19,8 @@ const stages = [
   // extension host, then Debian's Chromium driving its workbench.
   ['vscode', 'node', ['scripts/vscode/run-vscode-tests.mjs']],
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
+  // Every benchmark on small inputs: fails only when one cannot run, never on a figure.
+  ['bench smoke', 'node', ['scripts/bench/run.mjs', '--quick', '--no-build']],
 ];
 
 /** Test counts a stage's output reports, summed over every summary line in it. */

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: builds, bundles the benchmarks, then runs them one after another,
+// `npm run bench [-- --quick] [--no-build]`: builds, bundles the benchmarks, then runs them one after another,
 // each in a process of its own (so one's memory does not weigh on the next's figures):
 //   scripts/bench/core.ts        the image layer (1 MiB and 1 GiB images: writer, reader, index)
 //                                and the kernel's calls against the writer and reader alone
@@ -25,6 +25,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const started = Date.now();
 const quick = process.argv.includes('--quick');
 const passOn = quick ? ['--quick'] : [];
+// `npm test` has built everything by the time its bench stage runs.
+const skipBuild = process.argv.includes('--no-build');
 
 /** @type {import('node:child_process').ChildProcess | null} */
 let current = null;
@@ -95,7 +97,7 @@ console.log(
 let failed = false;
 // The editor bench needs dist/; when the full build fails (e.g. mid-rewrite), the other
 // benchmarks still run on the generated parser alone.
-const built = (await node(['scripts/build.mjs'])) === 0;
+const built = skipBuild || (await node(['scripts/build.mjs'])) === 0;
 if (!built) {
   console.log('bench: the full build failed; building the Kaitai parser only');
   if ((await node(['scripts/build.mjs', '--ksy-only'])) !== 0) {
