@@ -45,6 +45,8 @@ function plainLoop(iterations: number): number {
 
 interface EmulatedRun {
   ms: number;
+  /** This process's CPU time (user + system). */
+  cpuMs: number;
   acc: number;
   i: number;
   /** Instructions before `loop:`, and from `loop:` to the jump back, inclusive. */
@@ -53,9 +55,11 @@ interface EmulatedRun {
 }
 
 function emulated(steps: number): EmulatedRun {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const result = runScenario(`${PROGRAM}run compute ${steps} steps\n`);
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   const kernel = result.session?.kernel;
   const task = kernel?.tasks().find((info) => info.comm === 'compute');
   const program = kernel?.program('compute');
@@ -67,6 +71,7 @@ function emulated(steps: number): EmulatedRun {
   const jump = program.code.findIndex((ins, index) => index >= prologue && ins.op === 'jump');
   return {
     ms,
+    cpuMs: (used.user + used.system) / 1000,
     acc: task.vars['acc'] ?? NaN,
     i: task.vars['i'] ?? NaN,
     prologue,
@@ -78,6 +83,7 @@ function main(): void {
   // Parsing, checking, booting and one step, measured alone and taken off the run.
   const setups = [0, 1, 2].map(() => emulated(1));
   const setupMs = median(setups.map((run) => run.ms));
+  const setupCpuMs = median(setups.map((run) => run.cpuMs));
   const { prologue, perTurn } = setups[0] as EmulatedRun;
   // Whole turns only, so both loops stop at the same point.
   const turns = Math.floor(STEPS / perTurn);
@@ -85,14 +91,20 @@ function main(): void {
   const emulatedRuns = Array.from({ length: quick ? 1 : 3 }, () => emulated(steps));
   const last = emulatedRuns[emulatedRuns.length - 1] as EmulatedRun;
   const emulatedMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.ms)) - setupMs);
+  const emulatedCpuMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.cpuMs)) - setupCpuMs);
   let acc = 0;
+  const runs = quick ? 5 : 25;
+  // CPU time over all the runs together: Linux may count it in scheduler ticks of a few ms.
+  const plainCpu = process.cpuUsage();
   const plainMs = median(
-    Array.from({ length: quick ? 5 : 25 }, () => {
+    Array.from({ length: runs }, () => {
       const started = performance.now();
       acc = plainLoop(turns);
       return performance.now() - started;
     }),
   );
+  const plainUsed = process.cpuUsage(plainCpu);
+  const plainCpuMs = (plainUsed.user + plainUsed.system) / 1000 / runs;
   const same =
     acc === last.acc && last.i === turns
       ? 'the same result'
@@ -103,7 +115,7 @@ function main(): void {
     `bench plain JS loop (${turns.toLocaleString('en-US')} turns): ${formatMs(plainMs)}, ${rate(plainMs)} (${perTurn} lab instructions a turn)`,
   );
   print(
-    `bench interpreter .crlab compute loop (${steps.toLocaleString('en-US')} steps): ${formatMs(emulatedMs)}, ${rate(emulatedMs)} (${formatRatio(emulatedMs / plainMs)} plain JS's time; setup ${formatMs(setupMs)} not counted) [${same}]`,
+    `bench interpreter .crlab compute loop (${steps.toLocaleString('en-US')} steps): ${formatMs(emulatedMs)}, ${rate(emulatedMs)} (${formatRatio(emulatedMs / plainMs)} plain JS's time; CPU ${formatMs(emulatedCpuMs)}, ${formatRatio(emulatedCpuMs / Math.max(plainCpuMs, 1e-3))} plain JS's; setup ${formatMs(setupMs)} not counted) [${same}]`,
   );
 }
 
