@@ -23,6 +23,7 @@ export {
 } from './writer';
 export {
   readImage,
+  readImageSlices,
   recordName,
   EXPECTED_KERNEL,
   RECORD_NAMES,

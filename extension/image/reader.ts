@@ -25,7 +25,7 @@
  *   stream ends between records it names the record expected there (`TAIL`);
  * - bytes after the STRING that follows ERROR name `TAIL`, like bytes after TAIL.
  */
-import { hmacSha256, macEquals } from './hmac';
+import { HmacSha256, macEquals } from './hmac';
 import {
   Crimg,
   CrimgDebug,
@@ -91,6 +91,8 @@ export type ReadResult =
 export const EXPECTED_KERNEL = { major: 2, minor: 6, patch: 27, rev: 1, machine: 'lab64' } as const;
 
 const HEADER_SIZE = 8;
+/** Bytes of the MAC computed per slice of readImageSlices. */
+const MAC_SLICE = 4 * 1024 * 1024;
 const TWO_POW_32 = 0x1_0000_0000;
 /** High 32-bit word of 2^53. */
 const HI_2POW53 = 0x20_0000;
@@ -518,7 +520,11 @@ class ImageJudge {
     }
   }
 
-  run(): { image: CheckpointImage; signature: SignatureStatus } {
+  /**
+   * Judges the whole stream, yielding the offset reached after each PGARR's pages and each
+   * slice of the MAC: a large image is judged a slice at a time (see readImageSlices).
+   */
+  *run(): Generator<number, { image: CheckpointImage; signature: SignatureStatus }, void> {
     const head = this.readHead();
     let rec = this.next<DebugParsed>({
       allowed: [RecordType.LSM_INFO, RecordType.TREE],
@@ -547,7 +553,7 @@ class ImageJudge {
     for (let i = 0; i < tree.length; i++) {
       const entry = tree[i];
       if (entry === undefined) break;
-      tasks.push(this.readTask(entry.vpid));
+      tasks.push(yield* this.readTask(entry.vpid));
     }
 
     let sign: CheckpointImage['sign'] = null;
@@ -585,7 +591,12 @@ class ImageJudge {
       if (key === undefined) {
         signature = 'unverified';
       } else {
-        const mac = hmacSha256(key, this.bytes.subarray(0, signStart));
+        const hmac = new HmacSha256(key);
+        for (let at = 0; at < signStart; at += MAC_SLICE) {
+          hmac.update(this.bytes.subarray(at, Math.min(signStart, at + MAC_SLICE)));
+          if (at + MAC_SLICE < signStart) yield at + MAC_SLICE;
+        }
+        const mac = hmac.digest();
         if (!macEquals(mac, sign.sig)) {
           this.reject(
             'EBADMSG',
@@ -717,7 +728,7 @@ class ImageJudge {
     };
   }
 
-  private readTask(vpid: number): TaskImage {
+  private *readTask(vpid: number): Generator<number, TaskImage, void> {
     const taskRec = this.next<CrimgDebug.Task>(
       this.taskExpect(vpid, [RecordType.TASK], {
         mismatches: [{ types: [RecordType.SIGN, RecordType.TAIL], field: 'TREE.nr_tasks' }],
@@ -753,7 +764,7 @@ class ImageJudge {
     const taskRecord: TaskRecord = { ...task, comm };
 
     const cred = this.readCred(vpid);
-    const { mm, vmas } = this.readMm(vpid);
+    const { mm, vmas } = yield* this.readMm(vpid);
     const files = this.readFiles(vpid);
     const cpuRec = this.next<CrimgDebug.Cpu>(
       this.taskExpect(vpid, [RecordType.CPU], {
@@ -899,7 +910,7 @@ class ImageJudge {
     return label;
   }
 
-  private readMm(vpid: number): { mm: MmRecord; vmas: VmaRecord[] } {
+  private *readMm(vpid: number): Generator<number, { mm: MmRecord; vmas: VmaRecord[] }, void> {
     const rec = (this.pending ??
       this.next(this.taskExpect(vpid, [RecordType.MM]))) as ParsedRecord<CrimgDebug.Mm>;
     this.pending = null;
@@ -958,7 +969,7 @@ class ImageJudge {
       if (vma.vma_type === VmaType.FILE) {
         vma.file = this.text(this.next(this.taskExpect(vpid, [RecordType.FNAME])), 'value', true);
       }
-      this.readPages(vpid, vma);
+      yield* this.readPages(vpid, vma);
       vmas.push(vma);
     }
     this.pending = null;
@@ -1007,7 +1018,7 @@ class ImageJudge {
     return vma;
   }
 
-  private readPages(vpid: number, vma: VmaRecord): void {
+  private *readPages(vpid: number, vma: VmaRecord): Generator<number, void, void> {
     let lastAddr = -1;
     for (;;) {
       const rec = this.next<CrimgDebug.Pgarr>(this.taskExpect(vpid, [RecordType.PGARR]));
@@ -1077,6 +1088,7 @@ class ImageJudge {
         vma.pages.push(page);
       }
       this.pos = dataStart + total;
+      yield this.pos;
     }
   }
 
@@ -1245,9 +1257,26 @@ function lastFieldRead(parsed: DebugParsed): string | null {
  * Never throws.
  */
 export function readImage(bytes: Uint8Array, opts: ReadOptions = {}): ReadResult {
+  const slices = readImageSlices(bytes, opts);
+  for (;;) {
+    const slice = slices.next();
+    if (slice.done === true) return slice.value;
+  }
+}
+
+/**
+ * {@link readImage} a slice at a time, for hosts that keep an event loop turning while a large
+ * image is judged: each `next()` judges up to the next PGARR's pages (at most 1024 addresses) or
+ * 4 MiB of the MAC, and yields the offset reached; the value of the last `next()` is exactly
+ * readImage's result. Never throws.
+ */
+export function* readImageSlices(
+  bytes: Uint8Array,
+  opts: ReadOptions = {},
+): Generator<number, ReadResult, void> {
   const judge = new ImageJudge(bytes, opts.keys ?? {});
   try {
-    const { image, signature } = judge.run();
+    const { image, signature } = yield* judge.run();
     return { ok: true, image, signature, records: judge.records };
   } catch (err) {
     if (err instanceof Reject) return { ok: false, error: err.error, records: judge.records };

@@ -4,7 +4,7 @@
  * The key goes to the HMAC and nowhere else.
  */
 import type { CheckpointImage, ReadResult } from '../image/index';
-import { ImageEncoder, readImage } from '../image/index';
+import { ImageEncoder, readImage, readImageSlices } from '../image/index';
 
 /** The key id of the machine's sealed key in SIGN records. */
 export const MACHINE_KEY_ID = 'machine';
@@ -17,6 +17,14 @@ export function imageEncoder(image: CheckpointImage, signingKey: Uint8Array | nu
   return signingKey === null
     ? new ImageEncoder(image)
     : new ImageEncoder(image, { signingKey: { keyId: MACHINE_KEY_ID, key: signingKey } });
+}
+
+/** {@link decodeImage} a slice at a time (see readImageSlices): yields the offset judged. */
+export function decodeImageSlices(
+  bytes: Uint8Array,
+  machineKey: Uint8Array,
+): Generator<number, ReadResult, void> {
+  return readImageSlices(bytes, { keys: { [MACHINE_KEY_ID]: machineKey } });
 }
 
 export function decodeImage(bytes: Uint8Array, machineKey: Uint8Array): ReadResult {

@@ -34,7 +34,7 @@ import type { Errno, Result } from './errno';
 import { ERRNO, fail } from './errno';
 import { FdTable, OpenFile } from './files';
 import type { ReadResult } from './imageio';
-import { decodeImage } from './imageio';
+import { decodeImage, decodeImageSlices } from './imageio';
 import type { Machine } from './machine';
 import { cutComm, emptyProgram } from './machine';
 import { AddressSpace } from './mm';
@@ -159,6 +159,12 @@ const checkUnpriv: CheckStep<RestartContext> = {
   },
 };
 
+/** The image a descriptor reaches: from the file offset on, without moving it (the offset moves only if the restart succeeds). */
+function imageBytes(file: OpenFile): Uint8Array {
+  const data = file.inode.data;
+  return data.subarray(Math.min(file.pos, data.length));
+}
+
 const checkFd: CheckStep<RestartContext> = {
   id: 'restart.fd',
   run(context, audit) {
@@ -181,10 +187,11 @@ const checkFd: CheckStep<RestartContext> = {
       );
     }
     context.input = entry.file;
-    const data = entry.file.inode.data;
-    // Read from the file offset without moving it: the offset moves only if the restart succeeds.
-    context.bytes = data.subarray(Math.min(entry.file.pos, data.length));
-    context.read = decodeImage(context.bytes, context.machine.machineKey);
+    // The sliced call has judged these very bytes already (see sysRestartSlices).
+    if (context.read === null) {
+      context.bytes = imageBytes(entry.file);
+      context.read = decodeImage(context.bytes, context.machine.machineKey);
+    }
     if (context.read.ok) context.image = context.read.image;
     return audit.pass(
       'restart.fd',
@@ -800,12 +807,15 @@ const PAGES_PER_BUFFER = 1024;
  * emulated VFS they are copied, PAGES_PER_BUFFER pages into each buffer, so that later changes
  * to the file and to the task never meet.
  */
-function* preparePages(context: RestartContext): Generator<CallProgress, PreparedPages, void> {
+function* preparePages(
+  context: RestartContext,
+  judged: number,
+): Generator<CallProgress, PreparedPages, void> {
   const image = imageOf(context);
   const own = context.input !== null && isHostInput(context.input.inode);
-  const total = imagePages(image) * PAGE_SIZE;
+  const total = judged + imagePages(image) * PAGE_SIZE;
   const prepared: PreparedPages = new Map();
-  let done = 0;
+  let done = judged;
   for (const task of image.tasks) {
     for (const vma of task.vmas) {
       const pages: Uint8Array[] = [];
@@ -1039,6 +1049,25 @@ export function* sysRestartSlices(
     needsPidNs: false,
   };
   const callerPid = globalPid(caller);
+  // The longest part of a large restart comes first, a PGARR at a time: judging the image the
+  // descriptor reaches (restart.fd then takes the verdict; a call that fails an earlier check
+  // has judged an image for nothing, and says nothing of it).
+  const entry = caller.files.get(fd);
+  let judged = 0;
+  if (entry !== null && entry.file.readable && entry.file.inode.kind === 'file') {
+    context.bytes = imageBytes(entry.file);
+    const total = context.bytes.length;
+    const judging = decodeImageSlices(context.bytes, machine.machineKey);
+    for (let step = judging.next(); ; step = judging.next()) {
+      if (step.done === true) {
+        context.read = step.value;
+        break;
+      }
+      // Until the image is judged its page bytes are not known: about as many as its size.
+      yield { done: step.value, total: 2 * total };
+    }
+    judged = total;
+  }
   if (!runChecks(RESTART_STEPS, context, audit)) {
     const errno = audit.failure?.errno ?? 'EINVAL';
     const outcome: CallOutcome = {
@@ -1051,7 +1080,7 @@ export function* sysRestartSlices(
     machine.callLog.push(outcome);
     return outcome;
   }
-  const prepared = yield* preparePages(context);
+  const prepared = yield* preparePages(context, judged);
   const input = context.input as OpenFile;
   const restored = build(context, prepared);
   input.pos += context.bytes.length;
