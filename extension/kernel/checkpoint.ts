@@ -25,6 +25,7 @@ import type { FdEntry, OpenFile } from './files';
 import type { ImageEncoder } from './imageio';
 import { imageEncoder, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
+import type { Vma } from './mm';
 import { runToEnd } from './sliced';
 import type { Task } from './task';
 import { activeNs, describeTask, globalPid, isNsInit, pidIn, subtree } from './task';
@@ -439,6 +440,7 @@ export function buildImage(
   caller: Task,
   tree: Task[],
   headFlags: number,
+  pagesOf: ReadonlyMap<Vma, VmaRecord['pages']> = new Map(),
 ): CheckpointImage {
   const root = tree[0] as Task;
   const rootNs = activeNs(root);
@@ -464,7 +466,7 @@ export function buildImage(
       vm_flags: vma.flags,
       vm_pgoff: vma.file !== null ? vma.pgoff : 0,
       file: vma.file !== null ? (vma.path ?? machine.vfs.pathOf(vma.file)) : null,
-      pages: task.mm.savedPages(vma),
+      pages: pagesOf.get(vma) ?? task.mm.savedPages(vma),
     }));
     const mmObjref = nextObjref++;
     const filesObjref = nextObjref++;
@@ -610,7 +612,16 @@ export function* sysCheckpointSlices(
   if (subtreeMode(context)) headFlags |= HeadFlag.SUBTREE;
   if (context.self) headFlags |= HeadFlag.SELF;
   if (context.signed) headFlags |= HeadFlag.SIGNED;
-  const image = buildImage(machine, caller, context.tree, headFlags);
+  // The pages each mapping saves, a mapping per slice: for a large task, gathering them is the
+  // longest part of building the image.
+  const pagesOf = new Map<Vma, VmaRecord['pages']>();
+  for (const task of context.tree) {
+    for (const vma of task.mm.vmas) {
+      pagesOf.set(vma, task.mm.savedPages(vma));
+      yield { done: 0, total: 0 };
+    }
+  }
+  const image = buildImage(machine, caller, context.tree, headFlags, pagesOf);
   const encoder = imageEncoder(image, context.signed ? machine.machineKey : null);
   yield* writeImageSlices(encoder, context.output as OpenFile);
   recordSign(context, audit);
