@@ -48,7 +48,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['extension/kernel/**/*.ts', 'extension/image/**/*.ts', 'extension/lab/**/*.ts'],
+    files: [
+      'extension/kernel/**/*.ts',
+      'extension/image/**/*.ts',
+      'extension/lab/**/*.ts',
+      'extension/criu/**/*.ts',
+    ],
     rules: pureLayerRule,
   },
 );

@@ -20,12 +20,16 @@ import {
   type ImageActionContext,
 } from './editor/imageActions';
 import { ImageEditorProvider } from './editor/imageEditorProvider';
+import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
+import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
+import { debugCommands, registerDebugging } from './debug/activate';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Every command of package.json's `contributes.commands`, with the factory of its callback. */
@@ -42,24 +46,32 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  ...debugCommands,
+  'crlab.criu.openDump': openDumpCommand,
+  'crlab.criu.whoMayRestart': whoMayRestartCommand,
 };
 
 /** What `activate` returns (`vscode.extensions.getExtension('crlab.crlab').exports`). */
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The CRIU dump view's provider: its open dumps (tests use it). */
+  readonly criuDumps: CriuDumpEditorProvider;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
-  context.subscriptions.push(registration, reports.register());
-  const dependencies: CommandDependencies = { context, images, reports };
+  const { provider: criuDumps, registration: criuRegistration } =
+    CriuDumpEditorProvider.register(context);
+  context.subscriptions.push(registration, reports.register(), criuRegistration);
+  registerDebugging(context);
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images };
+  return { imageEditor: images, criuDumps };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

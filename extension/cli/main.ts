@@ -8,6 +8,8 @@
 import { parseArgs, expectPositionals, type OptionSpec } from './args';
 import { CliError, EXIT_USAGE } from './errors';
 import { checkpointCommand } from './commands/checkpoint';
+import { criuShow } from './commands/criu-show';
+import { criuWhoMayRestart } from './commands/criu-who';
 import { imageDecode, imageEncode } from './commands/image-codec';
 import { imageDiff } from './commands/image-diff';
 import { imageShow } from './commands/image-show';
@@ -149,6 +151,43 @@ image. Exit 0 on success, 1 when the checkpoint was refused.
     positionals: ['FILE.crlab'],
     run: (args, [file]) => checkpointCommand(args, file ?? ''),
   },
+  'criu show': {
+    usage: 'crlab criu show DIR [--json] [--pages]',
+    summary: 'a CRIU dump directory: processes, files, entries and fields, read-only',
+    help: `Reads a \`criu dump\` image directory (read-only) and prints the process tree, then every
+file with its magic, entries and fields: offset, type, size and value, with enum, flag and
+capability names. Fields our schema does not describe are shown, not dropped. Problems are
+listed last with file, offset and field (exit 1 when there are any). See docs/criu.md.
+
+  --json    as JSON
+  --pages   list every page of each pagemap run with a hexdump of its contents`,
+    options: { flags: ['json', 'pages'] },
+    positionals: ['DIR'],
+    run: (args, [dir]) => criuShow(args, dir ?? ''),
+  },
+  'criu who-may-restart': {
+    usage:
+      'crlab criu who-may-restart DIR [--world FILE.crlab] [--flags N] [--sysctl NAME=VALUE]... [--no-stand-ins] [--checks] [--json]',
+    summary: 'which restart.* check refuses a CRIU dump, for each user of a world',
+    help: `Maps the dump's process tree (credentials, exe, mappings, regular open files) onto the
+2008 design's image and calls sys_restart in a fresh kernel as each user of the world. Prints
+who may restart it, or the first refusing check with errno, reason and where in the dump the
+refused object is; then what the mapping left out, assumed or cannot know.
+
+  --world FILE.crlab     the users, files and sysctls of that scenario's world
+  --flags N              restart flags: a number or TASKSELF, FROZEN, KEEP_LSM
+  --sysctl NAME=VALUE    set a sysctl of the world first (repeatable)
+  --no-stand-ins         a path the world lacks is missing (ENOENT) rather than a stand-in
+  --checks               every check of every user
+  --json                 {"rows":[{"user","allowed","refusedBy","errno","source",...}],...}`,
+    options: {
+      flags: ['json', 'checks', 'no-stand-ins'],
+      values: ['world', 'flags'],
+      lists: ['sysctl'],
+    },
+    positionals: ['DIR'],
+    run: (args, [dir]) => criuWhoMayRestart(args, dir ?? ''),
+  },
 };
 
 function mainHelp(): string {
@@ -180,15 +219,15 @@ export function main(argv: readonly string[]): number {
   }
   let name = first;
   let rest = argv.slice(1);
-  if (first === 'image') {
+  if (first === 'image' || first === 'criu') {
     if (second === undefined || second === '--help' || second === '-h') {
-      const images = Object.entries(COMMANDS).filter(([n]) => n.startsWith('image '));
+      const group = Object.entries(COMMANDS).filter(([n]) => n.startsWith(`${first} `));
       process.stdout.write(
-        `usage: crlab image SUBCOMMAND ...\n\n${images.map(([, c]) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`,
+        `usage: crlab ${first} SUBCOMMAND ...\n\n${group.map(([, c]) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`,
       );
       return second === undefined ? EXIT_USAGE : 0;
     }
-    name = `image ${second}`;
+    name = `${first} ${second}`;
     rest = argv.slice(2);
   }
   const command = COMMANDS[name];

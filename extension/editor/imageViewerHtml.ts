@@ -9,11 +9,19 @@ export const webviewDistFolder = ['dist', 'webview'] as const;
  * script or style, resources only from `dist/webview`. Image data never appears here; it is
  * posted after the ready handshake and rendered with textContent.
  */
-export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+export function imageViewerHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  surface: { bundle: string; title: string; loading: string } = {
+    bundle: 'image-viewer',
+    title: 'Checkpoint image',
+    loading: 'Reading the image…',
+  },
+): string {
   const nonce = randomBytes(16).toString('base64');
   const distUri = vscode.Uri.joinPath(extensionUri, ...webviewDistFolder);
-  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'image-viewer.js'));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'image-viewer.css'));
+  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, `${surface.bundle}.js`));
+  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, `${surface.bundle}.css`));
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -31,13 +39,18 @@ export function imageViewerHtml(webview: vscode.Webview, extensionUri: vscode.Ur
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${styleUri.toString()}">
-<title>Checkpoint image</title>
+<title>${escapeHtml(surface.title)}</title>
 </head>
 <body>
-<main id="app" aria-busy="true"><p class="loading">Reading the image…</p></main>
+<main id="app" aria-busy="true"><p class="loading">${escapeHtml(surface.loading)}</p></main>
 <script nonce="${nonce}" src="${scriptUri.toString()}"></script>
 </body>
 </html>`;
+}
+
+/** Text for markup: the surface's title and loading line are ours, escaped all the same. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 /** Webview options for the image viewer: scripts on, and nothing readable outside `dist/webview`. */

@@ -47,6 +47,8 @@ export type {
 export { ERRNO, errnoName } from './errno';
 export { isSysctlName, sysctlValues } from './sysctl';
 export type { Errno } from './errno';
+/** Where a program's variables live: variable i at DATA_BASE + 8·i (debuggers show addresses). */
+export { DATA_BASE } from './mm';
 export {
   DEFAULT_LIMITS,
   DEFAULT_SYSCTLS,

@@ -3,7 +3,7 @@
  * sys_checkpoint / sys_restart (and the transient-caller conveniences), VFS import/export and
  * snapshots of tasks, console and calls. Every pid in this API is a root-namespace pid.
  */
-import { OFlag } from '../image/model';
+import { OFlag, PAGE_SIZE } from '../image/model';
 import {
   checkpointToPathSlices,
   sysCheckpoint,
@@ -428,6 +428,20 @@ class Kernel implements KernelApi {
   readMemory(pid: number, addr: number, length: number): Uint8Array | null {
     const read = this.requireTask(pid).mm.read(addr, length, false);
     return read.ok ? read.value : null;
+  }
+
+  writeMemory(pid: number, addr: number, bytes: Uint8Array): number {
+    this.assertIdle();
+    const mm = this.requireTask(pid).mm;
+    let written = 0;
+    while (written < bytes.length) {
+      // Page by page, so a write that runs into a hole keeps what landed before it.
+      const at = addr + written;
+      const chunk = Math.min(bytes.length - written, PAGE_SIZE - (at % PAGE_SIZE));
+      if (!mm.write(at, bytes.subarray(written, written + chunk), false).ok) break;
+      written += chunk;
+    }
+    return written;
   }
 
   console(): readonly ConsoleLine[] {

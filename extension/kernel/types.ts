@@ -279,6 +279,12 @@ export interface KernelApi {
   stat(path: string): FileStat | null;
   /** Bytes of a task's memory as the kernel reads them (null if unmapped). */
   readMemory(pid: number, addr: number, length: number): Uint8Array | null;
+  /**
+   * Write bytes into a task's memory as ptrace(PTRACE_POKEDATA) does (protection ignored; a
+   * shared file mapping writes through to its file). Stops at the first unmapped byte or when the
+   * machine's memory limit is reached; returns how many bytes were written.
+   */
+  writeMemory(pid: number, addr: number, bytes: Uint8Array): number;
   /** Bytes of touched memory in the whole machine. */
   memoryInUse(): number;
   /** Every task (zombies included), ordered by pid. */

@@ -284,7 +284,11 @@ export class ScenarioSession {
     throw new RuntimeError(`no file runs program \`${program.text}\``);
   }
 
-  /** Steps one task under a `run` mode, yielding its pid after every kernel step. */
+  /**
+   * Steps one task under a `run` mode, yielding its pid before every kernel step: a debugger
+   * driving stepIn() sees the task about to execute the instruction at its pc (and can stop on
+   * the first instruction of a `run`), and every yield is followed by a step.
+   */
   private *runTask(
     pid: number,
     mode: RunMode,
@@ -314,6 +318,7 @@ export class ScenarioSession {
           return { summary: `${steps(count)}, at label ${mode.label.text}`, last, calls };
         }
       }
+      yield pid;
       const outcome = this.kernel.step(pid);
       last = outcome;
       if (outcome.status === 'blocked') {
@@ -327,7 +332,6 @@ export class ScenarioSession {
       const stepLine = outcome.instruction?.line ?? null;
       if (outcome.call !== undefined) calls.push(this.recordCall(outcome.call, stepLine ?? line));
       this.drainConsole(stepLine);
-      yield pid;
       if (outcome.status === 'exited' || outcome.status === 'killed') {
         const task = this.kernel.task(pid);
         const code = task?.exitCode ?? null;

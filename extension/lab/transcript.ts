@@ -39,7 +39,8 @@ export function formatCheck(check: CheckRecord): string {
   return `${MARKS[check.result]} ${check.id}${errno}${offset}: ${check.reason}`;
 }
 
-function formatCall(call: CallEntry): string[] {
+/** A call's result line and its checks, indented under the action that made it. */
+export function formatCall(call: CallEntry): string[] {
   const result =
     call.errno !== null
       ? `failed ${call.errno}`

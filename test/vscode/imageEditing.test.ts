@@ -406,7 +406,8 @@ describe('image editor: editing and actions', () => {
       ],
     );
     const shown = vscode.workspace.textDocuments.find(
-      (document) => document.uri.scheme === 'crlab-report',
+      (document) =>
+        document.uri.scheme === 'crlab-report' && document.uri.path.endsWith('as hallyn.txt'),
     );
     assert.ok(shown, 'the checks are shown in a report document');
     const text = shown.getText();

@@ -23,7 +23,10 @@ describe('manifest', () => {
     assert.ok(events.length > 0);
     for (const event of events) {
       assert.ok(event !== '*' && event !== 'onStartupFinished', `eager activation event ${event}`);
-      assert.match(event, /^(onCustomEditor|onLanguage|onCommand):crlab/);
+      assert.match(
+        event,
+        /^(onCustomEditor|onLanguage|onCommand|onDebugResolve|onDebugDynamicConfigurations):crlab/,
+      );
     }
   });
 

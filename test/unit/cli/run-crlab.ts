@@ -27,7 +27,9 @@ function newestSource(dir: string): number {
 
 function bundleIsFresh(bundle: string): boolean {
   if (!existsSync(bundle)) return false;
-  const sources = ['cli', 'lab', 'kernel', 'image'].map((part) => join(ROOT, 'extension', part));
+  const sources = ['cli', 'lab', 'kernel', 'image', 'criu'].map((part) =>
+    join(ROOT, 'extension', part),
+  );
   return statSync(bundle).mtimeMs >= Math.max(...sources.map(newestSource));
 }
 
