@@ -154,17 +154,19 @@ export class Machine {
   }
 
   /**
-   * Saves the counters a checkpoint or restart moves before it changes anything else (the
-   * transient caller's pid, the ids of the files it opens); the function returned puts them
-   * back, so that a cancelled sliced call leaves no trace and replaying a session without it
-   * gives the same pids and ids.
+   * Remembers every counter a call in the root namespace may advance (the root namespace's pid
+   * cursor, open-file ids, crids, the call log's length) and returns what puts them back: for
+   * probes that must leave the kernel exactly as they found it.
    */
   saveCounters(): () => void {
-    const lastPid = this.rootNs.lastPid;
-    const nextOpenFileId = this.nextOpenFileId;
+    const { nextOpenFileId, nextCrid } = this;
+    const cursor = this.rootNs.cursor;
+    const calls = this.callLog.length;
     return () => {
-      this.rootNs.lastPid = lastPid;
       this.nextOpenFileId = nextOpenFileId;
+      this.nextCrid = nextCrid;
+      this.rootNs.cursor = cursor;
+      this.callLog.length = calls;
     };
   }
 

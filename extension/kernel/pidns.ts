@@ -9,8 +9,7 @@ export const PID_MAX = 32768;
 
 export class PidNamespace {
   readonly tasks = new Map<number, Task>();
-  /** The last pid handed out (a cancelled sliced call puts it back: Machine.saveCounters). */
-  lastPid = 0;
+  private lastPid = 0;
   init: Task | null = null;
 
   constructor(
@@ -41,6 +40,15 @@ export class PidNamespace {
       if (!this.tasks.has(this.lastPid)) return this.lastPid;
     }
     return null;
+  }
+
+  /** Where {@link allocate} continues from; probes that must leave no trace put it back. */
+  get cursor(): number {
+    return this.lastPid;
+  }
+
+  set cursor(value: number) {
+    this.lastPid = value;
   }
 
   /** Reserve a specific pid (restart restoring saved pids). */
