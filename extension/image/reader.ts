@@ -346,6 +346,31 @@ class ImageJudge {
     }
   }
 
+  /**
+   * A record's payload, the fast way: a fixed-size payload through the stream over the whole
+   * image (it must end exactly at the payload's end), any other through a stream of its own;
+   * when the generated class throws (or a fixed-size payload is not read exactly), again in
+   * debug mode over the payload alone, as runFast does.
+   */
+  private parseBody(
+    type: number,
+    start: number,
+    body: Uint8Array,
+    cls: new (io: KaitaiStream) => DebugParsed,
+  ): DebugRun<DebugParsed> {
+    const normal = normalBodyClassOf(type);
+    if (normal === undefined || !FIXED_RECORD_LEN.has(type)) return runFast(cls, normal, body);
+    this.stream ??= streamOver(this.bytes);
+    try {
+      this.stream.seek(start);
+      const parsed = new normal(this.stream) as DebugParsed;
+      if (this.stream.pos === start + body.length) return { parsed, failure: null };
+    } catch {
+      // The debug run names the failure.
+    }
+    return runDebug(cls, body);
+  }
+
   /** Reads the next record as `expect` allows, checking header, place, parent, presence. */
   private next<T extends DebugParsed>(expect: Expectation): ParsedRecord<T> {
     const offset = this.pos;
@@ -443,7 +468,7 @@ class ImageJudge {
     const body = this.bytes.subarray(bodyStart, bodyStart + len);
     const cls = debugBodyClass.get(type);
     if (cls === undefined) this.reject('EINVAL', offset, 'hdr.type', `no parser for ${name}`);
-    const run = runFast(cls, normalBodyClassOf(type), body);
+    const run = this.parseBody(type, bodyStart, body, cls);
     this.current = { offset, field: name };
     this.pos = bodyStart + len;
     const rec: ParsedRecord<T> = {
