@@ -485,10 +485,9 @@ export class ImageEncoder {
     for (; planned.done !== true; planned = planning.next()) yield [];
     const pagesByVma = planned.value;
 
+    // Counting too goes a PGARR at a time: for a large image it is a slice of its own.
     const sizing = new Output(true);
-    for (const _ of emitBody(sizing, image, pagesByVma)) {
-      // counting only
-    }
+    for (const _ of emitBody(sizing, image, pagesByVma)) yield [];
     emitEnd(sizing, signingKey);
     this.size = sizing.pos;
 

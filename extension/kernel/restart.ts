@@ -794,8 +794,8 @@ export const RESTART_STEPS: readonly CheckStep<RestartContext>[] = [
 
 // ---- building the tasks (after every check passed; nothing here can fail) ---------------------
 
-/** The bytes of every restored page, by task and VMA, in image order. */
-type PreparedPages = Map<VmaRecord, Uint8Array[]>;
+/** The address space of every restored task, its pages in place (charged at the commit). */
+type PreparedPages = Map<TaskImage, AddressSpace>;
 
 /** Pages copied into one buffer at a time (one PGARR's worth): few allocations, no big one. */
 const PAGES_PER_BUFFER = 1024;
@@ -811,31 +811,32 @@ function* preparePages(
   context: RestartContext,
   judged: number,
 ): Generator<CallProgress, PreparedPages, void> {
+  const { machine } = context;
   const image = imageOf(context);
   const own = context.input !== null && isHostInput(context.input.inode);
   const total = judged + imagePages(image) * PAGE_SIZE;
   const prepared: PreparedPages = new Map();
   let done = judged;
   for (const task of image.tasks) {
+    const mm = new AddressSpace(machine.accounting, task.mm.exe);
     for (const vma of task.vmas) {
-      const pages: Uint8Array[] = [];
       for (let first = 0; first < vma.pages.length; first += PAGES_PER_BUFFER) {
         const last = Math.min(vma.pages.length, first + PAGES_PER_BUFFER);
         const buffer = own ? null : new Uint8Array((last - first) * PAGE_SIZE);
         for (let i = first; i < last; i++) {
-          const data = (vma.pages[i] as { data: Uint8Array }).data;
-          if (buffer === null) pages.push(data);
+          const page = vma.pages[i] as { addr: number; data: Uint8Array };
+          if (buffer === null) mm.adoptPage(page.addr, page.data);
           else {
             const at = (i - first) * PAGE_SIZE;
-            buffer.set(data, at);
-            pages.push(buffer.subarray(at, at + PAGE_SIZE));
+            buffer.set(page.data, at);
+            mm.adoptPage(page.addr, buffer.subarray(at, at + PAGE_SIZE));
           }
         }
         done += (last - first) * PAGE_SIZE;
         yield { done, total };
       }
-      prepared.set(vma, pages);
     }
+    prepared.set(task, mm);
   }
   return prepared;
 }
@@ -845,7 +846,7 @@ function restoreAddressSpace(
   saved: TaskImage,
   prepared: PreparedPages,
 ): AddressSpace {
-  const mm = new AddressSpace(machine.accounting, saved.mm.exe);
+  const mm = prepared.get(saved) ?? new AddressSpace(machine.accounting, saved.mm.exe);
   mm.layout = {
     startCode: saved.mm.start_code,
     endCode: saved.mm.end_code,
@@ -859,7 +860,6 @@ function restoreAddressSpace(
     envStart: saved.mm.env_start,
     envEnd: saved.mm.env_end,
   };
-  let pages = 0;
   for (const vma of saved.vmas) {
     const file = vma.file !== null ? machine.vfs.lookupRaw(vma.file) : null;
     mm.vmas.push({
@@ -871,14 +871,8 @@ function restoreAddressSpace(
       path: vma.file,
       pgoff: vma.vm_pgoff,
     });
-    const data = prepared.get(vma) ?? [];
-    vma.pages.forEach((page, index) => {
-      const bytes = data[index];
-      if (bytes !== undefined) mm.adoptPage(page.addr, bytes);
-    });
-    pages += vma.pages.length;
   }
-  machine.accounting.charge(pages);
+  machine.accounting.charge(mm.pages.size);
   return mm;
 }
 
