@@ -9,13 +9,14 @@ const exampleName = /^(images\/)?[A-Za-z0-9_-]+\.(crlab|crimg)$/;
 
 /**
  * `crlab.openExample`: opens `examples/<name>` — from the workspace when it has that folder
- * (so edits go to the user's copy), else the copy shipped with the extension.
+ * (so edits go to the user's copy), else the copy shipped with the extension. Resolves to the
+ * URI it opened, or undefined when it refused the name or found no such example.
  */
 export function openExampleCommand(context: vscode.ExtensionContext): CommandCallback {
-  return async (name?: unknown) => {
+  return async (name?: unknown): Promise<vscode.Uri | undefined> => {
     if (typeof name !== 'string' || !exampleName.test(name)) {
       void vscode.window.showErrorMessage(`Not an example name: ${String(name)}`);
-      return;
+      return undefined;
     }
     const candidates = [
       ...(vscode.workspace.workspaceFolders ?? []).flatMap((folder) => [
@@ -28,10 +29,11 @@ export function openExampleCommand(context: vscode.ExtensionContext): CommandCal
       if (await exists(uri)) {
         // vscode.open picks the default editor: the image editor for .crimg, text for .crlab.
         await vscode.commands.executeCommand('vscode.open', uri);
-        return;
+        return uri;
       }
     }
     void vscode.window.showErrorMessage(`The example ${name} was not found.`);
+    return undefined;
   };
 }
 

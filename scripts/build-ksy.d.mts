@@ -7,3 +7,5 @@ export function buildKsy(): Promise<void>;
 export function declarationsFor(ksy: unknown, debug: boolean): string;
 /** Field metadata for viewers, from the parsed ksy. */
 export function metadataFor(ksy: unknown): unknown;
+/** The generated module with its strings decoded exactly (U+FEFF kept); throws on another encoding. */
+export function decodeTextExactly(js: string, where: string): string;

@@ -203,6 +203,38 @@ export function metadataFor(ksy) {
   return { types, enums };
 }
 
+/** Where the generated module's factory begins: the text decoder is declared right after it. */
+const FACTORY_START =
+  /\}\)\(typeof self !== 'undefined' \? self : this, function \(Crimg_, KaitaiStream\) \{\n/;
+
+/**
+ * Text is exactly its bytes. The Kaitai runtime decodes strings with `new TextDecoder(encoding)`,
+ * which strips a leading EF BB BF as a byte-order mark, so `EF BB BF lab64` would read as `lab64`.
+ * The generated parser gets its own decoder instead, with `ignoreBOM: true` (U+FEFF is a character
+ * like any other). It is not `fatal`: invalid UTF-8 reads as U+FFFD so a viewer still shows the
+ * rest of the record, and the reader judges text on its raw bytes (image/text-rules.ts), never on
+ * this decoding. Only UTF-8 text is expected; any other encoding fails the build.
+ */
+export function decodeTextExactly(js, where) {
+  const calls = [...js.matchAll(/KaitaiStream\.bytesToStr\(/g)].length;
+  const utf8 = [...js.matchAll(/KaitaiStream\.bytesToStr\((.*), "UTF-8"\)/g)].length;
+  if (calls !== utf8)
+    throw new Error(`${where}: ${calls - utf8} string(s) with an encoding other than UTF-8`);
+  if (!FACTORY_START.test(js))
+    throw new Error(
+      `${where}: the generated module has an unexpected shape; cannot add the text decoder`,
+    );
+  return js
+    .replace(
+      FACTORY_START,
+      (start) =>
+        start +
+        '// Added by scripts/build-ksy.mjs: text is exactly its bytes (U+FEFF is not stripped).\n' +
+        "var crimgUtf8 = new TextDecoder('utf-8', { ignoreBOM: true, fatal: false });\n",
+    )
+    .replace(/KaitaiStream\.bytesToStr\((.*), "UTF-8"\)/g, 'crimgUtf8.decode($1)');
+}
+
 /**
  * Compiles a ksy source text into the generated files, by name. Pure apart from the compiler;
  * throws on a YAML error, a spec the compiler refuses, or a spec this generator cannot type.
@@ -236,7 +268,7 @@ export async function compileKsy(source, where = 'crimg.ksy') {
       throw new Error(`${where}: compiler produced ${Object.keys(files).join(', ')}, not Crimg.js`);
     }
     const base = debug ? 'CrimgDebug' : 'Crimg';
-    out[`${base}.js`] = js;
+    out[`${base}.js`] = decodeTextExactly(js, `${where} (${base}.js)`);
     out[`${base}.d.ts`] = declarationsFor(ksy, debug);
   }
   out['crimg-meta.json'] = JSON.stringify(metadataFor(ksy), null, 1) + '\n';

@@ -11,6 +11,8 @@ const stages = [
   ['generate', 'node', ['scripts/build.mjs', '--ksy-only']],
   ['typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']],
   ['typecheck webview', 'npx', ['tsc', '-p', 'webview', '--noEmit']],
+  // The webview's unit tests run in a DOM (happy-dom): DOM types, and Node's and mocha's.
+  ['typecheck webview tests', 'npx', ['tsc', '-p', 'test/unit/webview', '--noEmit']],
   ['build', 'node', ['scripts/build.mjs']],
   ['unit', 'npx', ['mocha']],
   // Every example scenario is a test case of the built `crlab` (dist/cli.js from the build stage).

@@ -1,5 +1,6 @@
 /** How the CLI prints check records and restored tasks (the JSON shapes of docs/cli.md). */
 import type { CheckRecord, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
+import { orFlags } from '../kernel/index';
 import { formatCheck, vocabulary } from '../lab/index';
 import { CliError } from './errors';
 
@@ -109,7 +110,7 @@ export function parseFlags(text: string | undefined, command: string): number {
       throw new CliError(
         `${command}: --flags: unknown flag ${name} (a number, or SUBTREE, TASKSELF, FROZEN, KEEP_LSM)`,
       );
-    flags |= bit;
+    flags = orFlags(flags, bit);
   }
   return flags;
 }

@@ -47,7 +47,9 @@ errors (each printed as FILE:LINE:COLUMN: message).
     usage: 'crlab test [PATH...] [--export DIR]',
     summary: 'run every .crlab under the paths as a test case',
     help: `Runs every .crlab file under the given files and directories (default: .) as a test
-case: one PASS/FAIL line per file, then "N passed, M failed". Exit 1 when any failed.
+case: one PASS/FAIL line per file, then "N passed, M failed". Exit 1 when any failed. A run
+cannot pass on nothing: a scenario with no expectations fails, and paths without any .crlab
+file are an error (exit 2).
 
   --export DIR    write the files the scenarios export to DIR (how examples/images is made)`,
     options: { values: ['export'] },
@@ -122,6 +124,12 @@ valid image.
 to /tmp in it and calls sys_restart as USER. Prints every check and the restored tasks.
 Exit 0 on success, 1 when the restart was refused.
 
+Flags are 64-bit: any bit but TASKSELF 0x1, FROZEN 0x2 and KEEP_LSM 0x8, bit 32 and above
+included, is EINVAL. Files (open or behind a mapping) are judged on their label in the VFS.
+With KEEP_LSM the image's LSM must be the running one (EPERM), saved file labels must be the
+VFS's, and a saved domain must be the caller's own or one an \`lsm allow transition\` rule lets
+the caller enter (EACCES); without it labels are not restored.
+
   --as USER|UID          the caller (required)
   --flags N              restart flags: a number or TASKSELF, FROZEN, KEEP_LSM
   --sysctl NAME=VALUE    set a sysctl first (repeatable)
@@ -136,11 +144,12 @@ Exit 0 on success, 1 when the restart was refused.
     summary: 'run a scenario, then checkpoint one of its tasks',
     help: `Runs the scenario to its end, then calls sys_checkpoint on the named task (a
 \`-> NAME\`, a container name for its init, or a command name) as USER, and writes the
-image. Exit 0 on success, 1 when the checkpoint was refused.
+image. Exit 0 on success, 1 when the checkpoint was refused. The LSM judges every task and
+every file it holds, open or behind a mapping, on its label in the VFS; a traced task is EBUSY.
 
   --task NAME          the task or container to checkpoint (required)
   --as USER|UID        the caller (required)
-  --flags N            a number or SUBTREE
+  --flags N            a number or SUBTREE (64-bit: any other bit is EINVAL)
   -o, --output FILE    where to write the image (required)
   --json               {"ok","errno","crid","output","checks":[...]}`,
     options: {

@@ -16,6 +16,7 @@ import {
 import { FLAG_NAMES, displayCapabilities, displayOpenFlags, flagNames, hexValue } from './display';
 import metaJson from './generated/crimg-meta.json';
 import { recordName } from './reader';
+import { decodeUtf8Lossy } from './text-rules';
 
 /** One field (or group of fields) of a record. */
 export interface FieldNode {
@@ -166,7 +167,7 @@ class TreeBuilder {
       }
     } else if (field.type.startsWith('char[')) {
       const nul = raw.indexOf(0);
-      value = new TextDecoder().decode(raw.subarray(0, nul < 0 ? raw.length : nul));
+      value = decodeUtf8Lossy(raw.subarray(0, nul < 0 ? raw.length : nul));
     } else if (field.type.startsWith('u8[')) {
       value = bytesHex(raw);
     } else if (typeof parsed === 'number') {

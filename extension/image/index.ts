@@ -50,7 +50,7 @@ export {
   hexValue,
 } from './display';
 export { Sha256, sha256, hmacSha256, macEquals } from './hmac';
-export { checkPath, checkText, checkCharArray, isUtf8 } from './text-rules';
+export { checkPath, checkText, checkCharArray, decodeUtf8Lossy, isUtf8 } from './text-rules';
 export {
   decodeImageJson,
   encodeImageJson,

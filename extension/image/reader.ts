@@ -20,7 +20,7 @@
  *   right after its parent;
  * - SIGN's len is checked against 8 + key_id_len + sig_len after its fields (`hdr.len`);
  *   the header range of SIGN is the one of alg 1: 41..104;
- * - HEAD SELF without SUBTREE is accepted (only unknown bits and a missing CKPT are errors);
+ * - HEAD SELF without SUBTREE names `HEAD.flags` (the HEAD table: SELF implies SUBTREE);
  * - EPIPE names the first field cut (`hdr.len`, `VMA.vm_end`, `PGARR.pages[3]`); when the
  *   stream ends between records it names the record expected there (`TAIL`);
  * - bytes after the STRING that follows ERROR name `TAIL`, like bytes after TAIL.
@@ -59,7 +59,6 @@ import {
   OFlag,
   type OpenFileRecord,
   PAGE_SIZE,
-  type PageImage,
   type RecordSummary,
   RecordType,
   SecType,
@@ -678,6 +677,8 @@ class ImageJudge {
       if (flags >= TWO_POW_32 || (flags & ~HEAD_FLAG_BITS) !== 0)
         f.fail('flags', `unknown bits in ${hex(flags)}`);
       if ((flags & HeadFlag.CKPT) === 0) f.fail('flags', `CKPT is not set in ${hex(flags)}`);
+      if ((flags & HeadFlag.SELF) !== 0 && (flags & HeadFlag.SUBTREE) === 0)
+        f.fail('flags', `SELF without SUBTREE in ${hex(flags)}: a self checkpoint is a subtree`);
       const release = f.charArray('release');
       const ver = f.charArray('version');
       const machine = f.charArray('machine');
@@ -1072,29 +1073,20 @@ class ImageJudge {
       const dataStart = this.pos;
       const addrBytes = nr * 8;
       const total = addrBytes + nr * PAGE_SIZE;
-      const available = this.bytes.length - dataStart;
-      if (available < total) {
-        const field =
-          available < addrBytes
-            ? `PGARR.addrs[${Math.floor(available / 8)}]`
-            : `PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`;
+      // The addresses come first in the stream: each is judged as soon as its 8 bytes are there,
+      // and only a cut before a whole address, or inside the pages, is EPIPE.
+      const cut = (field: string): never =>
         this.reject(
           'EPIPE',
           rec.offset,
           field,
-          `the stream ends inside the page data of PGARR (${available} of ${total} bytes)`,
+          `the stream ends inside the page data of PGARR (${this.bytes.length - dataStart} of ${total} bytes)`,
         );
-      }
-      // The whole record with its page arrays, through the generated (normal-mode) parser.
-      const whole = new Crimg.Record(
-        streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
-      );
-      const addrs = whole.addrs ?? [];
-      const pages = whole.pages ?? [];
       for (let i = 0; i < nr; i++) {
-        const hi = u32At(this.bytes, dataStart + 8 * i + 4);
-        const addr = addrs[i] ?? 0;
-        const data = pages[i];
+        const at = dataStart + 8 * i;
+        if (at + 8 > this.bytes.length) cut(`PGARR.addrs[${i}]`);
+        const hi = u32At(this.bytes, at + 4);
+        const addr = hi * TWO_POW_32 + u32At(this.bytes, at);
         // One test for the common case; the rules one by one, in order, for the error.
         if (
           hi >= HI_2POW53 ||
@@ -1122,11 +1114,22 @@ class ImageJudge {
             `${hex(addr)} does not ascend after ${hex(lastAddr)}`,
           );
         }
-        if (data === undefined)
-          this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
         lastAddr = addr;
-        const page: PageImage = { offset: rec.offset, addr, data };
-        vma.pages.push(page);
+      }
+      const available = this.bytes.length - dataStart;
+      if (available < total) cut(`PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`);
+      // The whole record with its page arrays, through the generated (normal-mode) parser.
+      const whole = new Crimg.Record(
+        streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
+      );
+      const addrs = whole.addrs ?? [];
+      const pages = whole.pages ?? [];
+      for (let i = 0; i < nr; i++) {
+        const addr = addrs[i];
+        const data = pages[i];
+        if (addr === undefined || data === undefined)
+          this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
+        vma.pages.push({ offset: rec.offset, addr, data });
       }
       this.pos = dataStart + total;
       yield this.pos;

@@ -47,11 +47,22 @@ export function isUtf8(bytes: Uint8Array, start = 0, end = bytes.length): boolea
   return true;
 }
 
-const decoder = new TextDecoder('utf-8');
+// Text is exactly its bytes: a leading EF BB BF is U+FEFF, a character like any other, not a
+// byte-order mark to strip (which TextDecoder does unless told `ignoreBOM`).
+const exact = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
+const lossy = new TextDecoder('utf-8', { ignoreBOM: true, fatal: false });
 
-/** Decodes bytes already checked with {@link isUtf8}. */
+/** Decodes bytes already checked with {@link isUtf8} (throws on anything else). */
 export function decodeUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  return exact.decode(bytes);
+}
+
+/**
+ * Decodes bytes that may not be UTF-8 for a person to read (a damaged field in a viewer):
+ * invalid sequences read as U+FFFD, U+FEFF stays.
+ */
+export function decodeUtf8Lossy(bytes: Uint8Array): string {
+  return lossy.decode(bytes);
 }
 
 /** A fixed char array: UTF-8 text, then at least one NUL, then only NULs. */

@@ -19,15 +19,18 @@ import type { CheckStep } from './audit';
 import { Audit, runChecks } from './audit';
 import { Cap } from './caps';
 import { capable, credSummary } from './creds';
-import type { Errno } from './errno';
-import { ERRNO } from './errno';
+import type { Errno, Result } from './errno';
+import { ERRNO, ok } from './errno';
 import type { FdEntry, OpenFile } from './files';
+import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
+import { ptraceMayAccess } from './ptrace';
 import type { ImageEncoder } from './imageio';
 import { imageEncoder, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
 import type { Vma } from './mm';
 import { runToEnd } from './sliced';
 import type { Task } from './task';
+import type { Inode } from './vfs';
 import { activeNs, describeTask, globalPid, isNsInit, pidIn, subtree } from './task';
 import type { CallOutcome, CallProgress } from './types';
 import { CheckpointFlag } from './types';
@@ -56,26 +59,23 @@ interface CheckpointContext {
 }
 
 function subtreeMode(context: CheckpointContext): boolean {
-  return context.self || (context.flags & CheckpointFlag.SUBTREE) !== 0;
+  return context.self || hasFlag(context.flags, CheckpointFlag.SUBTREE);
 }
 
 const checkFlags: CheckStep<CheckpointContext> = {
   id: 'checkpoint.flags',
   run({ flags }, audit) {
-    const unknown = flags & ~CHECKPOINT_USER_FLAGS;
-    if (unknown !== 0 || flags < 0) {
+    const object = `flags ${flagsHex(flags)}`;
+    const unknown = unknownFlags(flags, CHECKPOINT_USER_FLAGS);
+    if (unknown !== 0n) {
       return audit.fail(
         'checkpoint.flags',
-        `flags 0x${flags.toString(16)}`,
+        object,
         'EINVAL',
-        `unknown checkpoint flags 0x${unknown.toString(16)}: only CHECKPOINT_SUBTREE (0x1) is defined`,
+        unknownFlagsReason('checkpoint', flags, unknown, 'CHECKPOINT_SUBTREE (0x1)'),
       );
     }
-    return audit.pass(
-      'checkpoint.flags',
-      `flags 0x${flags.toString(16)}`,
-      'only known flags are set',
-    );
+    return audit.pass('checkpoint.flags', object, 'only known flags are set');
   },
 };
 
@@ -174,7 +174,7 @@ const checkContainerInit: CheckStep<CheckpointContext> = {
         'the caller checkpoints itself, which implies CHECKPOINT_SUBTREE',
       );
     }
-    if ((context.flags & CheckpointFlag.SUBTREE) !== 0) {
+    if (hasFlag(context.flags, CheckpointFlag.SUBTREE)) {
       return audit.pass(
         'checkpoint.container_init',
         object,
@@ -206,56 +206,20 @@ const checkContainerInit: CheckStep<CheckpointContext> = {
   },
 };
 
-/** ptrace_may_access(t, mode) as kernel.md states it, then the LSM's ptrace hook. */
+/** ptrace_may_access(t, mode) for every task of the tree (kernel/ptrace.ts). */
 const checkPtrace: CheckStep<CheckpointContext> = {
   id: 'checkpoint.ptrace',
   run({ machine, caller, tree }, audit) {
     const mode = machine.sysctls.get('kernel.ckpt_ptrace_mode');
-    const cred = caller.cred;
-    const uid = mode === 'read' ? cred.fsuid : cred.uid;
-    const gid = mode === 'read' ? cred.fsgid : cred.gid;
-    const idName = mode === 'read' ? 'fsuid' : 'uid';
     for (const task of tree) {
       const object = describeTask(task);
       if (task === caller) {
         audit.pass('checkpoint.ptrace', object, 'a task may always checkpoint itself');
         continue;
       }
-      const t = task.cred;
-      const sameIds =
-        uid === t.uid &&
-        uid === t.euid &&
-        uid === t.suid &&
-        gid === t.gid &&
-        gid === t.egid &&
-        gid === t.sgid;
-      const ptraceCap = capable(cred, Cap.SYS_PTRACE);
-      if (!sameIds && !ptraceCap) {
-        return audit.fail(
-          'checkpoint.ptrace',
-          object,
-          'EPERM',
-          `ptrace ${mode} denied: caller ${idName} ${uid} does not match the target's uid/euid/suid ` +
-            `${t.uid}/${t.euid}/${t.suid} (gids ${t.gid}/${t.egid}/${t.sgid}) and CAP_SYS_PTRACE is missing`,
-        );
-      }
-      if (!task.dumpable && !ptraceCap) {
-        return audit.fail(
-          'checkpoint.ptrace',
-          object,
-          'EPERM',
-          'ptrace denied: the target is not dumpable (it gained privilege through a setuid/setgid exec) and CAP_SYS_PTRACE is missing',
-        );
-      }
-      const denial = machine.lsm.ptrace(caller.label, task.label);
-      if (denial !== null) return audit.fail('checkpoint.ptrace', object, 'EPERM', denial);
-      audit.pass(
-        'checkpoint.ptrace',
-        object,
-        sameIds
-          ? `caller ${idName} matches the target's ids and the target is dumpable`
-          : 'the caller has CAP_SYS_PTRACE',
-      );
+      const verdict = ptraceMayAccess(machine, caller, task, mode);
+      if (!verdict.allowed) return audit.fail('checkpoint.ptrace', object, 'EPERM', verdict.reason);
+      audit.pass('checkpoint.ptrace', object, verdict.reason);
     }
     return true;
   },
@@ -283,6 +247,11 @@ const checkFrozen: CheckStep<CheckpointContext> = {
   },
 };
 
+/**
+ * may_checkpoint_task's state rows: a dead task (TASK_DEAD, a zombie here) and a ptraced one are
+ * refused with EBUSY. Tracing is modelled (sys_ptrace attach/detach), so a task being traced is
+ * refused as the patchset refused it: "FIX: add support for ptraced tasks".
+ */
 const checkState: CheckStep<CheckpointContext> = {
   id: 'checkpoint.state',
   run({ tree }, audit) {
@@ -296,12 +265,25 @@ const checkState: CheckStep<CheckpointContext> = {
           'the task is a zombie (exited): zombies are never checkpointed',
         );
       }
+      if (task.tracer !== null) {
+        return audit.fail(
+          'checkpoint.state',
+          object,
+          'EBUSY',
+          `the task is traced by ${describeTask(task.tracer)}: ptraced tasks are not checkpointed; detach the tracer first`,
+        );
+      }
       audit.pass('checkpoint.state', object, 'the task is neither a zombie nor traced');
     }
     return true;
   },
 };
 
+/**
+ * security_checkpoint_obj for each task and every file it holds, in image order: the files behind
+ * its mappings (a mapping holds its file open, as vm_file does, whether or not a descriptor is
+ * still open on it), then its open files. Each file is judged on its label in the VFS.
+ */
 const checkLsm: CheckStep<CheckpointContext> = {
   id: 'checkpoint.lsm',
   run({ machine, tree }, audit) {
@@ -310,21 +292,31 @@ const checkLsm: CheckStep<CheckpointContext> = {
       const object = describeTask(task);
       const taskDenial = lsm.checkpointTask(task.label);
       if (taskDenial !== null) return audit.fail('checkpoint.lsm', object, 'EACCES', taskDenial);
-      for (const [fd, entry] of task.files.sorted()) {
-        const fileDenial = lsm.checkpointFile(lsm.fileLabel(entry.file.inode.label));
-        if (fileDenial !== null) {
-          return audit.fail(
-            'checkpoint.lsm',
-            `${object} fd ${fd} (${entry.file.path})`,
-            'EACCES',
-            fileDenial,
-          );
-        }
+      const held: { what: string; inode: Inode }[] = [
+        ...task.mm.vmas.flatMap((vma) =>
+          vma.file === null
+            ? []
+            : [
+                {
+                  what: `mapping 0x${vma.start.toString(16)} (${vma.path ?? machine.vfs.pathOf(vma.file)})`,
+                  inode: vma.file,
+                },
+              ],
+        ),
+        ...task.files.sorted().map(([fd, entry]) => ({
+          what: `fd ${fd} (${entry.file.path})`,
+          inode: entry.file.inode,
+        })),
+      ];
+      for (const { what, inode } of held) {
+        const fileDenial = lsm.checkpointFile(lsm.fileLabel(inode.label));
+        if (fileDenial !== null)
+          return audit.fail('checkpoint.lsm', `${object} ${what}`, 'EACCES', fileDenial);
       }
       audit.pass(
         'checkpoint.lsm',
         object,
-        `LSM ${lsm.name} allows checkpointing the task and its open files`,
+        `LSM ${lsm.name} allows checkpointing the task, the files behind its mappings and its open files`,
       );
     }
     return true;
@@ -551,11 +543,12 @@ export function buildImage(
 function* writeImageSlices(
   encoder: ImageEncoder,
   output: OpenFile,
-): Generator<CallProgress, void, void> {
+  limit: number,
+): Generator<CallProgress, Result<number>, void> {
   let gathered: Uint8Array | null = null;
   let at = 0;
   for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
-    if (output.host !== null) output.writeChunks(chunks);
+    if (output.host !== null) output.writeChunks(chunks, limit);
     else {
       for (const chunk of chunks) {
         gathered ??= new Uint8Array(encoder.size);
@@ -565,7 +558,8 @@ function* writeImageSlices(
     }
     yield { done: encoder.written, total: Math.max(0, encoder.size) };
   }
-  if (output.host === null) output.write(gathered ?? new Uint8Array(0));
+  if (output.host !== null) return ok(encoder.written);
+  return output.write(gathered ?? new Uint8Array(0), limit);
 }
 
 /**
@@ -593,8 +587,8 @@ export function* sysCheckpointSlices(
     tree: [],
     signed: machine.sysctls.get('kernel.ckpt_sign_images') === 1,
   };
-  const outcome = (ret: number): CallOutcome => {
-    const errno = audit.failure?.errno ?? null;
+  const outcome = (ret: number, written?: { errno: Errno; reason: string }): CallOutcome => {
+    const errno = written?.errno ?? audit.failure?.errno ?? null;
     const result: CallOutcome = {
       call: 'checkpoint',
       caller: globalPid(caller),
@@ -602,6 +596,7 @@ export function* sysCheckpointSlices(
       errno,
       checks: audit.records,
     };
+    if (written !== undefined) result.reason = written.reason;
     machine.callLog.push(result);
     return result;
   };
@@ -623,7 +618,17 @@ export function* sysCheckpointSlices(
   }
   const image = buildImage(machine, caller, context.tree, headFlags, pagesOf);
   const encoder = imageEncoder(image, context.signed ? machine.machineKey : null);
-  yield* writeImageSlices(encoder, context.output as OpenFile);
+  // Every check passed; writing can still fail as any write(2) can (EFBIG past the file size
+  // limit), and then nothing was written and the call returns that errno.
+  const written = yield* writeImageSlices(
+    encoder,
+    context.output as OpenFile,
+    machine.limits.fileSizeBytes,
+  );
+  if (!written.ok) {
+    const reason = `the image could not be written: ${written.reason}`;
+    return outcome(-ERRNO[written.errno], { errno: written.errno, reason });
+  }
   recordSign(context, audit);
   return outcome(machine.allocateCrid());
 }

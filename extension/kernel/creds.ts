@@ -3,7 +3,16 @@
  * capset, exec of setuid/setgid files), plus the restart-time authorisation of saved credentials
  * against the caller's (cred_setresuid & co. evaluated with the caller's privileges).
  */
-import { CAP_EMPTY_SET, CAP_FULL_SET, Cap, capHex, hasCap, isSubset } from './caps';
+import {
+  CAP_EMPTY_SET,
+  CAP_FULL_SET,
+  CAP_LAST_CAP,
+  Cap,
+  capBit,
+  capHex,
+  hasCap,
+  isSubset,
+} from './caps';
 import type { Errno } from './errno';
 
 export interface Cred {
@@ -74,6 +83,26 @@ export function credSummary(cred: Cred): string {
 
 export type CredChange = { ok: true; cred: Cred } | { ok: false; errno: Errno; reason: string };
 
+/** The largest uid or gid: ids are uid_t/gid_t (u32), and (uid_t)-1 means "no change". */
+export const MAX_ID = 0xffff_fffe;
+
+/** Whether `id` is a uid or gid, as a task or an image may hold it. */
+export function validId(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+}
+
+/** EINVAL for an id that is neither -1 nor a uid_t (no id may wrap into another one). */
+function badId(names: readonly (readonly [string, number])[]): CredChange | null {
+  const bad = names.find(([, id]) => id !== -1 && !validId(id));
+  return bad === undefined
+    ? null
+    : {
+        ok: false,
+        errno: 'EINVAL',
+        reason: `${bad[0]} ${bad[1]} is not an id (0..${MAX_ID} or -1)`,
+      };
+}
+
 /**
  * sys_setresuid with cap_task_fix_setuid: without CAP_SETUID each new id must be one of the
  * current uid/euid/suid; -1 keeps an id. Dropping every 0 uid clears permitted and effective;
@@ -82,11 +111,14 @@ export type CredChange = { ok: true; cred: Cred } | { ok: false; errno: Errno; r
 export function setresuid(cred: Cred, ruid: number, euid: number, suid: number): CredChange {
   const current = [cred.uid, cred.euid, cred.suid];
   const privileged = capable(cred, Cap.SETUID);
-  for (const [name, id] of [
+  const ids = [
     ['ruid', ruid],
     ['euid', euid],
     ['suid', suid],
-  ] as const) {
+  ] as const;
+  const invalid = badId(ids);
+  if (invalid !== null) return invalid;
+  for (const [name, id] of ids) {
     if (id !== -1 && !privileged && !current.includes(id)) {
       return {
         ok: false,
@@ -115,11 +147,14 @@ export function setresuid(cred: Cred, ruid: number, euid: number, suid: number):
 export function setresgid(cred: Cred, rgid: number, egid: number, sgid: number): CredChange {
   const current = [cred.gid, cred.egid, cred.sgid];
   const privileged = capable(cred, Cap.SETGID);
-  for (const [name, id] of [
+  const ids = [
     ['rgid', rgid],
     ['egid', egid],
     ['sgid', sgid],
-  ] as const) {
+  ] as const;
+  const invalid = badId(ids);
+  if (invalid !== null) return invalid;
+  for (const [name, id] of ids) {
     if (id !== -1 && !privileged && !current.includes(id)) {
       return {
         ok: false,
@@ -144,6 +179,9 @@ export function setgroups(cred: Cred, groups: readonly number[]): CredChange {
   if (!capable(cred, Cap.SETGID))
     return { ok: false, errno: 'EPERM', reason: 'setgroups needs CAP_SETGID' };
   if (groups.length > NGROUPS_MAX) return { ok: false, errno: 'EINVAL', reason: 'too many groups' };
+  const invalid = badId(groups.map((gid) => ['group', gid] as [string, number]));
+  if (invalid !== null || groups.includes(-1))
+    return invalid ?? { ok: false, errno: 'EINVAL', reason: 'group -1 is not a gid' };
   const next = copyCred(cred);
   next.groups = [...new Set(groups)].sort((a, b) => a - b);
   return { ok: true, cred: next };
@@ -186,6 +224,53 @@ export function capset(
   next.capEffective = effective;
   next.capPermitted = permitted;
   next.capInheritable = inheritable;
+  return { ok: true, cred: next };
+}
+
+/** SECURE_NOROOT, SECURE_NO_SETUID_FIXUP, SECURE_KEEP_CAPS (bits 0, 2, 4). */
+export const SECURE_ALL_BITS = 0x15;
+/** Their locks (bits 1, 3, 5): a locked bit may not change, and a lock may not be cleared. */
+export const SECURE_ALL_LOCKS = 0x2a;
+
+/**
+ * Whether a task with `cred` may set its securebits to `bits`: cap_prctl's PR_SET_SECUREBITS
+ * rules of 2.6.27, in its order. Null when allowed, else why not (EPERM).
+ */
+export function securebitsDenial(cred: Cred, bits: number): string | null {
+  const old = cred.securebits;
+  const hex = (value: number): string => `0x${value.toString(16)}`;
+  if ((((old & SECURE_ALL_LOCKS) >> 1) & (old ^ bits)) !== 0)
+    return `securebits ${hex(bits)} change a bit the caller has locked (its securebits are ${hex(old)})`;
+  if ((old & SECURE_ALL_LOCKS & ~bits) !== 0)
+    return `securebits ${hex(bits)} clear a lock the caller holds (its securebits are ${hex(old)})`;
+  if ((bits & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) !== 0)
+    return `securebits ${hex(bits)} have bits no securebit names`;
+  if (!capable(cred, Cap.SETPCAP))
+    return `securebits ${hex(bits)} differ from the caller's ${hex(old)} and the caller lacks CAP_SETPCAP`;
+  return null;
+}
+
+/** prctl(PR_SET_SECUREBITS, bits). */
+export function setSecurebits(cred: Cred, bits: number): CredChange {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 0xffffffff)
+    return { ok: false, errno: 'EPERM', reason: `securebits ${String(bits)} are not a u32` };
+  const denial = securebitsDenial(cred, bits);
+  if (denial !== null) return { ok: false, errno: 'EPERM', reason: denial };
+  return { ok: true, cred: { ...copyCred(cred), securebits: bits } };
+}
+
+/** prctl(PR_CAPBSET_DROP, cap) for each cap: CAP_SETPCAP, valid capability numbers (EINVAL). */
+export function capbsetDrop(cred: Cred, caps: readonly number[]): CredChange {
+  if (!capable(cred, Cap.SETPCAP))
+    return {
+      ok: false,
+      errno: 'EPERM',
+      reason: 'dropping from the bounding set needs CAP_SETPCAP',
+    };
+  if (caps.some((cap) => !Number.isInteger(cap) || cap < 0 || cap > CAP_LAST_CAP))
+    return { ok: false, errno: 'EINVAL', reason: `a capability is not one of 0..${CAP_LAST_CAP}` };
+  const next = copyCred(cred);
+  for (const cap of caps) next.capBset &= ~capBit(cap);
   return { ok: true, cred: next };
 }
 

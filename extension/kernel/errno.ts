@@ -21,6 +21,7 @@ export const ERRNO = {
   EISDIR: 21,
   EINVAL: 22,
   EMFILE: 24,
+  EFBIG: 27,
   ENOSPC: 28,
   EPIPE: 32,
   ENAMETOOLONG: 36,

@@ -5,14 +5,23 @@
  * resumes there with the saved regs[0] as the call's return value.
  */
 import { OFlag, PAGE_SIZE, Prot } from '../image/model';
+import { decodeUtf8Lossy } from '../image/text-rules';
 import { Cap, capSetOf } from './caps';
 import type { CredChange } from './creds';
-import { capable, capset, setgroups, setresgid, setresuid } from './creds';
+import {
+  capable,
+  capbsetDrop,
+  capset,
+  setSecurebits,
+  setgroups,
+  setresgid,
+  setresuid,
+} from './creds';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { checkpointToPath, sysCheckpoint } from './checkpoint';
 import type { Machine } from './machine';
-import { DATA_BASE, vmFlagsFor } from './mm';
+import { DATA_BASE, vmFlagsFor, type AccessFailure } from './mm';
 import type { CmpOp, Instruction, PrintPart, Program, SyscallInstruction, Value } from './program';
 import { sysRestart } from './restart';
 import type { Task } from './task';
@@ -34,6 +43,17 @@ class Fault {
 }
 
 const neg = (errno: Errno): number => -ERRNO[errno];
+
+/** SIGBUS (7): a load or store to a page of a file mapping past the end of its file. */
+const SIGBUS_EXIT = 128 + 7;
+
+/** The fault a task's own load or store at `addr` takes when the access failed. */
+function accessFault(failure: AccessFailure, what: 'reading' | 'writing', addr: number): Fault {
+  if (failure.signal === 'SIGBUS') return new Fault(`SIGBUS: ${failure.reason}`, SIGBUS_EXIT);
+  if (failure.errno === 'ENOMEM')
+    return new Fault('out of memory: the machine memory limit is reached', 137);
+  return new Fault(`segmentation fault ${what} 0x${addr.toString(16)}`, 139);
+}
 
 /** Wrap a number to s64 the way the machine's registers and memory hold it. */
 function toS64(value: bigint): number {
@@ -200,12 +220,12 @@ function readCString(task: Task, addr: number): string {
   const out: number[] = [];
   for (let at = addr; out.length < PAGE_SIZE; at++) {
     const byte = task.mm.read(at, 1);
-    if (!byte.ok) throw new Fault(`segmentation fault reading 0x${at.toString(16)}`, 139);
+    if (!byte.ok) throw accessFault(byte, 'reading', at);
     const value = byte.value[0] ?? 0;
     if (value === 0) break;
     out.push(value);
   }
-  return new TextDecoder().decode(Uint8Array.from(out));
+  return decodeUtf8Lossy(Uint8Array.from(out));
 }
 
 function printText(task: Task, parts: PrintPart[]): string {
@@ -235,7 +255,11 @@ interface SyscallEffect {
   call?: CallOutcome;
 }
 
-function sysWrite(task: Task, ins: Extract<SyscallInstruction, { op: 'write' }>): SyscallEffect {
+function sysWrite(
+  machine: Machine,
+  task: Task,
+  ins: Extract<SyscallInstruction, { op: 'write' }>,
+): SyscallEffect {
   const entry = task.files.get(valueOf(task, ins.fd));
   if (entry === null || !entry.file.writable) return { ret: neg('EBADF') };
   let data: Uint8Array;
@@ -252,7 +276,8 @@ function sysWrite(task: Task, ins: Extract<SyscallInstruction, { op: 'write' }>)
   else data = new Uint8Array(0);
   // /dev/null swallows what is written to it.
   if (entry.file.path === '/dev/null') return { ret: data.length };
-  return { ret: entry.file.write(data) };
+  const written = entry.file.write(data, machine.limits.fileSizeBytes);
+  return { ret: written.ok ? written.value : neg(written.errno) };
 }
 
 function sysRead(task: Task, ins: Extract<SyscallInstruction, { op: 'read' }>): SyscallEffect {
@@ -381,7 +406,7 @@ function syscall(machine: Machine, task: Task, ins: SyscallInstruction): Syscall
     case 'read':
       return sysRead(task, ins);
     case 'write':
-      return sysWrite(task, ins);
+      return sysWrite(machine, task, ins);
     case 'dup':
       return sysDup(task, ins);
     case 'mmap':
@@ -451,6 +476,23 @@ function syscall(machine: Machine, task: Task, ins: SyscallInstruction): Syscall
       if (!capable(task.cred, Cap.SYS_ADMIN)) return { ret: neg('EPERM') };
       task.childPidNamespacePending = true;
       return { ret: 0 };
+    case 'prctl':
+      return {
+        ret: applyCred(
+          task,
+          ins.option === 'capbset_drop'
+            ? capbsetDrop(task.cred, ins.caps)
+            : setSecurebits(task.cred, valueOf(task, ins.bits)),
+        ),
+      };
+    case 'ptrace': {
+      const target = machine.findTaskInNs(task, valueOf(task, ins.pid));
+      const done =
+        ins.request === 'attach'
+          ? machine.ptraceAttach(task, target)
+          : machine.ptraceDetach(task, target);
+      return { ret: done.ok ? 0 : neg(done.errno) };
+    }
     case 'freeze':
       return sysFreeze(machine, task, ins.pid, true);
     case 'thaw':
@@ -526,18 +568,14 @@ function compute(task: Task, ins: Exclude<Instruction, SyscallInstruction>): voi
         );
       }
       const written = task.mm.write(addr, bytes);
-      if (!written.ok) {
-        throw written.errno === 'ENOMEM'
-          ? new Fault('out of memory: the machine memory limit is reached', 137)
-          : new Fault(`segmentation fault writing 0x${addr.toString(16)}`, 139);
-      }
+      if (!written.ok) throw accessFault(written, 'writing', addr);
       return;
     }
     case 'load': {
       const addr =
         valueOf(task, ins.addr) + (ins.offset !== undefined ? valueOf(task, ins.offset) : 0);
       const bytes = task.mm.read(addr, 8);
-      if (!bytes.ok) throw new Fault(`segmentation fault reading 0x${addr.toString(16)}`, 139);
+      if (!bytes.ok) throw accessFault(bytes, 'reading', addr);
       writeVar(task, ins.dst, toS64(new DataView(bytes.value.buffer).getBigInt64(0, true)));
       return;
     }

@@ -3,6 +3,8 @@
  * the access mode; descriptors point at open files, so dup and fork share one offset, as in Linux.
  */
 import { FMode, OFlag } from '../image/model';
+import type { Result } from './errno';
+import { fail, ok } from './errno';
 import type { Inode } from './vfs';
 
 /** Descriptors per table (the format's fd bound). */
@@ -49,45 +51,56 @@ export class OpenFile {
     return (this.fmode & FMode.WRITE) !== 0;
   }
 
-  /** read(2) at the file offset. */
+  /** read(2) at the file offset: nothing past the end (an offset beyond it reads 0 bytes). */
   read(length: number): Uint8Array {
-    const data = this.inode.data;
-    const from = Math.min(this.pos, data.length);
-    const bytes = data.slice(from, Math.min(from + length, data.length));
-    this.pos = from + bytes.length;
+    const bytes = this.inode.data.read(this.pos, length);
+    if (bytes.length > 0) this.pos += bytes.length;
     return bytes;
   }
 
-  /** write(2) at the file offset (at the end with O_APPEND), growing the file. */
-  write(bytes: Uint8Array): number {
-    if (this.host !== null) return this.writeChunks([bytes]);
-    if ((this.flags & OFlag.APPEND) !== 0) this.pos = this.inode.data.length;
-    const end = this.pos + bytes.length;
-    const current = this.inode.data;
-    if (this.pos === 0 && current.length <= bytes.length) {
-      // Writing a whole image to a fresh file: keep the (fresh) buffer, no second 1 GiB copy.
-      this.inode.data = bytes;
-    } else {
-      const next = new Uint8Array(Math.max(end, current.length));
-      next.set(current);
-      next.set(bytes, this.pos);
-      this.inode.data = next;
+  /**
+   * write(2) at the file offset (at the end with O_APPEND), growing the file; the bytes are kept,
+   * not copied, when they replace a whole file from offset 0 (a fresh image). A write that would
+   * end past `limit` (the world's file size limit) fails with EFBIG and writes nothing; the
+   * offset may be anything up to 2^53 - 1, and the hole before it costs nothing. A host file's
+   * writes go to the host.
+   */
+  write(bytes: Uint8Array, limit: number): Result<number> {
+    if (this.host !== null) return this.writeChunks([bytes], limit);
+    const data = this.inode.data;
+    const pos = (this.flags & OFlag.APPEND) !== 0 ? data.size : this.pos;
+    if (bytes.length === 0) return ok(0);
+    const end = pos + bytes.length;
+    if (end > limit) {
+      return fail(
+        'EFBIG',
+        `a write of ${bytes.length} bytes at offset ${pos} would end past the file size limit of ${limit} bytes`,
+      );
     }
+    if (pos === 0 && data.size <= bytes.length) data.adopt(bytes);
+    else data.write(pos, bytes);
     this.pos = end;
-    return bytes.length;
+    return ok(bytes.length);
   }
 
-  /** Writes `chunks` in order: straight to the host for a host file. */
-  writeChunks(chunks: readonly Uint8Array[]): number {
+  /**
+   * Writes `chunks` in order: straight to the host for a host file (the machine's size limit
+   * is for its own files), else one write(2) each, stopping at the first failure.
+   */
+  writeChunks(chunks: readonly Uint8Array[], limit: number): Result<number> {
     let written = 0;
     if (this.host !== null) {
       this.host.write(chunks);
       for (const chunk of chunks) written += chunk.length;
       this.pos += written;
-      return written;
+      return ok(written);
     }
-    for (const chunk of chunks) written += this.write(chunk);
-    return written;
+    for (const chunk of chunks) {
+      const done = this.write(chunk, limit);
+      if (!done.ok) return done;
+      written += done.value;
+    }
+    return ok(written);
   }
 }
 

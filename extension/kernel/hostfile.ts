@@ -9,6 +9,7 @@
 import { checkPath } from '../image/index';
 import { OFlag } from '../image/model';
 import type { Result } from './errno';
+import { FileData } from './filedata';
 import { fail, ok } from './errno';
 import { OpenFile } from './files';
 import type { Machine } from './machine';
@@ -46,7 +47,7 @@ export function openHostFile(
     mode: 0o600,
     uid: task.cred.fsuid,
     gid: task.cred.fsgid,
-    data: input ? host.bytes : new Uint8Array(0),
+    data: input ? FileData.of(host.bytes) : new FileData(),
     children: new Map(),
     parent: null,
     name: host.path.slice(host.path.lastIndexOf('/') + 1),

@@ -36,6 +36,7 @@ export type {
   WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
+export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {
   CheckId,
@@ -52,6 +53,7 @@ export { DATA_BASE } from './mm';
 export {
   DEFAULT_LIMITS,
   DEFAULT_SYSCTLS,
+  MAX_FILE_SIZE,
   counterProgram,
   defaultMachineKey,
   defaultWorld,
@@ -65,6 +67,7 @@ export type {
   LabelPolicy,
   LabelRule,
   LabelTransition,
+  LabelTransitionAllow,
   Limits,
   LsmSpec,
   PtraceMode,

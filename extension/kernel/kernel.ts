@@ -13,6 +13,7 @@ import {
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { readVar, step } from './exec';
+import { FileData } from './filedata';
 import { Machine } from './machine';
 import type { Program, ProgramSource } from './program';
 import { assemble } from './program';
@@ -321,7 +322,7 @@ class Kernel implements KernelApi {
 
   readFile(path: string): Uint8Array | null {
     const inode = this.machine.vfs.lookupRaw(path);
-    return inode === null || inode.kind !== 'file' ? null : inode.data.slice();
+    return inode === null || inode.kind !== 'file' ? null : inode.data.read(0, inode.data.size);
   }
 
   writeFile(path: string, bytes: Uint8Array, options: WriteFileOptions = {}): void {
@@ -330,7 +331,7 @@ class Kernel implements KernelApi {
     const existing = vfs.lookupRaw(path);
     if (existing !== null) {
       if (existing.kind !== 'file') throw new RangeError(`${path} is a directory`);
-      existing.data = bytes.slice();
+      existing.data = FileData.of(bytes.slice());
       if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
       if (options.uid !== undefined) existing.uid = options.uid;
       if (options.gid !== undefined) existing.gid = options.gid;
@@ -359,7 +360,8 @@ class Kernel implements KernelApi {
       mode: inode.mode,
       uid: inode.uid,
       gid: inode.gid,
-      size: inode.data.length,
+      size: inode.data.size,
+      blocks: Math.ceil(inode.data.stored / 512),
       runs: inode.runs,
       label: inode.label,
     };
@@ -411,6 +413,7 @@ class Kernel implements KernelApi {
         ).length,
       })),
       vars,
+      tracer: task.tracer !== null ? globalPid(task.tracer) : null,
       nsInit: isNsInit(task),
       nsLevel: activeNs(task).level,
     };

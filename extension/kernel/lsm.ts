@@ -1,7 +1,8 @@
 /**
  * The LSM hook interface and its three policies: `none` (no labels, allows all), `dummy`
  * (labels everything "dummy", allows all — like the patchset's test LSM) and `label`, a small
- * SELinux-like policy over task domains and file labels whose rules only deny.
+ * SELinux-like policy over task domains and file labels whose rules deny, plus the domain
+ * transitions it allows (none by default, as in SELinux).
  */
 import type { LabelPolicy, LsmSpec, UserSpec } from './world';
 
@@ -25,6 +26,11 @@ export interface Lsm {
   checkpointFile(label: string | null): LsmVerdict;
   /** security_may_restart / security_restore_obj: may `callerDomain` create an object labelled so. */
   restoreObject(callerDomain: string | null, label: string | null): LsmVerdict;
+  /**
+   * Whether a policy rule lets a task in `from` enter domain `to` (SELinux's `process { transition
+   * }`); denied unless a rule allows it. Being in one's own domain needs no rule.
+   */
+  allowsTransition(from: string | null, to: string | null): boolean;
 }
 
 const allowAll = {
@@ -32,6 +38,8 @@ const allowAll = {
   checkpointTask: (): LsmVerdict => null,
   checkpointFile: (): LsmVerdict => null,
   restoreObject: (): LsmVerdict => null,
+  // No policy, no rules: only the caller's own domain is ever entered.
+  allowsTransition: (): boolean => false,
 };
 
 const noneLsm: Lsm = {
@@ -90,6 +98,8 @@ function labelLsm(policy: LabelPolicy): Lsm {
         ? `label policy: label ${label} may not be restored by domain ${callerDomain}`
         : null;
     },
+    allowsTransition: (from, to) =>
+      (policy.allowedTransitions ?? []).some((rule) => rule.from === from && rule.to === to),
   };
 }
 

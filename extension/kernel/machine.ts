@@ -7,9 +7,10 @@
 import { OFlag, PAGE_SIZE, Prot, VmFlag } from '../image/model';
 import { Cap } from './caps';
 import type { Cred } from './creds';
-import { capable, copyCred, execCred, loginCred } from './creds';
+import { MAX_ID, capable, copyCred, execCred, loginCred, validId } from './creds';
 import type { Result } from './errno';
 import { fail, ok } from './errno';
+import { FileData } from './filedata';
 import { FdTable, OpenFile } from './files';
 import type { Lsm } from './lsm';
 import { createLsm } from './lsm';
@@ -23,6 +24,7 @@ import {
   vmFlagsFor,
 } from './mm';
 import { PidNamespace } from './pidns';
+import { ptraceMayAccess } from './ptrace';
 import type { Program } from './program';
 import { O_CLOEXEC, assemble, imm } from './program';
 import { SysctlTable } from './sysctl';
@@ -32,7 +34,7 @@ import type { CallOutcome, ConsoleLine } from './types';
 import { MAY_EXEC, MAY_READ, MAY_WRITE, Vfs } from './vfs';
 import type { Inode } from './vfs';
 import type { GroupSpec, Limits, UserSpec, WorldSpec } from './world';
-import { DEFAULT_LIMITS, initProgram } from './world';
+import { DEFAULT_LIMITS, MAX_FILE_SIZE, initProgram } from './world';
 
 /** The comm limit (TASK_COMM_LEN - 1 bytes). */
 export const COMM_MAX_BYTES = 15;
@@ -99,6 +101,11 @@ export class Machine {
     this.lsm = createLsm(world.lsm);
     this.sysctls = new SysctlTable(world.sysctls);
     this.limits = { ...DEFAULT_LIMITS, ...world.limits };
+    const fileSize = this.limits.fileSizeBytes;
+    if (!Number.isSafeInteger(fileSize) || fileSize < 0 || fileSize > MAX_FILE_SIZE) {
+      // A file is read into one buffer when a host or restart needs it whole.
+      throw new RangeError(`world: the file size limit must be 0..${MAX_FILE_SIZE} bytes`);
+    }
     this.accounting = new MemoryAccounting(Math.floor(this.limits.memoryBytes / PAGE_SIZE));
     this.vfs = this.buildVfs(world);
     for (const source of world.programs) this.programs.set(source.name, assemble(source));
@@ -281,6 +288,7 @@ export class Machine {
       files: new FdTable(),
       sleepTicks: 0,
       childPidNamespacePending: false,
+      tracer: null,
       transient: false,
     };
   }
@@ -292,7 +300,7 @@ export class Machine {
     exePath: string,
     program: Program | null,
   ): void {
-    const codePages = Math.max(1, Math.ceil((exe?.data.length ?? 0) / PAGE_SIZE));
+    const codePages = Math.max(1, Math.ceil((exe?.data.size ?? 0) / PAGE_SIZE));
     const dataPages = Math.max(1, Math.ceil(((program?.vars.length ?? 0) * 8) / PAGE_SIZE));
     const codeEnd = CODE_BASE + codePages * PAGE_SIZE;
     const dataEnd = DATA_BASE + dataPages * PAGE_SIZE;
@@ -456,6 +464,9 @@ export class Machine {
     if (task.zombie) return;
     task.zombie = true;
     task.exitCode = code;
+    task.tracer = null;
+    // exit_ptrace: a tracer's tracees are detached and resume.
+    for (const tracee of this.allTasks()) if (tracee.tracer === task) this.detach(tracee);
     task.mm.release();
     task.files.entries.clear();
     const ns = activeNs(task);
@@ -474,6 +485,35 @@ export class Machine {
     if (task.parent !== null)
       task.parent.children = task.parent.children.filter((child) => child !== task);
     this.detachPids(task);
+  }
+
+  /**
+   * sys_ptrace(PTRACE_ATTACH): ptrace_may_access in attach mode (kernel/ptrace.ts), then the
+   * target is traced and stopped (the SIGSTOP attach sends). ESRCH when there is no such task or
+   * it is a zombie; EPERM for oneself, a task already traced, or a denied access.
+   */
+  ptraceAttach(tracer: Task, target: Task | null): Result<void> {
+    if (target === null || target.zombie) return fail('ESRCH', 'no such task');
+    if (target === tracer) return fail('EPERM', 'a task cannot trace itself');
+    if (target.tracer !== null) return fail('EPERM', 'the task is already traced');
+    const verdict = ptraceMayAccess(this, tracer, target, 'attach');
+    if (!verdict.allowed) return fail('EPERM', verdict.reason);
+    target.tracer = tracer;
+    target.runState = 'stopped';
+    return ok(undefined);
+  }
+
+  /** sys_ptrace(PTRACE_DETACH): only the tracer may detach (ESRCH otherwise); the task resumes. */
+  ptraceDetach(tracer: Task, target: Task | null): Result<void> {
+    if (target === null || target.tracer !== tracer)
+      return fail('ESRCH', 'not traced by the caller');
+    this.detach(target);
+    return ok(undefined);
+  }
+
+  private detach(tracee: Task): void {
+    tracee.tracer = null;
+    if (tracee.runState === 'stopped') tracee.runState = 'running';
   }
 
   // ---- files -------------------------------------------------------------------------------
@@ -520,7 +560,8 @@ export class Machine {
       access !== OFlag.RDONLY &&
       inode.kind === 'file'
     ) {
-      inode.data = new Uint8Array(0);
+      // A new object rather than emptying this one: a refused checkpoint puts the old one back.
+      inode.data = new FileData();
     }
     const keptFlags = flags & (OFlag.ACCMODE | OFlag.CREAT | OFlag.TRUNC | OFlag.APPEND);
     return ok(new OpenFile(this.allocateOpenFileId(), inode, this.vfs.pathOf(inode), keptFlags, 0));
@@ -549,13 +590,32 @@ export class Machine {
   }
 }
 
-/** SECURITY labels are 1..1023 bytes of text: refuse a world whose labels could not be saved. */
+/**
+ * SECURITY labels are 1..1023 bytes of text, ids are uid_t/gid_t: refuse a world whose labels or
+ * ids an image could not hold.
+ */
 function validateLabels(world: WorldSpec): void {
+  for (const [what, id] of [
+    ...world.users.flatMap((user) => [
+      [`user ${user.name}'s uid`, user.uid] as const,
+      [`user ${user.name}'s gid`, user.gid] as const,
+    ]),
+    ...world.groups.map((group) => [`group ${group.name}'s gid`, group.gid] as const),
+    ...world.files.flatMap((file) => [
+      [`${file.path}'s owner`, file.uid] as const,
+      [`${file.path}'s group`, file.gid] as const,
+    ]),
+  ]) {
+    if (!validId(id)) throw new RangeError(`world: ${what} ${id} is not 0..${MAX_ID}`);
+  }
   const labels = [
     ...world.files.map((file) => file.label),
     ...world.users.map((user) => user.domain),
     ...(world.lsm.name === 'label'
-      ? (world.lsm.policy.transitions ?? []).map((rule) => rule.to)
+      ? [
+          ...(world.lsm.policy.transitions ?? []).map((rule) => rule.to),
+          ...(world.lsm.policy.allowedTransitions ?? []).map((rule) => rule.to),
+        ]
       : []),
   ];
   for (const label of labels) {

@@ -5,7 +5,7 @@
  * file mapping read from the file. The machine's memory limit is charged per touched page.
  */
 import { PAGE_SIZE, Prot, TASK_SIZE, VmFlag } from '../image/model';
-import type { Result } from './errno';
+import type { Errno, Result } from './errno';
 import { fail, ok } from './errno';
 import type { Inode } from './vfs';
 
@@ -17,6 +17,17 @@ export const STACK_TOP = TASK_SIZE;
 export const MMAP_BASE = 0x7f00_0000_0000;
 /** The most mappings one address space may have (the image format's map_count bound). */
 export const MAX_MAP_COUNT = 1024;
+
+/** A failed access: `signal` says what a task's own load or store gets (SIGSEGV otherwise). */
+export interface AccessFailure {
+  ok: false;
+  errno: Errno;
+  reason: string;
+  signal?: 'SIGBUS';
+}
+
+/** The result of a memory access. */
+export type Access<T> = { ok: true; value: T } | AccessFailure;
 
 export interface Vma {
   start: number;
@@ -199,8 +210,27 @@ export class AddressSpace {
     return vma.pgoff * PAGE_SIZE + (addr - vma.start);
   }
 
+  /**
+   * Linux's rule for file mappings: a page that lies wholly past the end of the file has nothing
+   * behind it, and touching it is SIGBUS (a private page already copied is the task's own and
+   * stays readable). The part of the last page past the end reads as zeros, and stores there do
+   * not reach the file.
+   */
+  private busError(vma: Vma, addr: number): AccessFailure | null {
+    if (vma.file === null) return null;
+    if (!this.isSharedFile(vma) && this.pages.has(Math.floor(addr / PAGE_SIZE))) return null;
+    const page = Math.floor(this.fileOffset(vma, addr) / PAGE_SIZE);
+    if (page < Math.ceil(vma.file.data.size / PAGE_SIZE)) return null;
+    return {
+      ok: false,
+      errno: 'EFAULT',
+      signal: 'SIGBUS',
+      reason: `bus error at 0x${addr.toString(16)}: the page is past the end of ${vma.path ?? 'the mapped file'} (${vma.file.data.size} bytes)`,
+    };
+  }
+
   /** Read bytes as the task would (`checkProt`) or as the kernel does (no prot check). */
-  read(addr: number, length: number, checkProt = true): Result<Uint8Array> {
+  read(addr: number, length: number, checkProt = true): Access<Uint8Array> {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
@@ -209,6 +239,8 @@ export class AddressSpace {
       if (vma === null || (checkProt && (vma.prot & Prot.READ) === 0)) {
         return fail('EFAULT', `bad read at 0x${at.toString(16)}`);
       }
+      const bus = this.busError(vma, at);
+      if (bus !== null) return bus;
       const index = Math.floor(at / PAGE_SIZE);
       const inPage = at % PAGE_SIZE;
       const chunk = Math.min(length - done, PAGE_SIZE - inPage, vma.end - at);
@@ -216,12 +248,7 @@ export class AddressSpace {
       if (page !== undefined && !this.isSharedFile(vma)) {
         out.set(page.subarray(inPage, inPage + chunk), done);
       } else if (vma.file !== null) {
-        const from = this.fileOffset(vma, at);
-        const available = vma.file.data.subarray(
-          Math.min(from, vma.file.data.length),
-          Math.min(from + chunk, vma.file.data.length),
-        );
-        out.set(available, done);
+        out.set(vma.file.data.view(this.fileOffset(vma, at), chunk), done);
       }
       done += chunk;
     }
@@ -235,20 +262,14 @@ export class AddressSpace {
     if (!this.accounting.charge(1)) return fail('ENOMEM', 'the machine memory limit is reached');
     const page = new Uint8Array(PAGE_SIZE);
     if (vma.file !== null) {
-      const from = this.fileOffset(vma, index * PAGE_SIZE);
-      page.set(
-        vma.file.data.subarray(
-          Math.min(from, vma.file.data.length),
-          Math.min(from + PAGE_SIZE, vma.file.data.length),
-        ),
-      );
+      page.set(vma.file.data.view(this.fileOffset(vma, index * PAGE_SIZE), PAGE_SIZE));
     }
     this.pages.set(index, page);
     return ok(page);
   }
 
   /** Write bytes as the task would (`checkProt`) or as the kernel restoring pages does. */
-  write(addr: number, bytes: Uint8Array, checkProt = true): Result<number> {
+  write(addr: number, bytes: Uint8Array, checkProt = true): Access<number> {
     let done = 0;
     while (done < bytes.length) {
       const at = addr + done;
@@ -256,14 +277,15 @@ export class AddressSpace {
       if (vma === null || (checkProt && (vma.prot & Prot.WRITE) === 0)) {
         return fail('EFAULT', `bad write at 0x${at.toString(16)}`);
       }
+      const bus = this.busError(vma, at);
+      if (bus !== null) return bus;
       const inPage = at % PAGE_SIZE;
       const chunk = Math.min(bytes.length - done, PAGE_SIZE - inPage, vma.end - at);
       if (vma.file !== null && this.isSharedFile(vma)) {
-        // MAP_SHARED file pages are the file's own: the write lands in the file.
+        // MAP_SHARED file pages are the file's own: the write lands in the file, up to its end.
         const from = this.fileOffset(vma, at);
-        const file = vma.file;
-        const room = Math.max(0, Math.min(chunk, file.data.length - from));
-        file.data.set(bytes.subarray(done, done + room), from);
+        const room = Math.max(0, Math.min(chunk, vma.file.data.size - from));
+        vma.file.data.write(from, bytes.subarray(done, done + room));
       } else {
         const page = this.pageForWrite(vma, Math.floor(at / PAGE_SIZE));
         if (!page.ok) return page;
@@ -281,7 +303,7 @@ export class AddressSpace {
 
   /**
    * Install a page whose bytes the address space takes over (restart's prepared pages: views
-   * of a buffer nothing else writes to). The caller has charged the memory already.
+   * of a buffer nothing else writes to). The caller charges the memory (restoreAddressSpace).
    */
   adoptPage(addr: number, data: Uint8Array): void {
     this.pages.set(Math.floor(addr / PAGE_SIZE), data);

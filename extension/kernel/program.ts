@@ -92,6 +92,12 @@ export type SyscallInstruction = SourceInfo &
     | { op: 'capset'; effective: number[]; permitted: number[]; inheritable: number[] }
     /** unshare(CLONE_NEWPID): the task's next child is the init of a new nested pid namespace. */
     | { op: 'unshare'; what: 'pidns' }
+    /** prctl(PR_CAPBSET_DROP) for each capability number (0..40): needs CAP_SETPCAP. */
+    | { op: 'prctl'; option: 'capbset_drop'; caps: number[] }
+    /** prctl(PR_SET_SECUREBITS, bits): needs CAP_SETPCAP; locked bits stay. */
+    | { op: 'prctl'; option: 'set_securebits'; bits: Value }
+    /** sys_ptrace(PTRACE_ATTACH or PTRACE_DETACH, pid): trace (and stop) or release a task. */
+    | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Value }
     /** Freeze or thaw the task `pid` (in the caller's namespace) and all its descendants. */
     | { op: 'freeze'; pid: Value }
     | { op: 'thaw'; pid: Value }
@@ -135,6 +141,8 @@ export const SYSCALL_OPS: ReadonlySet<string> = new Set<SyscallOp>([
   'setgroups',
   'capset',
   'unshare',
+  'prctl',
+  'ptrace',
   'freeze',
   'thaw',
   'checkpoint',
@@ -278,7 +286,11 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
       return;
     case 'freeze':
     case 'thaw':
+    case 'ptrace':
       valueVars(item.pid, into);
+      return;
+    case 'prctl':
+      if (item.option === 'set_securebits') valueVars(item.bits, into);
       return;
     case 'checkpoint':
       valueVars(item.pid, into);
@@ -307,10 +319,29 @@ function instructionVars(item: Instruction, into: (name: string) => void): void 
 }
 
 /**
+ * An immediate operand the machine cannot hold (registers and memory are s64; flags u64), or
+ * null: one that is not a finite integer, or is beyond 2^64 in magnitude (a u64 literal such as
+ * 0xffffffffffffffff arrives as the double 2^64, so that one bound is inclusive).
+ */
+function badImmediate(value: unknown): number | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  if (record['kind'] === 'imm' && typeof record['value'] === 'number') {
+    const imm = record['value'];
+    return Number.isInteger(imm) && Math.abs(imm) <= 2 ** 64 ? null : imm;
+  }
+  for (const inner of Object.values(record)) {
+    const bad = badImmediate(inner);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+/**
  * Lower a program source to the executable form: resolve labels, allocate variable slots in
  * order of first mention, and split every system call's `dst` into a following
  * `set dst = regs[0]` (same source line). Throws {@link ProgramError} on duplicate or unknown
- * labels and on too many variables.
+ * labels, on too many variables and on an immediate that is no 64-bit integer.
  */
 export function assemble(source: ProgramSource): Program {
   const vars: string[] = [];
@@ -344,6 +375,13 @@ export function assemble(source: ProgramSource): Program {
     code.push(item);
   }
   for (const instruction of code) {
+    const bad = badImmediate(instruction);
+    if (bad !== null) {
+      throw new ProgramError(
+        `the immediate ${String(bad)} is not an integer of 64 bits`,
+        instruction.line ?? null,
+      );
+    }
     instructionVars(instruction, addVar);
     if (instruction.op === 'jump' && !Object.hasOwn(labels, instruction.target)) {
       throw new ProgramError(`unknown label '${instruction.target}'`, instruction.line ?? null);

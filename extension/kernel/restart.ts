@@ -29,10 +29,11 @@ import type { CheckStep } from './audit';
 import { Audit, runChecks } from './audit';
 import { Cap, capHex, isSubset } from './caps';
 import type { Cred } from './creds';
-import { capable, copyCred, credSummary, inEgroup } from './creds';
+import { capable, copyCred, credSummary, inEgroup, securebitsDenial } from './creds';
 import type { Errno, Result } from './errno';
 import { ERRNO, fail } from './errno';
 import { FdTable, OpenFile } from './files';
+import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
 import type { ReadResult } from './imageio';
 import { decodeImage, decodeImageSlices } from './imageio';
 import type { Machine } from './machine';
@@ -50,7 +51,7 @@ import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISGID, S_ISUID } from './vfs';
 import type { RestoreCredsMode } from './world';
 
 /** The flags sys_restart knows (RESTART_USER_FLAGS of the emulated subset). */
-export const RESTART_USER_FLAGS = RestartFlag.TASKSELF | RestartFlag.FROZEN | RestartFlag.KEEP_LSM;
+export const RESTART_USER_FLAGS = RestartFlag.TASKSELF + RestartFlag.FROZEN + RestartFlag.KEEP_LSM;
 
 interface RestartContext {
   machine: Machine;
@@ -68,8 +69,8 @@ interface RestartContext {
   needsPidNs: boolean;
 }
 
-const taskSelf = (context: RestartContext): boolean => (context.flags & RestartFlag.TASKSELF) !== 0;
-const keepLsm = (context: RestartContext): boolean => (context.flags & RestartFlag.KEEP_LSM) !== 0;
+const taskSelf = (context: RestartContext): boolean => hasFlag(context.flags, RestartFlag.TASKSELF);
+const keepLsm = (context: RestartContext): boolean => hasFlag(context.flags, RestartFlag.KEEP_LSM);
 
 function imageOf(context: RestartContext): CheckpointImage {
   if (context.image === null)
@@ -118,14 +119,19 @@ function openerName(context: RestartContext): string {
 const checkFlags: CheckStep<RestartContext> = {
   id: 'restart.flags',
   run({ flags }, audit) {
-    const object = `flags 0x${flags.toString(16)}`;
-    const unknown = flags & ~RESTART_USER_FLAGS;
-    if (unknown !== 0 || flags < 0) {
+    const object = `flags ${flagsHex(flags)}`;
+    const unknown = unknownFlags(flags, RESTART_USER_FLAGS);
+    if (unknown !== 0n) {
       return audit.fail(
         'restart.flags',
         object,
         'EINVAL',
-        `unknown restart flags 0x${unknown.toString(16)}: only RESTART_TASKSELF 0x1, RESTART_FROZEN 0x2 and RESTART_KEEP_LSM 0x8 are defined`,
+        unknownFlagsReason(
+          'restart',
+          flags,
+          unknown,
+          'RESTART_TASKSELF 0x1, RESTART_FROZEN 0x2 and RESTART_KEEP_LSM 0x8',
+        ),
       );
     }
     return audit.pass('restart.flags', object, 'only known flags are set');
@@ -162,7 +168,7 @@ const checkUnpriv: CheckStep<RestartContext> = {
 /** The image a descriptor reaches: from the file offset on, without moving it (the offset moves only if the restart succeeds). */
 function imageBytes(file: OpenFile): Uint8Array {
   const data = file.inode.data;
-  return data.subarray(Math.min(file.pos, data.length));
+  return data.view(file.pos, data.size);
 }
 
 const checkFd: CheckStep<RestartContext> = {
@@ -492,6 +498,10 @@ const judgeCaps: CredJudge = (caller, saved) => {
       reason: `bounding set ${capHex(saved.cap_bset)} is not within the caller's ${capHex(caller.capBset)}`,
     };
   }
+  // The caller's own securebits need nothing; a change is judged as prctl(PR_SET_SECUREBITS).
+  const securebits =
+    saved.securebits === caller.securebits ? null : securebitsDenial(caller, saved.securebits);
+  if (securebits !== null) return { errno: 'EPERM', reason: securebits };
   return null;
 };
 
@@ -724,6 +734,47 @@ function restoredTaskLabel(context: RestartContext, task: TaskImage): string | n
   return keepLsm(context) ? task.cred.label : context.caller.label;
 }
 
+/** One file a restored task will hold, judged on the inode the VFS has at that path. */
+interface HeldFile {
+  what: string;
+  path: string;
+  /** The label the image saved for it (open files only; a VMA has no SECURITY record). */
+  saved: string | null | undefined;
+  offset: number | null;
+}
+
+/** The files a restored task will hold, in image order: behind its mappings, then its open files. */
+function heldFiles(task: TaskImage, firstHeld: readonly OpenFileRecord[]): HeldFile[] {
+  return [
+    ...task.vmas.flatMap((vma) =>
+      vma.file === null
+        ? []
+        : [
+            {
+              what: `mapping 0x${vma.vm_start.toString(16)} of ${vma.file}`,
+              path: vma.file,
+              saved: undefined,
+              offset: vma.offset ?? null,
+            },
+          ],
+    ),
+    ...firstHeld.map((file) => ({
+      what: `file ${file.path} (objref ${file.objref})`,
+      path: file.path,
+      saved: file.label,
+      offset: file.offset ?? null,
+    })),
+  ];
+}
+
+/**
+ * security_may_restart for each task and each file it will hold. What is judged is what the
+ * restored objects will really be: a file's label in the VFS (the image's claim is only compared
+ * with it), the task's domain as it will be set. Labels are restored only with RESTART_KEEP_LSM,
+ * and then only as they are: the image's LSM must be the running one (EPERM), a saved file label
+ * must be the file's label in the VFS, and a saved domain must be the caller's own or one the
+ * policy lets the caller's domain enter (EACCES).
+ */
 const checkLsm: CheckStep<RestartContext> = {
   id: 'restart.lsm',
   run(context, audit) {
@@ -731,37 +782,66 @@ const checkLsm: CheckStep<RestartContext> = {
     const lsm = machine.lsm;
     const image = imageOf(context);
     const holders = firstHolders(image);
+    const keep = keepLsm(context);
+    const imageLsm = image.lsm ?? 'none';
     for (const task of image.tasks) {
       const object = describeImageTask(task);
       const offset = task.cred.offset ?? null;
-      const imageLsm = image.lsm ?? 'none';
-      if (keepLsm(context) && imageLsm !== lsm.name) {
+      if (keep && imageLsm !== lsm.name) {
         return audit.fail(
           'restart.lsm',
           object,
           'EPERM',
           `RESTART_KEEP_LSM: the image was taken under LSM ${imageLsm}, the running LSM is ${lsm.name}`,
+          offset,
         );
       }
-      const labels: (string | null)[] = [restoredTaskLabel(context, task)];
-      for (const file of image.openFiles) {
-        if (holders.get(file.objref) !== task) continue;
-        if (keepLsm(context)) labels.push(file.label);
-        else {
-          const inode = machine.vfs.lookupRaw(file.path);
-          labels.push(inode !== null ? lsm.fileLabel(inode.label) : null);
-        }
+      const domain = restoredTaskLabel(context, task);
+      if (keep && domain !== caller.label && !lsm.allowsTransition(caller.label, domain)) {
+        return audit.fail(
+          'restart.lsm',
+          object,
+          'EACCES',
+          `RESTART_KEEP_LSM: the saved domain ${String(domain)} is not the caller's domain ${String(caller.label)}, and no policy rule lets ${String(caller.label)} enter it (lsm allow transition)`,
+          offset,
+        );
       }
-      for (const label of labels) {
-        const denial = lsm.restoreObject(caller.label, label);
-        if (denial !== null) return audit.fail('restart.lsm', object, 'EACCES', denial, offset);
+      const taskDenial = lsm.restoreObject(caller.label, domain);
+      if (taskDenial !== null)
+        return audit.fail('restart.lsm', object, 'EACCES', taskDenial, offset);
+      const firstHeld = image.openFiles.filter((file) => holders.get(file.objref) === task);
+      for (const held of heldFiles(task, firstHeld)) {
+        const fileObject = `${object} ${held.what}`;
+        const inode = machine.vfs.lookupRaw(held.path);
+        if (inode === null) {
+          return audit.fail(
+            'restart.lsm',
+            fileObject,
+            'EACCES',
+            `${held.path} is not in the VFS: there is no label to judge`,
+            held.offset,
+          );
+        }
+        const label = lsm.fileLabel(inode.label);
+        if (keep && held.saved !== undefined && held.saved !== label) {
+          return audit.fail(
+            'restart.lsm',
+            fileObject,
+            'EACCES',
+            `RESTART_KEEP_LSM: the image says ${held.path} is labelled ${String(held.saved)}, the VFS labels it ${String(label)}: a label is restored only as it is`,
+            held.offset,
+          );
+        }
+        const fileDenial = lsm.restoreObject(caller.label, label);
+        if (fileDenial !== null)
+          return audit.fail('restart.lsm', fileObject, 'EACCES', fileDenial, held.offset);
       }
       audit.pass(
         'restart.lsm',
         object,
-        keepLsm(context)
-          ? `RESTART_KEEP_LSM: labels restored under LSM ${lsm.name}; the caller's domain may create them`
-          : `labels are not restored: objects get default labels (LSM ${lsm.name})`,
+        keep
+          ? `RESTART_KEEP_LSM: domain ${String(domain)} ${domain === caller.label ? "is the caller's own" : 'is one the policy lets the caller enter'}; files keep their labels in the VFS; LSM ${lsm.name} lets the caller's domain restore them`
+          : `labels are not restored: objects get default labels (the task the caller's domain, files their labels in the VFS), which LSM ${lsm.name} lets the caller's domain restore`,
         offset,
       );
     }
@@ -935,7 +1015,7 @@ function fillTask(
         ? 'stopped'
         : 'running';
   task.sleepTicks = 0;
-  task.frozen = (context.flags & RestartFlag.FROZEN) !== 0;
+  task.frozen = hasFlag(context.flags, RestartFlag.FROZEN);
   task.zombie = false;
   task.exitCode = null;
   task.childPidNamespacePending = false;

@@ -42,6 +42,8 @@ export interface Task {
   sleepTicks: number;
   /** After unshare(CLONE_NEWPID): the namespace the next child is born into as its init. */
   childPidNamespacePending: boolean;
+  /** The task tracing this one (sys_ptrace PTRACE_ATTACH), or null. */
+  tracer: Task | null;
   /** A transient caller made by checkpointAs/restartAs; reaped after the call. */
   transient: boolean;
 }

@@ -72,6 +72,8 @@ export interface TaskInfo {
   vmas: VmaInfo[];
   /** The program's variables, read from task memory. */
   vars: Record<string, number>;
+  /** Root-namespace pid of the task tracing this one (sys_ptrace), or null. */
+  tracer: number | null;
   /** Whether the task is the init (pid 1) of its pid namespace. */
   nsInit: boolean;
   /** Depth of the task's pid namespace (0 = the root namespace). */
@@ -95,6 +97,11 @@ export interface FileStat {
   uid: number;
   gid: number;
   size: number;
+  /**
+   * 512-byte blocks of contents actually held, as `st_blocks`: files are sparse, so a file with a
+   * hole has far fewer blocks than its size suggests.
+   */
+  blocks: number;
   runs: string | null;
   label: string;
 }
@@ -120,8 +127,9 @@ export interface CallOutcome {
   /** RESTART_TASKSELF: the calling task itself became the restored task. */
   restoredIntoCaller?: boolean;
   /**
-   * Set when the call never reached the kernel's checks (checkpointAs/restartAs could not open
-   * the image path, or no such user): why, with `checks` empty.
+   * Why the call failed when no check record says so: it never reached the kernel's checks
+   * (checkpointAs/restartAs could not open the image path, or no such user; `checks` is empty),
+   * or a checkpoint passed every check and could not write its image (EFBIG).
    */
   reason?: string;
 }
@@ -273,7 +281,10 @@ export interface KernelApi {
   openAs(pid: number, path: string, flags: number, mode?: number): number;
   /** A copy of a regular file's contents (hosts export images this way), or null. */
   readFile(path: string): Uint8Array | null;
-  /** Create or replace a regular file (hosts import images this way); its directory must exist. */
+  /**
+   * Create or replace a regular file (hosts import images this way); its directory must exist.
+   * A host import is not a write(2): the world's file size limit does not apply to it.
+   */
   writeFile(path: string, bytes: Uint8Array, options?: WriteFileOptions): void;
   /** A VFS entry's owner, mode, size, label and program, or null. */
   stat(path: string): FileStat | null;

@@ -9,6 +9,7 @@ import type { Cred } from './creds';
 import { capable, inGroup } from './creds';
 import type { Result } from './errno';
 import { fail, ok } from './errno';
+import { FileData } from './filedata';
 
 export const MAY_EXEC = 1;
 export const MAY_WRITE = 2;
@@ -26,7 +27,8 @@ export interface Inode {
   mode: number;
   uid: number;
   gid: number;
-  data: Uint8Array;
+  /** A regular file's contents (sparse); empty for a directory. */
+  data: FileData;
   children: Map<string, Inode>;
   parent: Inode | null;
   name: string;
@@ -86,7 +88,7 @@ export class Vfs {
       mode: rootMode,
       uid: rootUid,
       gid: rootGid,
-      data: new Uint8Array(0),
+      data: new FileData(),
       children: new Map(),
       parent: null,
       name: '',
@@ -199,7 +201,7 @@ export class Vfs {
     dir: Inode,
     name: string,
     fields: Pick<Inode, 'kind' | 'mode' | 'uid' | 'gid'> &
-      Partial<Pick<Inode, 'data' | 'runs' | 'label'>>,
+      Partial<Pick<Inode, 'runs' | 'label'>> & { data?: Uint8Array },
   ): Inode {
     const inode: Inode = {
       ino: this.nextIno++,
@@ -207,7 +209,7 @@ export class Vfs {
       mode: fields.mode,
       uid: fields.uid,
       gid: fields.gid,
-      data: fields.data ?? new Uint8Array(0),
+      data: fields.data !== undefined ? FileData.of(fields.data) : new FileData(),
       children: new Map(),
       parent: dir,
       name,

@@ -81,8 +81,22 @@ export interface LabelTransition {
   from?: string;
 }
 
+/**
+ * `allow transition from D0 to D`: a task in domain `from` may enter domain `to` other than by
+ * exec, as SELinux's `allow D0 D:process transition` (kernel.md, restart.lsm: a task restored
+ * with RESTART_KEEP_LSM comes back in its saved domain only if it is the caller's own domain or
+ * one such a rule lets the caller's domain enter). None by default: a transition is denied unless
+ * a rule allows it.
+ */
+export interface LabelTransitionAllow {
+  from: string;
+  to: string;
+}
+
 export interface LabelPolicy {
   transitions?: LabelTransition[];
+  /** Domain transitions the policy allows (none by default). */
+  allowedTransitions?: LabelTransitionAllow[];
   rules: LabelRule[];
 }
 
@@ -93,11 +107,20 @@ export interface Limits {
   nprocPerUser: number;
   /** Bytes of touched pages the whole machine may hold. */
   memoryBytes: number;
+  /**
+   * The largest file (kernel.md, **Files**): a write that would end past it fails with EFBIG.
+   * At most {@link MAX_FILE_SIZE}.
+   */
+  fileSizeBytes: number;
 }
+
+/** The most any file may hold: 4 GiB, enough for any image the emulator can write. */
+export const MAX_FILE_SIZE = 4 * 1024 * 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   nprocPerUser: 64,
   memoryBytes: 2 * 1024 * 1024 * 1024,
+  fileSizeBytes: MAX_FILE_SIZE,
 };
 
 /** Everything a kernel boots with. */

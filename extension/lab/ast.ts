@@ -82,6 +82,9 @@ export type Instruction = Span &
       }
     | { op: 'unshare'; target?: Name }
     | { op: 'freeze' | 'thaw'; pid: Expr; target?: Name }
+    | { op: 'ptrace'; request: 'attach' | 'detach'; pid: Expr; target?: Name }
+    | { op: 'prctl'; option: 'capbset_drop'; caps: number[]; target?: Name }
+    | { op: 'prctl'; option: 'set_securebits'; bits: Expr; target?: Name }
     | { op: 'checkpoint'; pid: Expr | 'self'; path: PathArg; flags: number; target?: Name }
     | { op: 'restart'; path: PathArg; flags: number; target?: Name }
     | { op: 'getpid' | 'getuid'; target: Name }
@@ -132,8 +135,9 @@ export type WorldStatement =
             label?: Name;
           }
         | { kind: 'lsm-transition'; exec: Name; to: Name; from?: Name }
+        | { kind: 'lsm-allow-transition'; from: Name; to: Name }
         | { kind: 'machine-key'; key: Uint8Array }
-        | { kind: 'limit'; limit: 'memory' | 'nproc'; value: number }
+        | { kind: 'limit'; limit: 'memory' | 'nproc' | 'file'; value: number }
         | { kind: 'seed'; value: number }
       ))
   | SysctlStatement;

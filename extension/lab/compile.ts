@@ -259,10 +259,34 @@ export function compileProgram(program: Program, ids: IdTables): ProgramSource {
       case 'unshare':
         emit(withDst({ op: 'unshare', what: 'pidns' }, instruction.target), line);
         return;
+      case 'prctl':
+        emit(
+          withDst(
+            instruction.option === 'capbset_drop'
+              ? { op: 'prctl', option: 'capbset_drop', caps: instruction.caps }
+              : {
+                  op: 'prctl',
+                  option: 'set_securebits',
+                  bits: operand(instruction.bits, line),
+                },
+            instruction.target,
+          ),
+          line,
+        );
+        return;
       case 'freeze':
       case 'thaw':
         emit(
           withDst({ op: instruction.op, pid: operand(instruction.pid, line) }, instruction.target),
+          line,
+        );
+        return;
+      case 'ptrace':
+        emit(
+          withDst(
+            { op: 'ptrace', request: instruction.request, pid: operand(instruction.pid, line) },
+            instruction.target,
+          ),
           line,
         );
         return;

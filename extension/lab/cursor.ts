@@ -124,6 +124,20 @@ export class Cursor {
     return { ...this.spanOf(token), value: token.value };
   }
 
+  /**
+   * The value of a number token. Every number of the machine fits in 64 bits (registers and
+   * memory hold s64, flags are u64): a longer literal is a mistake, not a value to round.
+   */
+  private literal(token: Token): number {
+    const value = numberValue(token.text);
+    if (value === undefined)
+      return this.fail('bad-argument', `\`${token.text}\` is not a number`, token);
+    const text = /^0[0-7]+$/.test(token.text) ? `0o${token.text.slice(1)}` : token.text;
+    if (BigInt(text) >= 1n << 64n)
+      return this.fail('bad-argument', `\`${token.text}\` does not fit in 64 bits`, token);
+    return value;
+  }
+
   /** An integer literal, optionally negative. */
   integer(what = 'a number'): number {
     let sign = 1;
@@ -137,10 +151,7 @@ export class Cursor {
     }
     const token = this.peek();
     if (token?.kind !== 'number') return this.expected(what);
-    const value = numberValue(token.text);
-    if (value === undefined) {
-      return this.fail('bad-argument', `\`${token.text}\` is not a number`, token);
-    }
+    const value = this.literal(token);
     this.next();
     return sign * value;
   }
@@ -201,9 +212,7 @@ export class Cursor {
       return { kind: 'neg', operand, ...this.spanOf(token) };
     }
     if (token.kind === 'number') {
-      const value = numberValue(token.text);
-      if (value === undefined)
-        this.fail('bad-argument', `\`${token.text}\` is not a number`, token);
+      const value = this.literal(token);
       this.next();
       return { kind: 'int', value, ...this.spanOf(token) };
     }

@@ -6,7 +6,7 @@
  */
 import { FLAG_NAMES, PAGE_SIZE, displayOpenFlags, flagNames } from '../image/index';
 import type { ArithOp, CmpOp, Instruction, PrintPart, Value } from '../kernel/index';
-import { O_CLOEXEC } from '../kernel/index';
+import { O_CLOEXEC, flagsHex } from '../kernel/index';
 
 const ARITH_SYMBOLS: Record<ArithOp, string> = {
   add: '+',
@@ -179,6 +179,16 @@ export function disassemble(instruction: Instruction): string {
       );
     case 'unshare':
       return call('unshare', 'CLONE_NEWPID');
+    case 'prctl':
+      return instruction.option === 'capbset_drop'
+        ? call('prctl', 'PR_CAPBSET_DROP', `[${instruction.caps.join(', ')}]`)
+        : call('prctl', 'PR_SET_SECUREBITS', formatOperand(instruction.bits));
+    case 'ptrace':
+      return call(
+        'ptrace',
+        instruction.request === 'attach' ? 'PTRACE_ATTACH' : 'PTRACE_DETACH',
+        formatOperand(instruction.pid),
+      );
     case 'freeze':
     case 'thaw':
       return call(instruction.op, formatOperand(instruction.pid));
@@ -191,7 +201,7 @@ export function disassemble(instruction: Instruction): string {
         'checkpoint',
         formatOperand(instruction.pid),
         target,
-        `0x${instruction.flags.toString(16)}`,
+        flagsHex(instruction.flags),
       );
     }
     case 'restart': {
@@ -200,7 +210,7 @@ export function disassemble(instruction: Instruction): string {
           ? quoted(instruction.path)
           : formatOperand(instruction.fd ?? { kind: 'imm', value: -1 });
       const crid = instruction.crid === undefined ? '0' : formatOperand(instruction.crid);
-      return call('restart', crid, source, `0x${instruction.flags.toString(16)}`);
+      return call('restart', crid, source, flagsHex(instruction.flags));
     }
     case 'print':
       return call('print', printParts(instruction.parts));

@@ -2,6 +2,7 @@
  * Judging `expect` statements against the kernel and the last action: each gives a verdict and,
  * when it fails, what was found instead, in words a person can act on.
  */
+import { decodeUtf8Lossy } from '../image/index';
 import type { CheckRecord, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
 import type { ScriptStatement } from './ast';
 import type { CallEntry } from './transcript';
@@ -155,20 +156,34 @@ export function judgeExpectation(statement: ScriptStatement, context: Expectatio
         return verdict(uidHolds && gidHolds, `its owner is ${stat.uid}:${stat.gid}`);
       }
       const bytes = context.kernel.readFile(statement.path.path);
-      const text = bytes === null ? null : new TextDecoder().decode(bytes);
-      const holds = text !== null && text.includes(statement.text?.value ?? '');
+      // Compared as bytes: exact, and no string is made of a file that may be gigabytes long.
+      const wanted = new TextEncoder().encode(statement.text?.value ?? '');
+      const holds = bytes !== null && indexOfBytes(bytes, wanted) >= 0;
       return verdict(
         holds,
         holds
           ? ''
-          : text === null
+          : bytes === null
             ? 'the file does not exist'
-            : `the file holds ${JSON.stringify(text.slice(0, 80))}`,
+            : `the file holds ${JSON.stringify(decodeUtf8Lossy(bytes.subarray(0, 80)))}${bytes.length > 80 ? '…' : ''}`,
       );
     }
     default:
       return { passed: false, detail: `\`${statement.kind}\` is not an expectation` };
   }
+}
+
+/** Where `needle` first occurs in `haystack`, or -1. */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  if (needle.length === 0) return 0;
+  const first = needle[0] ?? 0;
+  for (let at = haystack.indexOf(first); at >= 0; at = haystack.indexOf(first, at + 1)) {
+    if (at + needle.length > haystack.length) return -1;
+    let k = 1;
+    while (k < needle.length && haystack[at + k] === needle[k]) k++;
+    if (k === needle.length) return at;
+  }
+  return -1;
 }
 
 function taskField(

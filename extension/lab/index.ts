@@ -21,7 +21,7 @@ import { parseScenario } from './parser';
 import { resolveScenario, scenarioSymbols, type ScenarioSymbols } from './resolve';
 import type { TranscriptEntry } from './transcript';
 import { buildWorld, worldFacts } from './world';
-import { defaultWorld, emptyWorld } from '../kernel/index';
+import { ProgramError, assemble, defaultWorld, emptyWorld } from '../kernel/index';
 
 export type { Diagnostic, DiagnosticCode } from './diagnostics';
 export { formatDiagnostic, closestMatch } from './diagnostics';
@@ -65,6 +65,29 @@ export function checkScenario(source: string): CheckedScenario {
     groups: new Map(worldIds.groups.map((g) => [g.name, g.gid])),
   };
   const programs = scenario.programs.map((program) => compileProgram(program, ids));
+  // The kernel assembles each program when it boots; what it would refuse (more variables than
+  // its data pages hold) is a mistake in the file, reported here rather than at run time.
+  const refused = scenario.programs.flatMap((program, index): Diagnostic[] => {
+    const source = programs[index];
+    if (source === undefined) return [];
+    try {
+      assemble(source);
+      return [];
+    } catch (error) {
+      if (!(error instanceof ProgramError)) throw error;
+      return [
+        {
+          code: 'bad-argument',
+          line: error.line ?? program.name.line,
+          column: error.line === null ? program.name.column : 1,
+          length: error.line === null ? Math.max(1, program.name.text.length) : 1,
+          message: `program \`${program.name.text}\`: ${error.message}`,
+        },
+      ];
+    }
+  });
+  if (refused.length > 0)
+    return { scenario, diagnostics: refused, programs: [], world: null, seed: 0 };
   const { world, seed } = buildWorld(scenario, programs);
   return { scenario, diagnostics: [], programs, world, seed };
 }

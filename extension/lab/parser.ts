@@ -23,10 +23,14 @@ import { Cursor, StatementError } from './cursor';
 import { closestMatch, type Diagnostic } from './diagnostics';
 import { lexLine, numberValue } from './lexer';
 import { CAPABILITY_NAMES } from '../image/index';
+import { MAX_FILE_SIZE, orFlags } from '../kernel/index';
 import {
   ERRNOS,
   FLAG_NAMES,
+  MAX_RUN_STEPS,
   INSTRUCTIONS,
+  LSM_POLICIES,
+  LSM_RULES,
   SCRIPT_KEYWORDS,
   SYSCALLS,
   TASK_FIELDS,
@@ -192,15 +196,15 @@ function parseWorld(cursor: Cursor): WorldStatement {
     }
     case 'user': {
       const name = cursor.name('a user name');
-      const uid = cursor.integer('a uid');
+      const uid = parseId(cursor, 'a uid');
       let gid: number | undefined;
       let groups: Name[] = [];
       let domain: Name | undefined;
       while (!cursor.atEnd()) {
         const { word } = cursor.oneOf('a user option', ['gid', 'groups', 'domain'] as const);
-        if (word === 'gid') gid = cursor.integer('a gid');
+        if (word === 'gid') gid = parseId(cursor, 'a gid');
         else if (word === 'groups') groups = parseNameList(cursor, 'a group name');
-        else domain = cursor.name('an LSM domain, e.g. user_t');
+        else domain = parseLabel(cursor, 'an LSM domain, e.g. user_t');
       }
       const statement: WorldStatement = { kind: 'user', name, uid, groups, ...span };
       if (gid !== undefined) statement.gid = gid;
@@ -209,7 +213,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
     }
     case 'group': {
       const name = cursor.name('a group name');
-      const gid = cursor.integer('a gid');
+      const gid = parseId(cursor, 'a gid');
       let members: Name[] = [];
       if (cursor.accept('members')) members = parseNameList(cursor, 'a user name');
       cursor.done();
@@ -235,7 +239,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
         else if (word === 'owner') options.owner = parseOwner(cursor);
         else if (word === 'runs') options.runs = cursor.name('a program name');
         else if (word === 'contains') options.contents = cursor.string('the file contents').value;
-        else options.label = cursor.name('an LSM label');
+        else options.label = parseLabel(cursor, 'an LSM label');
       }
       if (head.text === 'dir') {
         const statement: WorldStatement = { kind: 'dir', path, ...span };
@@ -269,21 +273,29 @@ function parseWorld(cursor: Cursor): WorldStatement {
         cursor.done();
         return statement;
       }
+      if (cursor.accept('allow')) {
+        cursor.keyword('transition');
+        cursor.keyword('from');
+        const from = parseLabel(cursor, 'the domain a task is in, e.g. user_t');
+        cursor.keyword('to');
+        const to = parseLabel(cursor, 'the domain it may enter, e.g. passwd_t');
+        cursor.done();
+        return { kind: 'lsm-allow-transition', from, to, ...span };
+      }
       if (cursor.accept('transition')) {
         cursor.keyword('exec');
         const exec = cursor.name('the label of the executed file, e.g. passwd_exec_t');
         cursor.keyword('to');
-        const to = cursor.name('the new domain, e.g. passwd_t');
+        const to = parseLabel(cursor, 'the new domain, e.g. passwd_t');
         const statement: WorldStatement = { kind: 'lsm-transition', exec, to, ...span };
         if (cursor.accept('from')) statement.from = cursor.name('the domain it applies from');
         cursor.done();
         return statement;
       }
-      const { word } = cursor.oneOf('an LSM (none, dummy, label) or `deny`/`transition`', [
-        'none',
-        'dummy',
-        'label',
-      ] as const);
+      const { word } = cursor.oneOf(
+        `an LSM (${LSM_POLICIES.join(', ')}) or a label policy rule (${LSM_RULES.join(', ')})`,
+        LSM_POLICIES,
+      );
       cursor.done();
       return { kind: 'lsm', policy: word, ...span };
     }
@@ -305,9 +317,9 @@ function parseWorld(cursor: Cursor): WorldStatement {
       return { kind: 'machine-key', key: new TextEncoder().encode(text.value), ...span };
     }
     case 'limit': {
-      const { word } = cursor.oneOf('a limit', ['memory', 'nproc'] as const);
-      let value = cursor.integer(word === 'memory' ? 'a size in bytes' : 'a task count');
-      if (word === 'memory') {
+      const { word } = cursor.oneOf('a limit', ['memory', 'nproc', 'file'] as const);
+      let value = cursor.integer(word === 'nproc' ? 'a task count' : 'a size in bytes');
+      if (word !== 'nproc') {
         const unit = cursor.peek();
         if (unit?.kind === 'word') {
           const { word: suffix } = cursor.oneOf('a unit', ['KiB', 'MiB', 'GiB'] as const);
@@ -315,6 +327,9 @@ function parseWorld(cursor: Cursor): WorldStatement {
         }
       }
       cursor.done();
+      if (word === 'file' && (value < 0 || value > MAX_FILE_SIZE)) {
+        cursor.fail('bad-argument', `the file size limit is 0..4 GiB (${MAX_FILE_SIZE} bytes)`);
+      }
       return { kind: 'limit', limit: word, value, ...span };
     }
     case 'seed': {
@@ -343,6 +358,29 @@ function parseSysctl(cursor: Cursor): SysctlStatement {
 // ---------------------------------------------------------------------------------------------
 // Script
 
+/** The largest uid or gid (uid_t; (uid_t)-1 means "no change"). */
+const MAX_ID = 0xffff_fffe;
+
+/** A uid or gid: 0..2^32 - 2, as an image's CRED can hold it. */
+function parseId(cursor: Cursor, what: string): number {
+  const token = cursor.peek();
+  const id = cursor.integer(what);
+  if (id < 0 || id > MAX_ID)
+    cursor.fail('bad-argument', `${what} is 0..${MAX_ID}, not ${id}`, token);
+  return id;
+}
+
+/** A label or domain that becomes a SECURITY record: at most 1023 bytes (1024 with its NUL). */
+function parseLabel(cursor: Cursor, what: string): Name {
+  const token = cursor.peek();
+  const label = cursor.name(what);
+  const size = new TextEncoder().encode(label.text).length;
+  if (size > 1023) {
+    cursor.fail('bad-argument', `a label is at most 1023 bytes, this one has ${size}`, token);
+  }
+  return label;
+}
+
 /** Flags as a number, or names joined by `|` or `,` (`SUBTREE`, `FROZEN,KEEP_LSM`). */
 function parseFlags(cursor: Cursor): number {
   const token = cursor.peek();
@@ -357,7 +395,7 @@ function parseFlags(cursor: Cursor): number {
       );
     }
     cursor.next();
-    flags |= FLAG_NAMES[name.text] ?? 0;
+    flags = orFlags(flags, FLAG_NAMES[name.text] ?? 0);
     const separator = cursor.peek();
     if (separator?.kind === 'comma' || (separator?.kind === 'op' && separator.text === '|')) {
       cursor.next();
@@ -413,6 +451,13 @@ function parseScript(cursor: Cursor): ScriptStatement {
         const steps = cursor.integer();
         cursor.oneOf('`steps`', ['steps', 'step'] as const);
         if (steps < 1) cursor.fail('bad-argument', 'run at least 1 step');
+        if (steps > MAX_RUN_STEPS) {
+          // A run is one statement of a script: a step count beyond this would never end.
+          cursor.fail(
+            'bad-argument',
+            `run at most ${MAX_RUN_STEPS} steps at a time (repeat the statement for more)`,
+          );
+        }
         mode = { kind: 'steps', steps };
       } else if (cursor.accept('until')) {
         if (cursor.accept('label')) mode = { kind: 'label', label: cursor.name('a label') };
@@ -777,6 +822,19 @@ function parseInstruction(cursor: Cursor): Instruction {
     case 'freeze':
     case 'thaw':
       return withTarget({ op: head.text, pid: cursor.expression(), ...span });
+    case 'prctl': {
+      const { word: option } = cursor.oneOf('`capbset_drop` or `set_securebits`', [
+        'capbset_drop',
+        'set_securebits',
+      ] as const);
+      if (option === 'capbset_drop')
+        return withTarget({ op: 'prctl', option, caps: parseCapabilities(cursor), ...span });
+      return withTarget({ op: 'prctl', option, bits: cursor.expression(), ...span });
+    }
+    case 'ptrace': {
+      const { word: request } = cursor.oneOf('`attach` or `detach`', ['attach', 'detach'] as const);
+      return withTarget({ op: 'ptrace', request, pid: cursor.expression(), ...span });
+    }
     case 'checkpoint': {
       const pid: Expr | 'self' = cursor.accept('self') ? 'self' : cursor.expression();
       cursor.keyword('to');

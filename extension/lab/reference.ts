@@ -34,7 +34,7 @@ export const STATEMENT_DOCS: Readonly<Record<string, KeywordDoc>> = {
   },
   lsm: {
     syntax:
-      'lsm none|dummy|label | lsm deny checkpoint|restore|ptrace ... | lsm transition exec L to D',
+      'lsm none|dummy|label | lsm deny checkpoint|restore|ptrace ... | lsm transition exec L to D | lsm allow transition from D0 to D',
     summary: 'choose the LSM and write the label policy',
   },
   machine: {
@@ -42,8 +42,8 @@ export const STATEMENT_DOCS: Readonly<Record<string, KeywordDoc>> = {
     summary: "the machine's sealed key (key id `machine`)",
   },
   limit: {
-    syntax: 'limit memory N [KiB|MiB|GiB] | limit nproc N',
-    summary: 'machine memory for restored pages; tasks per user',
+    syntax: 'limit memory N [KiB|MiB|GiB] | limit nproc N | limit file N [KiB|MiB|GiB]',
+    summary: 'machine memory for restored pages; tasks per user; the largest file (EFBIG)',
   },
   seed: { syntax: 'seed N', summary: "the kernel's seed" },
   program: {
@@ -125,6 +125,16 @@ export const INSTRUCTION_DOCS: Readonly<Record<string, KeywordDoc>> = {
   unshare: {
     syntax: 'unshare pid [-> R]',
     summary: 'unshare(CLONE_NEWPID): the next child is init of a new pid namespace',
+  },
+  prctl: {
+    syntax: 'prctl capbset_drop CAPS [-> R] | prctl set_securebits N [-> R]',
+    summary:
+      'prctl(PR_CAPBSET_DROP) / prctl(PR_SET_SECUREBITS): both need CAP_SETPCAP; a locked securebit stays',
+  },
+  ptrace: {
+    syntax: 'ptrace attach|detach PID [-> R]',
+    summary:
+      'sys_ptrace: attach (ptrace_may_access in attach mode; the task stops, and checkpoint.state refuses it) or detach',
   },
   freeze: { syntax: 'freeze PID', summary: 'freeze a task of the caller namespace' },
   thaw: { syntax: 'thaw PID', summary: 'thaw a task of the caller namespace' },

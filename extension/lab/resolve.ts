@@ -22,6 +22,8 @@ export interface BaseWorldFacts {
   users: ReadonlyMap<string, number>;
   groups: ReadonlyMap<string, number>;
   paths: ReadonlySet<string>;
+  /** Which of `paths` are directories (when known: a file may not take a directory's place). */
+  dirs?: ReadonlySet<string>;
   /** Programs of the base world, with their labels and variables. */
   programs: ReadonlyMap<string, { labels: string[]; variables: string[] }>;
 }
@@ -30,6 +32,7 @@ const EMPTY_FACTS: BaseWorldFacts = {
   users: new Map([['root', 0]]),
   groups: new Map([['root', 0]]),
   paths: new Set(['/', '/tmp']),
+  dirs: new Set(['/', '/tmp']),
   programs: new Map(),
 };
 
@@ -165,6 +168,40 @@ function checkWorld(resolver: Resolver, scenario: Scenario, base: BaseWorldFacts
     if (statement.kind === 'dir' || statement.kind === 'file')
       resolver.paths.add(statement.path.path);
   }
+  // What each path is: the base world's kind, then the scenario's own declarations. A world
+  // statement may change a file or a directory, never turn one into the other (the VFS would
+  // lose what was inside, and a path walk through a file ends in ENOTDIR).
+  const baseKind = (path: string): 'dir' | 'file' | undefined =>
+    !facts.paths.has(path) || facts.dirs === undefined
+      ? undefined
+      : facts.dirs.has(path)
+        ? 'dir'
+        : 'file';
+  const finalKind = new Map<string, 'dir' | 'file'>();
+  for (const statement of scenario.world) {
+    if (statement.kind === 'dir' || statement.kind === 'file')
+      finalKind.set(statement.path.path, statement.kind);
+  }
+  const kindOf = (path: string): 'dir' | 'file' | undefined =>
+    finalKind.get(path) ?? baseKind(path);
+  for (const statement of scenario.world) {
+    if (statement.kind !== 'dir' && statement.kind !== 'file') continue;
+    const path = statement.path.path;
+    const other = baseKind(path) ?? kindOf(path);
+    if (other !== undefined && other !== statement.kind) {
+      resolver.report(
+        'bad-argument',
+        statement.path,
+        other === 'dir'
+          ? `\`${path}\` is a directory: a file cannot take its place`
+          : `\`${path}\` is a file: a directory cannot take its place`,
+      );
+    }
+    const parent = parentOf(path);
+    if (path !== '/' && kindOf(parent) === 'file') {
+      resolver.report('bad-argument', statement.path, `\`${parent}\` is a file, not a directory`);
+    }
+  }
   for (const program of scenario.programs) {
     if (resolver.programs.has(program.name.text)) {
       resolver.report(
@@ -208,6 +245,7 @@ function checkWorld(resolver: Resolver, scenario: Scenario, base: BaseWorldFacts
         break;
       case 'lsm-deny':
       case 'lsm-transition':
+      case 'lsm-allow-transition':
         if (!labelLsm) {
           resolver.report(
             'bad-argument',
@@ -394,7 +432,11 @@ function checkProgram(resolver: Resolver, program: Program): void {
         break;
       case 'freeze':
       case 'thaw':
+      case 'ptrace':
         expression(instruction.pid, 'int');
+        break;
+      case 'prctl':
+        if (instruction.option === 'set_securebits') expression(instruction.bits, 'int');
         break;
       case 'checkpoint':
         if (instruction.pid !== 'self') expression(instruction.pid, 'int');

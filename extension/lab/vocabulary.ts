@@ -67,6 +67,8 @@ export const INSTRUCTIONS = [
   'setgroups',
   'capset',
   'unshare',
+  'prctl',
+  'ptrace',
   'freeze',
   'thaw',
   'checkpoint',
@@ -99,6 +101,8 @@ export const SYSCALLS = [
   'setgroups',
   'capset',
   'unshare',
+  'prctl',
+  'ptrace',
   'freeze',
   'thaw',
   'checkpoint',
@@ -122,6 +126,13 @@ export const CHECK_IDS: readonly CheckId[] = [...CHECKPOINT_CHECKS, ...RESTART_C
 
 /** The errnos a scenario can expect: every errno the kernel reports. */
 export const ERRNOS = Object.keys(ERRNO) as readonly Errno[];
+
+/** The most steps one `run TASK N steps` may ask for. */
+export const MAX_RUN_STEPS = 1_000_000;
+
+/** What may follow `lsm`: an LSM to run, or a rule of the `label` policy. */
+export const LSM_POLICIES = ['none', 'dummy', 'label'] as const;
+export const LSM_RULES = ['deny', 'allow', 'transition'] as const;
 
 /** Fields `expect task` can look at. */
 export const TASK_FIELDS = [

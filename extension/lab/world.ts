@@ -19,6 +19,7 @@ export function worldFacts(world: WorldSpec): BaseWorldFacts {
     users: new Map(world.users.map((user) => [user.name, user.uid])),
     groups: new Map(world.groups.map((group) => [group.name, group.gid])),
     paths: new Set(world.files.map((file) => file.path)),
+    dirs: new Set(world.files.filter((file) => file.kind === 'dir').map((file) => file.path)),
     programs: new Map(
       world.programs.map((program) => [
         program.name,
@@ -48,7 +49,7 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
   const empty = scenario.world.some((s) => s.kind === 'world' && s.base === 'empty');
   const world = empty ? emptyWorld() : defaultWorld();
   let seed = 0;
-  const policy: LabelPolicy = { rules: [], transitions: [] };
+  const policy: LabelPolicy = { rules: [], transitions: [], allowedTransitions: [] };
   let lsm: 'none' | 'dummy' | 'label' = world.lsm.name;
   const uidOf = (name: string): number =>
     /^[0-9]+$/.test(name) ? Number(name) : (world.users.find((u) => u.name === name)?.uid ?? 0);
@@ -156,6 +157,9 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
         policy.transitions?.push(transition);
         return;
       }
+      case 'lsm-allow-transition':
+        policy.allowedTransitions?.push({ from: statement.from.text, to: statement.to.text });
+        return;
       case 'machine-key':
         world.machineKey = statement.key;
         return;
@@ -164,7 +168,9 @@ export function buildWorld(scenario: Scenario, programs: ProgramSource[]): Built
           ...world.limits,
           ...(statement.limit === 'memory'
             ? { memoryBytes: statement.value }
-            : { nprocPerUser: statement.value }),
+            : statement.limit === 'file'
+              ? { fileSizeBytes: statement.value }
+              : { nprocPerUser: statement.value }),
         };
         return;
       case 'seed':

@@ -12,7 +12,7 @@ import { writeFixtures } from './fixtures.mjs';
 import { ensureVsCode } from './install.mjs';
 import { repoRoot } from './paths.mjs';
 import { packageVsix } from '../package.mjs';
-import { installVsix, prepareRun, startCodeServer } from './server.mjs';
+import { installVsix, prepareRun, quietSettings, startCodeServer } from './server.mjs';
 
 const started = Date.now();
 const mochaArgs = process.argv.slice(2);
@@ -40,7 +40,13 @@ console.log(
   `e2e tests: installed ${path.basename(vsix)} (${(bytes / 1024).toFixed(1)} KiB) in ${installVsixSeconds.toFixed(1)}s`,
 );
 
-const server = await startCodeServer({ folder: fixtures.examples, run });
+const server = await startCodeServer({
+  folder: fixtures.examples,
+  run,
+  // VS Code for the Web saves edits after a delay by default; the tests decide when to save (and
+  // keep unsaved edits for the hot-exit test).
+  settings: { ...quietSettings, 'files.autoSave': 'off' },
+});
 console.log(`e2e tests: VS Code on ${server.url}, workspace ${fixtures.examples}`);
 let status = 1;
 try {

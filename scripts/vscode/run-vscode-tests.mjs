@@ -78,7 +78,9 @@ try {
   ]);
   const url = `${server.url}?folder=${encodeURIComponent(fixtures.plain)}&payload=${encodeURIComponent(payload)}`;
   console.log(`vscode tests: VS Code on ${server.url}, workspace ${fixtures.plain}`);
-  await page.goto(url);
+  // Only the navigation is awaited: the page's load event can come late on a busy machine, and
+  // what this runner waits for is VS Code's codeAutomationExit (or the time limit below).
+  await page.goto(url, { waitUntil: 'commit' });
   const poll = setInterval(printNewResults, 250);
   const timedOut = new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
   const outcome = await Promise.race([exited, timedOut]);

@@ -6,7 +6,7 @@
  *   images/one-task.crimg     a valid image of one task, written by the image helper's writer
  *   images/truncated.crimg    the same image cut in the middle of a record (problems are shown)
  *   images/hostile.crimg      a valid image whose comm, paths and LSM labels are HTML and script
- *   images/edit-me.crimg      a copy of one-task.crimg for tests that edit it
+ *   images/edit-*.crimg       copies of one-task.crimg, one for each test that edits one
  *   examples/large.crimg      a valid image of 96 MiB (24 576 pages), written only there
  *   examples/                 a copy of the repository's examples/ plus the two images above
  *
@@ -97,12 +97,17 @@ export function oneTaskImage(): CheckpointImage {
   };
 }
 
-/** Text that would run script if a viewer ever parsed it as HTML. */
+/**
+ * Text that would run script if a viewer ever parsed it as HTML. Each payload, should it run,
+ * sets `globalThis.crlabPwned` and logs `crlab-pwned …` (what the browser test looks for); the
+ * inline handlers would also be reported as Content Security Policy violations.
+ */
 export const hostileText = {
-  comm: '<img src=x onerror="window.crlabPwned=1;console.log(\'pwned\')">',
-  exe: '/bin/<img src=x onerror=alert(1)>',
-  label: '<script>window.crlabPwned=2;alert(2)</script>',
-  file: '/tmp/<b onmouseover=alert(3)>bold</b>',
+  comm: `<img src=x onerror="globalThis.crlabPwned='comm';console.log('crlab-pwned comm')">`,
+  exe: `/bin/<svg onload="globalThis.crlabPwned='exe';console.log('crlab-pwned exe')">`,
+  label: `<script>globalThis.crlabPwned='label';console.log('crlab-pwned label')</script>`,
+  file: `/tmp/<b onmouseover="globalThis.crlabPwned='file'">bold</b><img src=y onerror="console.log('crlab-pwned file')">`,
+  fileLabel: `<iframe srcdoc="<script>parent.crlabPwned='frame'</script>"></iframe>`,
 };
 
 /** One task whose comm, exe path, cred label and an open file's path and label are hostile. */
@@ -124,7 +129,7 @@ export function hostileImage(): CheckpointImage {
       f_pos: 0,
       f_version: 0,
       path: hostileText.file,
-      label: hostileText.label,
+      label: hostileText.fileLabel,
     },
   ];
   return image;
@@ -156,6 +161,14 @@ export function largeImage(): CheckpointImage {
   return image;
 }
 
+/** Copies of one-task.crimg, so that each test that edits an image edits its own. */
+export const editableImages = [
+  'edit-me.crimg',
+  'edit-enum-flags.crimg',
+  'edit-save-as.crimg',
+  'edit-hot-exit.crimg',
+] as const;
+
 /** Writes every fixture into `folder`; returns the paths the tests use. */
 export function writeFixtures(folder: string): { plain: string; images: string; examples: string } {
   const plain = path.join(folder, 'plain');
@@ -173,7 +186,7 @@ export function writeFixtures(folder: string): { plain: string; images: string; 
     bytes.subarray(0, Math.floor(bytes.length / 3)),
   );
   writeFileSync(path.join(images, 'hostile.crimg'), writeImage(hostileImage()));
-  writeFileSync(path.join(images, 'edit-me.crimg'), bytes);
+  for (const name of editableImages) writeFileSync(path.join(images, name), bytes);
   const repoExamples = path.resolve(import.meta.dirname, '..', '..', 'examples');
   if (existsSync(repoExamples)) cpSync(repoExamples, examples, { recursive: true });
   cpSync(images, examples, { recursive: true });

@@ -1,6 +1,17 @@
 /**
  * Drives the VS Code workbench in the browser the way a person does: keyboard shortcuts, the
- * command palette, Quick Open, and the webviews inside their iframes.
+ * command palette, Quick Open, and the webviews inside their iframes. Shared by every e2e file:
+ *
+ *   const env = e2eEnvironment();
+ *   const csp = failOnCspViolations();          // in the describe: fails on any CSP violation
+ *   before: browser = await launchBrowser(env); page = await browser.newPage();
+ *           csp.watch(page); await openWorkbench(page, env);
+ *   beforeEach: await closeAllEditors(page);    // each test starts from no open editor
+ *   test:   await runCommand(page, 'Checkpoint/Restart: Get Started');
+ *           await quickOpen(page, 'passwd.crimg');  // returns once its tab is the active one
+ *           const view = await webviewShowing(page, '.file-name', 'passwd.crimg');
+ *
+ * Every helper waits for a condition (a row, a tab, a dialog), never for a fixed time.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -55,9 +66,28 @@ export async function launchBrowser(env: E2eEnvironment): Promise<BrowserContext
 
 /** Opens the workbench on the test workspace and waits until it can take keyboard input. */
 export async function openWorkbench(page: Page, env: E2eEnvironment): Promise<void> {
-  await page.goto(`${env.url}?folder=${encodeURIComponent(env.workspace)}`);
+  // Only the navigation is awaited ('commit'): what says the workbench is usable is the
+  // condition below, not the page's load event (which a busy machine can delay a long time).
+  await page.goto(`${env.url}?folder=${encodeURIComponent(env.workspace)}`, {
+    waitUntil: 'commit',
+  });
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The explorer showing the folder means the remote connection and file service are up.
+  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+}
+
+/**
+ * Reloads the window with VS Code's own Developer: Reload Window (VS Code first checks that
+ * unsaved changes are backed up, as on any reload), and waits for the workbench to be back.
+ */
+export async function reloadWindow(page: Page): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+    timeout: 60_000,
+  });
+  await runCommand(page, 'Developer: Reload Window');
+  await navigated;
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
 }
 
@@ -65,7 +95,8 @@ export async function openWorkbench(page: Page, env: E2eEnvironment): Promise<vo
  * Runs a command by its palette title, e.g. `Checkpoint/Restart: Get Started`: clicks the palette
  * row whose label is exactly `title` (never whichever row VS Code ranked first, which with similar
  * titles, or VS Code's "similar commands", is another command), then waits for the palette to
- * close. Throws when no row, or more than one, carries exactly that label.
+ * close (or to turn into the command's own question, e.g. Save As's path). Throws when no row, or
+ * more than one, carries exactly that label.
  */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
@@ -97,7 +128,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       continue;
     }
     await rows.click();
-    await widget.waitFor({ state: 'hidden' });
+    // The palette closes, or the command asks something in the same widget (a file dialog).
+    await page.waitForFunction(
+      `(() => {
+        const widget = document.querySelector('.quick-input-widget');
+        const input = widget?.querySelector('input');
+        return !widget || getComputedStyle(widget).display === 'none' ||
+          input?.value !== ${JSON.stringify(`>${title}`)};
+      })()`,
+      undefined,
+      { timeout: 30_000 },
+    );
     return;
   }
 }
@@ -106,19 +147,108 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Opens a workspace file by name with Quick Open (Ctrl+P), as a person would. */
+/**
+ * Opens a workspace file by name with Quick Open (Ctrl+P), as a person would: clicks the row
+ * labelled exactly `fileName` and returns once that file's tab is the active editor (its content,
+ * a webview for instance, may still be loading: see {@link webviewShowing}).
+ */
 export async function quickOpen(page: Page, fileName: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
   await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
+  const input = widget.locator('input');
   await input.waitFor();
   await input.fill(fileName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor();
-  await page.keyboard.press('Enter');
+  const rows = widget.locator('.quick-input-list .monaco-list-row').filter({
+    has: page
+      .locator('.quick-input-list-label .label-name')
+      .filter({ hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }),
+  });
+  await rows.first().waitFor({ timeout: 60_000 });
+  const count = await rows.count();
+  if (count > 1) {
+    await page.keyboard.press('Escape');
+    throw new Error(`${count} files in the workspace are named ${fileName}`);
+  }
+  await rows.click();
+  await waitForActiveEditor(page, fileName);
+}
+
+/** Waits until the active editor tab is the one of the file named `fileName`. */
+export async function waitForActiveEditor(page: Page, fileName: string): Promise<void> {
+  await page
+    .locator(`.tabs-container .tab.active[data-resource-name=${JSON.stringify(fileName)}]`)
+    .waitFor({ timeout: 60_000 });
+}
+
+/**
+ * Closes every editor, answering "Don't Save" when VS Code asks about unsaved changes, and
+ * returns once no editor tab is left: a test that calls it first starts from no open editor.
+ */
+export async function closeAllEditors(page: Page): Promise<void> {
+  const tabs = page.locator('.tabs-container .tab');
+  if ((await tabs.count()) === 0) return;
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box').getByRole('button', { name: "Don't Save" });
+  for (;;) {
+    // Either every tab is gone, or VS Code asks what to do with unsaved changes.
+    await page.waitForFunction(
+      `document.querySelectorAll('.tabs-container .tab').length === 0 ||
+       document.querySelector('.monaco-dialog-box') !== null`,
+      undefined,
+      { timeout: 60_000 },
+    );
+    if ((await tabs.count()) === 0) return;
+    await dontSave.click();
+    await dontSave.waitFor({ state: 'detached' });
+  }
+}
+
+/**
+ * The content frame of the webview named `name` (the `name` of its outer `iframe.webview`, which
+ * VS Code sets to the webview's id): it stays that webview even when another one is shown.
+ */
+export function webviewNamed(page: Page, name: string): FrameLocator {
+  return page
+    .locator(`iframe.webview[name=${JSON.stringify(name)}]`)
+    .contentFrame()
+    .locator('#active-frame')
+    .contentFrame();
+}
+
+/**
+ * Waits for a visible webview whose content has an element matching `selector` with exactly
+ * `text` (e.g. the image editor's `.file-name` showing `passwd.crimg`), and returns its content
+ * frame, bound to that webview (see {@link webviewNamed}): unlike {@link activeWebview}, it never
+ * points at a webview that was showing before, or at one opened later.
+ */
+export async function webviewShowing(
+  page: Page,
+  selector: string,
+  text: string,
+  timeoutMs = 60_000,
+): Promise<FrameLocator> {
+  const exactly = new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of await page.locator('iframe.webview.ready').all()) {
+      const name = await frame.getAttribute('name', { timeout: 1_000 }).catch(() => null);
+      if (!name || !(await frame.isVisible())) continue;
+      const content = webviewNamed(page, name);
+      if ((await content.locator(selector).filter({ hasText: exactly }).count()) > 0)
+        return content;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no visible webview shows ${selector} "${text}" after ${timeoutMs} ms`);
+    // Poll: the webview may not exist yet, or may still be loading its page.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
  * The content frame of the visible webview: VS Code puts each webview in an outer iframe
  * (`iframe.webview.ready`) whose document hosts the extension's page in `#active-frame`.
+ * Resolved anew at each action, so right after opening another editor it may still be the old
+ * one: prefer {@link webviewShowing}, which waits for the webview of a given content.
  */
 export function activeWebview(page: Page): FrameLocator {
   return page
@@ -136,4 +266,52 @@ export async function screenshot(page: Page, env: E2eEnvironment, name: string):
   const file = path.join(env.artifacts, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** What {@link failOnCspViolations} returns. */
+export interface CspWatch {
+  /** Watches every frame of `page` (the workbench's, the webviews'): call right after newPage(). */
+  watch(page: Page): void;
+  /** The violations seen since the last call (or the start), forgotten once returned. */
+  take(): string[];
+}
+
+/**
+ * Fails the tests of the calling `describe` on any Content Security Policy violation in any frame
+ * of the watched pages: registers an `afterEach` (and an `after`, for what the last test caused
+ * late) that throws when a violation was seen. Chromium reports each violation on the console of
+ * the frame it happened in ("… violates the following Content Security Policy directive …"), and
+ * Playwright's console event carries the messages of every frame, cross-origin webview iframes
+ * included. A test that provokes violations on purpose takes them with `take()`.
+ *
+ * A throwing `afterEach` makes mocha report the hook as failed for that test, and skip the rest
+ * of the describe: any violation fails the run.
+ */
+export function failOnCspViolations(): CspWatch {
+  const seen: string[] = [];
+  const watched = new WeakSet<Page>();
+  const watch: CspWatch = {
+    watch(page) {
+      if (watched.has(page)) return;
+      watched.add(page);
+      page.on('console', (message) => {
+        const text = message.text();
+        if (/Content Security Policy/i.test(text))
+          seen.push(`${text} (${message.location().url || 'a frame without a URL'})`);
+      });
+    },
+    take: () => seen.splice(0),
+  };
+  const check = (when: string): void => {
+    const violations = watch.take();
+    if (violations.length > 0)
+      throw new Error(
+        `${violations.length} Content Security Policy violation(s) ${when}:\n${violations.join('\n')}`,
+      );
+  };
+  afterEach(function () {
+    check(`during "${this.currentTest?.title ?? 'a test'}"`);
+  });
+  after(() => check('after the last test'));
+  return watch;
 }

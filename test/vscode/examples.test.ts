@@ -8,7 +8,14 @@ describe('examples and the .crlab language', () => {
   });
 
   it('opens an example scenario as a crlab document', async () => {
-    await vscode.commands.executeCommand('crlab.openExample', '01-passwd-authorized.crlab');
+    const opened = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      'crlab.openExample',
+      '01-passwd-authorized.crlab',
+    );
+    assert.ok(
+      opened?.path.endsWith('/examples/01-passwd-authorized.crlab'),
+      'it says what it opened',
+    );
     await waitFor('a text editor', () => vscode.window.activeTextEditor !== undefined);
     const document = vscode.window.activeTextEditor?.document;
     assert.ok(document, 'an editor shows the scenario');
@@ -27,8 +34,12 @@ describe('examples and the .crlab language', () => {
   });
 
   it('refuses names that leave the examples folder', async () => {
-    await vscode.commands.executeCommand('crlab.openExample', '../package.json');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The command resolves once it is done: with what it opened, here nothing.
+    const opened = await vscode.commands.executeCommand<vscode.Uri | undefined>(
+      'crlab.openExample',
+      '../package.json',
+    );
+    assert.equal(opened, undefined, 'the command refused the name');
     assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab, undefined, 'nothing was opened');
   });
 });

@@ -71,11 +71,17 @@ export class HexView {
     this.list.refresh();
   }
 
-  /** Highlights `range` (or nothing) and scrolls it into view. */
+  /**
+   * Highlights `range` (or nothing). With `reveal` (a new selection) the cursor moves to its
+   * start and it is scrolled into view; without (the same selection redrawn, e.g. when fields
+   * arrive), the cursor stays where the user or Go to Offset put it.
+   */
   select(range: ByteRange | null, reveal: boolean): void {
     this.selection = range;
-    if (range) this.cursor = range.offset;
-    if (range && reveal) this.list.revealCentered(Math.floor(range.offset / bytesPerRow));
+    if (range && reveal) {
+      this.cursor = range.offset;
+      this.list.revealCentered(Math.floor(range.offset / bytesPerRow));
+    }
     this.list.refresh();
   }
 

@@ -169,6 +169,10 @@ function refreshRows(): void {
     row.kind === 'record' && row.expanded ? [row.record.index] : [],
   );
   requestFields(expandedRecords);
+  // The tree is still changing while fields it asked for are on their way: screen readers (and
+  // tests) can wait for it to settle.
+  const waiting = [...requested].some((index) => !fresh.has(index));
+  treeViewport.setAttribute('aria-busy', String(waiting));
   updateInspector();
 }
 

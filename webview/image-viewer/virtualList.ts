@@ -2,6 +2,13 @@
  * A scrolling list that keeps only the rows in view in the DOM. All rows have one height. A
  * list taller than browsers can lay out (a 1 GiB image has 67 million hex rows) is scrolled on
  * a scaled track: the scrollbar maps onto row numbers, and the wheel and keys move by rows.
+ *
+ * Which rows are drawn follows the real scroll position, never a guess of it: on a normal track
+ * the first row is always `floor(scrollTop / rowHeight)`, read back after the browser clamped
+ * what the list asked for (a row near the end cannot be at the top); on a scaled track the first
+ * row is kept by the list and the scrollbar shows it, and a scroll event moves it only when the
+ * scrollbar is somewhere else. There is no "ignore the next scroll event" flag: the browser
+ * sends no event for a position it did not change, and such a flag would swallow the user's.
  */
 
 /** Browsers cap element heights near 33 million pixels; stay well below. */
@@ -14,8 +21,6 @@ export class VirtualList {
   private count = 0;
   private first = 0;
   private frame = 0;
-  /** Set while the list moves the scrollbar itself, so the scroll event does not move it back. */
-  private ignoreScroll = false;
   private readonly track: HTMLElement;
   private readonly layer: HTMLElement;
 
@@ -35,10 +40,6 @@ export class VirtualList {
     this.layer.setAttribute('role', 'presentation');
     viewport.replaceChildren(this.track, this.layer);
     viewport.addEventListener('scroll', () => {
-      if (this.ignoreScroll) {
-        this.ignoreScroll = false;
-        return;
-      }
       this.first = this.firstFromScroll();
       this.schedule();
     });
@@ -72,8 +73,11 @@ export class VirtualList {
   setCount(count: number): void {
     this.count = count;
     this.track.style.height = `${Math.min(count * this.rowHeight, maxTrackHeight)}px`;
-    this.first = Math.min(this.first, this.maxFirst());
-    this.syncScrollbar();
+    if (this.scaled()) {
+      this.first = Math.min(this.first, this.maxFirst());
+      this.moveScrollbar(this.scaledTop(this.first));
+    }
+    // On a normal track the browser clamps scrollTop to the new height itself.
     this.render();
   }
 
@@ -82,10 +86,15 @@ export class VirtualList {
     this.render();
   }
 
-  /** Makes row `index` the first in view (clamped). */
+  /** Makes row `index` the first in view, or as near the top as the end of the list allows. */
   scrollTo(index: number): void {
-    this.first = Math.max(0, Math.min(Math.round(index), this.maxFirst()));
-    this.syncScrollbar();
+    const wanted = Math.max(0, Math.min(Math.round(index), this.maxFirst()));
+    if (this.scaled()) {
+      this.first = wanted;
+      this.moveScrollbar(this.scaledTop(wanted));
+    } else {
+      this.moveScrollbar(wanted * this.rowHeight);
+    }
     this.render();
   }
 
@@ -111,25 +120,25 @@ export class VirtualList {
     return Math.max(0, this.count - this.pageRows);
   }
 
+  /** Where the scrollbar of a scaled track stands when row `first` is at the top. */
+  private scaledTop(first: number): number {
+    const range = this.track.offsetHeight - this.viewport.clientHeight;
+    const max = this.maxFirst();
+    return max === 0 || range <= 0 ? 0 : (first / max) * range;
+  }
+
+  /** The first row the scroll position shows. */
   private firstFromScroll(): number {
     const top = this.viewport.scrollTop;
-    if (!this.scaled()) return Math.floor(top / this.rowHeight);
+    if (!this.scaled()) return Math.max(0, Math.min(Math.floor(top / this.rowHeight), this.count));
+    // Where the list itself put the scrollbar (or a pixel that cannot tell more): keep the row.
+    if (Math.abs(top - this.scaledTop(this.first)) < 1) return this.first;
     const range = this.track.offsetHeight - this.viewport.clientHeight;
     return range <= 0 ? 0 : Math.round((top / range) * this.maxFirst());
   }
 
-  private syncScrollbar(): void {
-    let top: number;
-    if (!this.scaled()) top = this.first * this.rowHeight;
-    else {
-      const range = this.track.offsetHeight - this.viewport.clientHeight;
-      const max = this.maxFirst();
-      top = max === 0 ? 0 : (this.first / max) * range;
-    }
-    if (Math.abs(this.viewport.scrollTop - top) >= 1) {
-      this.ignoreScroll = true;
-      this.viewport.scrollTop = top;
-    }
+  private moveScrollbar(top: number): void {
+    if (Math.abs(this.viewport.scrollTop - top) >= 1) this.viewport.scrollTop = top;
   }
 
   private schedule(): void {
@@ -141,10 +150,12 @@ export class VirtualList {
   }
 
   private render(): void {
-    // The layer sits where the viewport looks; rows are placed inside it from `first`.
     const top = this.viewport.scrollTop;
-    const offsetInRow = this.scaled() ? 0 : top - this.first * this.rowHeight;
-    this.layer.style.transform = `translateY(${top - offsetInRow}px)`;
+    // A normal track draws the rows where the browser really is (it may have clamped what the
+    // list asked for); they sit at their own place in the track. A scaled track's layer follows
+    // the view.
+    if (!this.scaled()) this.first = this.firstFromScroll();
+    this.layer.style.transform = `translateY(${this.scaled() ? top : this.first * this.rowHeight}px)`;
     const last = Math.min(this.count, this.first + this.pageRows + 2);
     const rows: HTMLElement[] = [];
     for (let index = this.first; index < last; index++) rows.push(this.renderRow(index));

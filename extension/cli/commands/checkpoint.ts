@@ -2,6 +2,7 @@
  * `crlab checkpoint FILE.crlab --task NAME --as USER [--flags N] -o OUT.crimg [--json]`: runs the
  * scenario to its end, then checkpoints the named task (or a container's init) as that user.
  */
+import { flagsHex } from '../../kernel/index';
 import { loadScenario } from '../../lab/index';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../errors';
 import { printJson, printLines, writeBytes } from '../io';
@@ -50,13 +51,13 @@ export function checkpointCommand(args: ParsedArgs, file: string): number {
     return ok ? EXIT_OK : EXIT_FAILED;
   }
   printLines([
-    `checkpoint ${taskName} (pid ${task.pid}) as ${user}${flags ? ` flags 0x${flags.toString(16)}` : ''}: ${ok ? `crid ${outcome.ret}, wrote ${output}` : `refused, ${outcome.errno}`}`,
+    `checkpoint ${taskName} (pid ${task.pid}) as ${user}${flags ? ` flags ${flagsHex(flags)}` : ''}: ${ok ? `crid ${outcome.ret}, wrote ${output}` : `refused, ${outcome.errno}`}`,
     ...checkLines(outcome.checks),
   ]);
   if (!ok) {
     const failed = outcome.checks.find((check) => check.result === 'fail');
     throw new CliError(
-      `checkpoint refused: ${outcome.errno} from ${failed?.id ?? 'sys_checkpoint'}: ${failed?.reason ?? ''}`,
+      `checkpoint refused: ${outcome.errno} from ${failed?.id ?? 'sys_checkpoint'}: ${failed?.reason ?? outcome.reason ?? ''}`,
       EXIT_FAILED,
     );
   }

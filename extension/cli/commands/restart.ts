@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import {
   createKernel,
   defaultWorld,
+  flagsHex,
   type SysctlName,
   type Sysctls,
   type WorldSpec,
@@ -59,7 +60,7 @@ export function restartCommand(args: ParsedArgs, file: string): number {
     return ok ? EXIT_OK : EXIT_FAILED;
   }
   const lines = [
-    `restart ${file} as ${user}${flags ? ` flags 0x${flags.toString(16)}` : ''}: ${ok ? 'ok' : `refused, ${outcome.errno}`}`,
+    `restart ${file} as ${user}${flags ? ` flags ${flagsHex(flags)}` : ''}: ${ok ? 'ok' : `refused, ${outcome.errno}`}`,
   ];
   lines.push(...checkLines(outcome.checks));
   for (const task of tasks) {
@@ -74,7 +75,7 @@ export function restartCommand(args: ParsedArgs, file: string): number {
         ? ''
         : ` at 0x${failed.offset.toString(16)}`;
     throw new CliError(
-      `restart refused: ${outcome.errno} from ${failed?.id ?? 'sys_restart'}${where}: ${failed?.reason ?? ''}`,
+      `restart refused: ${outcome.errno} from ${failed?.id ?? 'sys_restart'}${where}: ${failed?.reason ?? outcome.reason ?? ''}`,
       EXIT_FAILED,
     );
   }

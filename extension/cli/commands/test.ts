@@ -1,11 +1,13 @@
 /**
  * `crlab test [PATH...]`: every `.crlab` under the paths is a test case; one line per file,
- * then `N passed, M failed`. A file with diagnostics fails with its first diagnostic.
+ * then `N passed, M failed`. A file with diagnostics fails with its first diagnostic. A test run
+ * cannot pass on nothing: paths without any scenario are an error (exit 2), and a scenario that
+ * expects nothing fails (a demo is for `crlab run`).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkScenario, formatDiagnostic, loadScenario } from '../../lab/index';
-import { CliError, EXIT_FAILED, EXIT_OK } from '../errors';
+import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors';
 import { printLines, readText, writeBytes } from '../io';
 import type { ParsedArgs } from '../args';
 
@@ -29,7 +31,14 @@ function collect(path: string, into: string[]): void {
 
 export function testCommand(args: ParsedArgs): number {
   const files: string[] = [];
-  for (const path of args.positionals.length > 0 ? args.positionals : ['.']) collect(path, files);
+  const paths = args.positionals.length > 0 ? args.positionals : ['.'];
+  for (const path of paths) collect(path, files);
+  if (files.length === 0) {
+    throw new CliError(
+      `no .crlab scenarios under ${paths.join(', ')}: nothing to test`,
+      EXIT_USAGE,
+    );
+  }
   let passed = 0;
   let failed = 0;
   for (const file of files) {
@@ -57,7 +66,12 @@ export function testCommand(args: ParsedArgs): number {
       for (const exported of session.exports)
         writeBytes(join(exportDir, exported.name), exported.bytes);
     }
-    if (session.failures === 0) {
+    if (session.expectations === 0 && session.failures === 0) {
+      failed++;
+      printLines([
+        `FAIL ${shown}: no expectations: a test case must expect something (add \`expect\` lines, or use crlab run for a demo)`,
+      ]);
+    } else if (session.failures === 0) {
       passed++;
       printLines([`PASS ${shown} (${session.expectations} expectations)`]);
     } else {

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { buildCli, crlab, oneLine } from './run-crlab';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, buildCli, crlab, oneLine } from './run-crlab';
 
 const COMMANDS = [
   ['run'],
@@ -30,6 +32,21 @@ describe('crlab: help, usage errors and exit codes', function () {
       assert.equal(result.status, 0, command.join(' '));
       assert.ok(result.stdout.startsWith(`usage: crlab ${command.join(' ')}`), result.stdout);
     }
+  });
+
+  it('says in --help and docs/cli.md what kernel.md says of flags, labels and empty test runs', () => {
+    const docs = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
+    const help = (command: string[]): string => crlab([...command, '--help']).stdout;
+    const restart = help(['restart']);
+    for (const text of [restart, docs]) {
+      assert.match(text, /64-bit/);
+      assert.match(text, /label in the VFS/);
+      assert.match(text, /KEEP_LSM[\s\S]*running one \(EPERM\)/);
+      assert.match(text, /lsm allow transition/);
+    }
+    assert.match(help(['checkpoint']), /open or behind a mapping/);
+    assert.match(help(['test']), /no expectations fails/);
+    assert.match(docs, /cannot pass on nothing/);
   });
 
   it('exits 2 with one line for an unknown command', () => {

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeImage } from '../../../extension/image/index';
+import { sampleImage } from '../image/fixtures';
 import { ROOT, buildCli, crlab, oneLine, scratchDir } from './run-crlab';
 
 const IMAGES = join(ROOT, 'examples', 'images');
@@ -90,6 +92,22 @@ describe('crlab image', function () {
         assert.equal(encoded.status, 0, encoded.stderr);
         assert.ok(readFileSync(back).equals(readFileSync(image(name))), `${name} changed`);
       }
+    });
+
+    it('round-trips a comm that starts with U+FEFF byte for byte', () => {
+      const source = sampleImage();
+      const task = source.tasks[0];
+      assert.ok(task);
+      task.task.comm = '\uFEFFcounter';
+      const original = join(scratch, 'bom.crimg');
+      writeFileSync(original, writeImage(source));
+      const json = join(scratch, 'bom.json');
+      const back = join(scratch, 'bom.back');
+      assert.equal(crlab(['image', 'decode', original, '-o', json]).status, 0);
+      assert.match(readFileSync(json, 'utf8'), /"\uFEFFcounter"/);
+      const encoded = crlab(['image', 'encode', json, '-o', back]);
+      assert.equal(encoded.status, 0, encoded.stderr);
+      assert.ok(readFileSync(back).equals(readFileSync(original)));
     });
 
     it('decodes to records of typed fields', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, buildCli, crlab, oneLine, scratchDir } from './run-crlab';
 
@@ -158,6 +158,37 @@ describe('crlab restart, checkpoint, run and test', function () {
       const json = restartJson(truncated, '--as', 'root');
       assert.equal(json.status, 1);
       assert.equal(json.json.errno, 'EPIPE');
+    });
+
+    it('sees flags above bit 31: 0x100000000 and 0x100000001 are EINVAL from restart.flags (exit 1)', () => {
+      for (const flags of ['0x100000000', '0x100000001', '0x80000000']) {
+        const { status, json } = restartJson(
+          image('counter.crimg'),
+          '--as',
+          'hallyn',
+          '--flags',
+          flags,
+        );
+        assert.equal(status, 1, flags);
+        assert.equal(json.errno, 'EINVAL', flags);
+        assert.deepEqual(
+          json.checks.map((check) => [check.id, check.result, check.errno]),
+          [['restart.flags', 'fail', 'EINVAL']],
+        );
+        assert.deepEqual(json.tasks, []);
+      }
+      const text = crlab([
+        'restart',
+        image('counter.crimg'),
+        '--as',
+        'hallyn',
+        '--flags',
+        '0x80000000',
+      ]);
+      assert.equal(text.status, 1);
+      assert.match(text.stdout, /flags 0x80000000: refused, EINVAL/);
+      assert.match(oneLine(text.stderr), /unknown restart flags 0x80000000:/);
+      assert.doesNotMatch(text.stdout + text.stderr, /0x-/);
     });
 
     it('exits 2 on a bad user, flag or sysctl', () => {
@@ -376,6 +407,35 @@ describe('crlab restart, checkpoint, run and test', function () {
         /^FAIL .*c-broken\.crlab: .*:1:1: unknown statement `spwan` \(did you mean `spawn`\?\)/,
       );
       assert.equal(lines[3], '1 passed, 2 failed');
+    });
+
+    it('cannot pass on nothing: a folder without scenarios is exit 2, a scenario that expects nothing fails', () => {
+      const empty = join(scratch, 'empty');
+      mkdirSync(empty, { recursive: true });
+      writeFileSync(join(empty, 'notes.txt'), 'not a scenario\n');
+      const none = crlab(['test', empty]);
+      assert.equal(none.status, 2, none.stdout);
+      assert.match(oneLine(none.stderr), /no \.crlab scenarios under /);
+      assert.equal(none.stdout, '');
+
+      const dir = join(scratch, 'no-expect');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'a-demo.crlab'), 'spawn counter as hallyn -> c\nrun c 3 steps\n');
+      writeFileSync(
+        join(dir, 'b-test.crlab'),
+        'spawn counter as hallyn -> c\nexpect task c uid hallyn\n',
+      );
+      const result = crlab(['test', dir]);
+      assert.equal(result.status, 1, result.stdout);
+      const lines = result.stdout.trim().split('\n');
+      assert.match(
+        lines[0] ?? '',
+        /^FAIL .*a-demo\.crlab: no expectations: a test case must expect something/,
+      );
+      assert.match(lines[1] ?? '', /^PASS .*b-test\.crlab \(1 expectations\)/);
+      assert.equal(lines[2], '1 passed, 1 failed');
+      // `run` stays a demo runner: no expectation is not a failure there.
+      assert.equal(crlab(['run', join(dir, 'a-demo.crlab')]).status, 0);
     });
   });
 

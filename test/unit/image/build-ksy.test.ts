@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileKsy } from '../../../scripts/build-ksy.mjs';
+import { compileKsy, decodeTextExactly } from '../../../scripts/build-ksy.mjs';
 
 const ksyPath = join(__dirname, '..', '..', '..', 'extension', 'image', 'crimg.ksy');
 const source = readFileSync(ksyPath, 'utf8');
@@ -34,6 +34,19 @@ describe('image spec build (scripts/build-ksy.mjs)', function () {
         `${name} is stale: run node scripts/build.mjs --ksy-only`,
       );
     }
+  });
+
+  it('decodes text exactly: no string goes through the runtime decoder that strips U+FEFF', () => {
+    for (const name of ['Crimg.js', 'CrimgDebug.js']) {
+      const js = first[name] ?? '';
+      assert.doesNotMatch(js, /KaitaiStream\.bytesToStr\(/, name);
+      assert.match(js, /new TextDecoder\('utf-8', \{ ignoreBOM: true, fatal: false \}\)/, name);
+      assert.ok((js.match(/crimgUtf8\.decode\(/g) ?? []).length >= 8, name);
+    }
+    assert.throws(
+      () => decodeTextExactly('KaitaiStream.bytesToStr(x, "ASCII")', 'test'),
+      /other than UTF-8/,
+    );
   });
 
   it('declares a class for every type of the ksy, with its fields', async () => {

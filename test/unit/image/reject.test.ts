@@ -91,6 +91,14 @@ describe('image reader: the reject table', () => {
       setU64(bytes, HDR + 24, (1n << 40n) | 3n);
       expectReject(bytes, 'EINVAL', 0, 'HEAD.flags');
     });
+    it('SELF without SUBTREE (SELF implies SUBTREE)', () => {
+      const bytes = writeImage(containerImage()); // a whole container: root with NS_INIT
+      setU64(bytes, HDR + 24, BigInt(HeadFlag.CKPT + HeadFlag.SELF));
+      const error = expectReject(bytes, 'EINVAL', 0, 'HEAD.flags');
+      assert.match(error.message, /SELF/);
+      setU64(bytes, HDR + 24, BigInt(HeadFlag.CKPT + HeadFlag.SELF + HeadFlag.SUBTREE));
+      assert.equal(readImage(bytes).ok, true);
+    });
     it('machine mismatch', () => {
       const bytes = variant((image) => {
         image.head.machine = 'x86_64';
@@ -723,6 +731,22 @@ describe('image reader: the reject table', () => {
       expectReject(bytes.subarray(0, groups + HDR + 9), 'EPIPE', groups, 'GROUPINFO.groups[0]');
       const sec = find(bytes, 'SECURITY').offset;
       expectReject(bytes.subarray(0, sec + HDR + 4), 'EPIPE', sec, 'SECURITY._pad');
+    });
+    it('judges each page address as soon as its 8 bytes are there, before a cut is EPIPE', () => {
+      const bytes = sample();
+      const pgarr = find(bytes, 'PGARR', 2); // two pages of the VMA 0x600000-0x604000
+      const addrs = pgarr.offset + HDR + 8;
+      setU64(bytes, addrs, 0x700000n); // outside the VMA
+      // Cut inside the pages, inside the second address, right after the first address.
+      for (const end of [addrs + 16 + 4096 + 5, addrs + 12, addrs + 8]) {
+        expectReject(bytes.subarray(0, end), 'EINVAL', pgarr.offset, 'PGARR.addrs[0]');
+      }
+      // A good first address and a bad second one, cut inside the pages: the second is judged.
+      setU64(bytes, addrs, 0x600000n);
+      setU64(bytes, addrs + 8, 0x600001n);
+      expectReject(bytes.subarray(0, addrs + 16 + 10), 'EINVAL', pgarr.offset, 'PGARR.addrs[1]');
+      // Cut before the first address is whole: EPIPE naming it.
+      expectReject(bytes.subarray(0, addrs + 3), 'EPIPE', pgarr.offset, 'PGARR.addrs[0]');
     });
     it('inside page data', () => {
       const bytes = sample();

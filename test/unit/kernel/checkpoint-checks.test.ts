@@ -50,6 +50,34 @@ describe('checkpoint.flags', () => {
     const outcome = kernel.checkpointAs('hallyn', frozenCounter(kernel), '/tmp/a.crimg', 0x8);
     assertFailsAt(outcome.checks, 'checkpoint.flags', 'EINVAL');
   });
+
+  it('sees every bit of the 64-bit flags: bit 31, bit 32 beside SUBTREE, bit 52 and bit 53 are EINVAL', () => {
+    const kernel = boot();
+    const pid = frozenCounter(kernel);
+    for (const [flags, unknown] of [
+      [0x8000_0000, '0x80000000'],
+      [0x1_0000_0000, '0x100000000'],
+      [0x1_0000_0001, '0x100000000'],
+      [2 ** 52 + 1, '0x10000000000000'],
+      [2 ** 53, '0x20000000000000'],
+    ] as const) {
+      const outcome = kernel.checkpointAs('hallyn', pid, '/tmp/a.crimg', flags);
+      assertFailsAt(outcome.checks, 'checkpoint.flags', 'EINVAL');
+      assert.equal(outcome.ret, -22);
+      const record = last(outcome.checks);
+      assert.equal(record.object, `flags 0x${flags.toString(16)}`);
+      assert.match(record.reason, new RegExp(`unknown checkpoint flags ${unknown}:`));
+      assert.doesNotMatch(record.reason + record.object, /0x-/);
+    }
+    assert.equal(kernel.readFile('/tmp/a.crimg'), null, 'a refused checkpoint writes nothing');
+    for (const flags of [-1, 0.5, Number.NaN]) {
+      assertFailsAt(
+        kernel.checkpointAs('hallyn', pid, '/tmp/a.crimg', flags).checks,
+        'checkpoint.flags',
+        'EINVAL',
+      );
+    }
+  });
 });
 
 describe('checkpoint.unpriv', () => {
@@ -234,6 +262,33 @@ describe('checkpoint.ptrace', () => {
     runUntil(kernel, second, 'checkpoint');
     assertFailsAt(kernel.calls().at(-1)?.checks ?? [], 'checkpoint.ptrace', 'EPERM');
   });
+  it('fails when the uids match but the gids do not: EPERM', () => {
+    // root drops to uid 500 with gid 501: hallyn's uid matches every uid, his gid 500 no gid.
+    const world = withProgram(defaultWorld(), '/usr/bin/half', [
+      { op: 'setresgid', rgid: imm(501), egid: imm(501), sgid: imm(501), dst: 'g' },
+      { op: 'setresuid', ruid: imm(500), euid: imm(500), suid: imm(500), dst: 'u' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const pid = spawn(kernel, 'root', '/usr/bin/half');
+    kernel.run(pid, { untilLabel: 'idle', steps: 10 });
+    const cred = kernel.task(pid)?.cred;
+    assert.deepEqual(
+      [cred?.uid, cred?.euid, cred?.suid, cred?.gid, cred?.egid, cred?.sgid],
+      [500, 500, 500, 501, 501, 501],
+    );
+    assert.equal(kernel.task(pid)?.dumpable, true);
+    kernel.freeze(pid);
+    for (const mode of ['attach', 'read'] as const) {
+      kernel.setSysctl('kernel.ckpt_ptrace_mode', mode);
+      const outcome = kernel.checkpointAs('hallyn', pid, '/tmp/a.crimg', CheckpointFlag.SUBTREE);
+      assertFailsAt(outcome.checks, 'checkpoint.ptrace', 'EPERM');
+      assert.match(
+        last(outcome.checks).reason,
+        /gid 500 does not match the target's gid\/egid\/sgid 501\/501\/501/,
+      );
+    }
+  });
   it("fails when the label LSM's ptrace hook denies: EPERM", () => {
     const world = defaultWorld();
     world.lsm = { name: 'label', policy: { rules: [{ deny: 'ptrace', domain: 'user_t' }] } };
@@ -288,6 +343,79 @@ describe('checkpoint.state', () => {
       only(outcome.checks, 'checkpoint.state').map((check) => check.result),
       ['pass', 'fail'],
     );
+  });
+
+  /** hallyn's tracer (a program that attaches to pid 2, then idles) and his frozen counter. */
+  function traced(detach: boolean): { kernel: KernelApi; counter: number; tracer: number } {
+    const world = withProgram(defaultWorld(), '/usr/bin/tracer', [
+      { op: 'ptrace', request: 'attach', pid: imm(2), dst: 'r' },
+      ...(detach
+        ? [{ op: 'ptrace' as const, request: 'detach' as const, pid: imm(2), dst: 'd' }]
+        : []),
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const counter = spawn(kernel, 'hallyn', '/usr/bin/counter');
+    assert.equal(counter, 2);
+    kernel.run(counter, { steps: 4 });
+    const tracer = spawn(kernel, 'hallyn', '/usr/bin/tracer');
+    kernel.run(tracer, { untilLabel: 'idle', steps: 10 });
+    kernel.freeze(counter);
+    return { kernel, counter, tracer };
+  }
+
+  it('fails for a traced task: EBUSY (ptraced tasks are not supported, as in the patchset)', () => {
+    const { kernel, counter, tracer } = traced(false);
+    assert.equal(kernel.task(counter)?.tracer, tracer);
+    assert.equal(kernel.task(tracer)?.vars['r'], 0);
+    const outcome = kernel.checkpointAs('hallyn', counter, '/tmp/t.crimg', 1);
+    const failed = last(outcome.checks);
+    assertFailsAt(outcome.checks, 'checkpoint.state', 'EBUSY');
+    assert.match(failed.reason, new RegExp(`traced by task ${tracer}`));
+    assert.equal(only(outcome.checks, 'checkpoint.ptrace')[0]?.result, 'pass');
+  });
+
+  it('passes once the tracer detaches, or exits; its reason says what it checked', () => {
+    const detached = traced(true);
+    assert.equal(detached.kernel.task(detached.counter)?.tracer, null);
+    const [record] = only(
+      detached.kernel.checkpointAs('hallyn', detached.counter, '/tmp/t.crimg', 1).checks,
+      'checkpoint.state',
+    );
+    assert.equal(record?.result, 'pass');
+    assert.equal(record?.reason, 'the task is neither a zombie nor traced');
+
+    // The tracer exits: its tracees are detached, as exit_ptrace() does.
+    const exiting = withProgram(defaultWorld(), '/usr/bin/tracer', [
+      { op: 'ptrace', request: 'attach', pid: imm(2), dst: 'r' },
+      { op: 'exit', code: imm(0) },
+    ]);
+    const kernel = boot(exiting);
+    const counter = spawn(kernel, 'hallyn', '/usr/bin/counter');
+    const tracer = spawn(kernel, 'hallyn', '/usr/bin/tracer');
+    kernel.run(tracer, { steps: 10 });
+    assert.equal(kernel.task(tracer)?.state, 'zombie');
+    assert.equal(kernel.task(counter)?.tracer, null);
+    kernel.freeze(counter);
+    assert.equal(kernel.checkpointAs('hallyn', counter, '/tmp/t.crimg', 1).errno, null);
+  });
+
+  it('ptrace attach is ptrace_may_access in attach mode: hallyn may not trace oren (EPERM)', () => {
+    const world = withProgram(defaultWorld(), '/usr/bin/tracer', [
+      { op: 'ptrace', request: 'attach', pid: imm(2), dst: 'r' },
+      { op: 'ptrace', request: 'attach', pid: imm(3), dst: 'self' },
+      { op: 'ptrace', request: 'detach', pid: imm(2), dst: 'd' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const orens = spawn(kernel, 'oren', '/usr/bin/counter');
+    assert.equal(orens, 2);
+    const tracer = spawn(kernel, 'hallyn', '/usr/bin/tracer');
+    assert.equal(tracer, 3);
+    kernel.run(tracer, { untilLabel: 'idle', steps: 10 });
+    const vars = kernel.task(tracer)?.vars;
+    assert.deepEqual([vars?.['r'], vars?.['self'], vars?.['d']], [-1, -1, -3]);
+    assert.equal(kernel.task(orens)?.tracer, null);
   });
 });
 

@@ -168,6 +168,74 @@ describe('credentials', () => {
   });
 });
 
+describe('ids are uid_t and gid_t', () => {
+  it('setresuid and setresgid refuse an id outside 0..2^32 - 2 (EINVAL); -1 keeps one', () => {
+    const world = withProgram(defaultWorld(), '/usr/bin/ids', [
+      { op: 'setresuid', ruid: imm(2 ** 32), euid: imm(-1), suid: imm(-1), dst: 'big' },
+      { op: 'setresgid', rgid: imm(-2), egid: imm(-1), sgid: imm(-1), dst: 'neg' },
+      { op: 'setresuid', ruid: imm(2 ** 32 - 2), euid: imm(-1), suid: imm(-1), dst: 'max' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const pid = spawn(kernel, 'root', '/usr/bin/ids');
+    kernel.run(pid, { untilLabel: 'idle', steps: 20 });
+    const info = kernel.task(pid);
+    assert.deepEqual(
+      ['big', 'neg', 'max'].map((name) => info?.vars[name]),
+      [-22, -22, 0],
+    );
+    assert.equal(info?.cred.uid, 2 ** 32 - 2);
+  });
+
+  it('refuses a world whose users or groups have ids outside uid_t', () => {
+    const world = defaultWorld();
+    world.users.push({ name: 'huge', uid: 2 ** 40, gid: 1 });
+    assert.throws(() => boot(world), /0\.\.4294967294/);
+  });
+});
+
+describe('program immediates', () => {
+  it('refuses an immediate that is no 64-bit integer when assembling, not when running', () => {
+    for (const value of [Number.POSITIVE_INFINITY, Number.NaN, 0.5, 2 ** 65]) {
+      assert.throws(
+        () => assemble({ name: 'p', items: [{ op: 'sleep', ticks: imm(value), line: 3 }] }),
+        (error: unknown) => error instanceof ProgramError && error.line === 3,
+        String(value),
+      );
+    }
+    assert.doesNotThrow(() =>
+      assemble({ name: 'p', items: [{ op: 'set', dst: 'x', value: imm(-(2 ** 63)) }] }),
+    );
+  });
+});
+
+describe('prctl', () => {
+  it('PR_CAPBSET_DROP and PR_SET_SECUREBITS need CAP_SETPCAP; locks hold; bad values are EINVAL/EPERM', () => {
+    const world = withProgram(defaultWorld(), '/usr/bin/bits', [
+      { op: 'prctl', option: 'capbset_drop', caps: [21, 7], dst: 'drop' },
+      { op: 'prctl', option: 'capbset_drop', caps: [41], dst: 'bad' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x3), dst: 'lock' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x0), dst: 'unlock' },
+      { op: 'prctl', option: 'set_securebits', bits: imm(0x40), dst: 'unknown' },
+      ...idle(),
+    ]);
+    const kernel = boot(world);
+    const root = spawn(kernel, 'root', '/usr/bin/bits');
+    kernel.run(root, { untilLabel: 'idle', steps: 20 });
+    const info = kernel.task(root);
+    assert.deepEqual(
+      ['drop', 'bad', 'lock', 'unlock', 'unknown'].map((name) => info?.vars[name]),
+      [0, -22, 0, -1, -1],
+    );
+    assert.equal(info?.cred.capBset, ((1n << 41n) - 1n) & ~(1n << 21n) & ~(1n << 7n));
+    assert.equal(info?.cred.securebits, 0x3);
+    const user = spawn(kernel, 'hallyn', '/usr/bin/bits');
+    kernel.run(user, { untilLabel: 'idle', steps: 20 });
+    const vars = kernel.task(user)?.vars;
+    assert.deepEqual([vars?.['drop'], vars?.['lock']], [-1, -1]);
+  });
+});
+
 describe('VFS permissions', () => {
   const O_RDONLY = 0;
   const O_RDWR = 2;

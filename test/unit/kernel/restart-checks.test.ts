@@ -9,6 +9,7 @@ import type { CheckpointImage } from '../../../extension/image/index';
 import type {
   CheckRecord,
   KernelApi,
+  LabelRule,
   SourceItem,
   WorldSpec,
 } from '../../../extension/kernel/index';
@@ -91,6 +92,27 @@ describe('restart.flags', () => {
     const outcome = kernel.restartAs('hallyn', '/tmp/h.crimg', 0x4);
     assert.deepEqual(rows(outcome.checks), [['restart.flags', 'fail', 'EINVAL']]);
   });
+
+  it('sees every bit of the 64-bit flags: 0x100000000 and 0x100000001 (not TASKSELF) are EINVAL', () => {
+    const { kernel } = fixture();
+    const before = kernel.tasks().length;
+    for (const [flags, unknown] of [
+      [0x1_0000_0000, '0x100000000'],
+      [0x1_0000_0001, '0x100000000'],
+      [0x8000_0000, '0x80000000'],
+      [0x8000_0008, '0x80000000'],
+      [2 ** 52, '0x10000000000000'],
+      [2 ** 63, '0x8000000000000000'],
+    ] as const) {
+      const outcome = kernel.restartAs('hallyn', '/tmp/h.crimg', flags);
+      assert.deepEqual(rows(outcome.checks), [['restart.flags', 'fail', 'EINVAL']]);
+      const [record] = outcome.checks;
+      assert.equal(record?.object, `flags 0x${flags.toString(16)}`);
+      assert.match(record?.reason ?? '', new RegExp(`unknown restart flags ${unknown}:`));
+      assert.equal(outcome.restoredIntoCaller, undefined);
+    }
+    assert.equal(kernel.tasks().length, before, 'nothing was restored');
+  });
 });
 
 describe('restart.unpriv', () => {
@@ -115,6 +137,22 @@ describe('restart.fd', () => {
 });
 
 describe('restart.header', () => {
+  it('fails (EINVAL, HEAD.flags) for SELF without SUBTREE', () => {
+    const { kernel, image } = fixture();
+    assert.equal(image.head.flags, 0x1 + 0x2 + 0x4);
+    image.head.flags = 0x1 + 0x4; // judged before the TREE, whose root would need NS_INIT
+    const outcome = restartBytes(kernel, writeImage(image), 'root');
+    const record = assertFailsAt(outcome.checks, 'restart.header', 'EINVAL');
+    assert.match(record.reason, /^EINVAL at 0x0 \(HEAD\.flags\)/);
+  });
+  it('fails (EINVAL, HEAD.machine) for a machine that is U+FEFF then lab64: text is its bytes', () => {
+    const { kernel, image } = fixture();
+    image.head.machine = '\uFEFFlab64';
+    const outcome = restartBytes(kernel, writeImage(image));
+    const record = assertFailsAt(outcome.checks, 'restart.header', 'EINVAL');
+    assert.match(record.reason, /^EINVAL at 0x0 \(HEAD\.machine\)/);
+  });
+
   it('passes for a valid HEAD and fails for a bad magic, a wrong machine (EINVAL) or an empty file (EPIPE)', () => {
     const { kernel, bytes } = fixture();
     const [passed] = only(kernel.restartAs('hallyn', '/tmp/h.crimg', 0).checks, 'restart.header');
@@ -318,6 +356,89 @@ describe('restart.creds.*', () => {
     );
     assert.match(record.reason, /inheritable/);
   });
+  it('creds.uid fails for each of uid, suid and fsuid on its own: EPERM naming it', () => {
+    for (const field of ['uid', 'suid', 'euid', 'fsuid'] as const) {
+      const { kernel, image } = fixture();
+      const task = image.tasks[0];
+      assert.ok(task);
+      task.cred[field] = 0;
+      const record = assertFailsAt(
+        restartBytes(kernel, writeImage(image)).checks,
+        'restart.creds.uid',
+        'EPERM',
+      );
+      assert.match(record.reason, new RegExp(`^${field} 0 is not one of the caller's`));
+      assert.equal(record.offset, task.cred.offset);
+    }
+  });
+
+  /** A root program that runs `items` and then restarts hallyn's image /tmp/e.crimg itself. */
+  function rootRestarts(items: SourceItem[], image: CheckpointImage) {
+    const { kernel } = fixture((world) => {
+      withProgram(world, '/usr/bin/restorer', [
+        ...items,
+        { op: 'restart', path: '/tmp/e.crimg', flags: 0, dst: 'r' },
+        ...idle(),
+      ]);
+    });
+    kernel.writeFile('/tmp/e.crimg', writeImage(image), { uid: 500, gid: 500 });
+    const pid = spawn(kernel, 'root', '/usr/bin/restorer');
+    runUntil(kernel, pid, 'restart');
+    return { kernel, pid, outcome: kernel.calls().at(-1) };
+  }
+
+  it('creds.caps fails for a bounding set beyond the caller’s: EPERM', () => {
+    const { image } = fixture();
+    const dropped = rootRestarts(
+      [{ op: 'prctl', option: 'capbset_drop', caps: [21], dst: 'p' }],
+      image,
+    );
+    assert.equal(dropped.kernel.task(dropped.pid)?.vars['p'], 0);
+    assert.equal(dropped.kernel.task(dropped.pid)?.cred.capBset, ((1n << 41n) - 1n) & ~(1n << 21n));
+    const record = assertFailsAt(dropped.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM');
+    assert.match(
+      record.reason,
+      /bounding set 0x1ffffffffff is not within the caller's 0x1ffffdfffff/,
+    );
+    // The same image restarts for a root that kept its bounding set.
+    assert.equal(rootRestarts([], image).outcome?.ret, 0);
+  });
+
+  it('creds.caps: securebits must be the caller’s without CAP_SETPCAP, and never undo a lock', () => {
+    const { kernel, image } = fixture();
+    const task = image.tasks[0];
+    assert.ok(task);
+    task.cred.securebits = 0x1; // SECURE_NOROOT
+    const record = assertFailsAt(
+      restartBytes(kernel, writeImage(image)).checks,
+      'restart.creds.caps',
+      'EPERM',
+    );
+    assert.match(record.reason, /securebits 0x1 .*CAP_SETPCAP/);
+    // root holds CAP_SETPCAP and no lock: it may restore them.
+    assert.equal(restartBytes(kernel, writeImage(image), 'root').ret, 0);
+    // A caller that locked SECURE_NOROOT at 0 (securebits 0x2) may neither set NOROOT...
+    const locked = rootRestarts(
+      [{ op: 'prctl', option: 'set_securebits', bits: imm(0x2), dst: 'p' }],
+      image,
+    );
+    assert.equal(locked.kernel.task(locked.pid)?.cred.securebits, 0x2);
+    assert.match(
+      assertFailsAt(locked.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM').reason,
+      /locked/,
+    );
+    // ...nor come back without the lock.
+    task.cred.securebits = 0;
+    const unlocked = rootRestarts(
+      [{ op: 'prctl', option: 'set_securebits', bits: imm(0x2), dst: 'p' }],
+      image,
+    );
+    assert.match(
+      assertFailsAt(unlocked.outcome?.checks ?? [], 'restart.creds.caps', 'EPERM').reason,
+      /lock/,
+    );
+  });
+
   it('all four pass for root on the same edited image', () => {
     const { kernel, image } = fixture();
     const task = image.tasks[0];
@@ -528,5 +649,76 @@ describe('restart.lsm', () => {
     const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
     assert.match(record.reason, /shadow_t may not be restored by domain user_t/);
     assert.equal(kernel.restartAs('root', '/tmp/p.crimg', 0).ret, 0);
+  });
+
+  /** hallyn's notes image under the label LSM, /tmp/notes labelled notes_t. */
+  function labelled(
+    policy: { rules?: LabelRule[]; allowedTransitions?: { from: string; to: string }[] } = {},
+  ): Fixture {
+    return fixture((world) => {
+      world.lsm = { name: 'label', policy: { rules: policy.rules ?? [], ...policy } };
+      world.files.push({
+        path: '/tmp/notes',
+        kind: 'file',
+        mode: 0o644,
+        uid: 500,
+        gid: 500,
+        label: 'notes_t',
+      });
+    });
+  }
+
+  it('with RESTART_KEEP_LSM fails (EACCES) for a saved file label that is not the one in the VFS', () => {
+    const { kernel, image } = labelled();
+    const notes = image.openFiles.find((file) => file.path === '/tmp/notes');
+    assert.equal(notes?.label, 'notes_t');
+    assert.ok(notes);
+    notes.label = 'public_t';
+    const outcome = restartBytes(kernel, writeImage(image), 'hallyn', RestartFlag.KEEP_LSM);
+    const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+    assert.match(record.object, /\/tmp\/notes/);
+    assert.match(record.reason, /public_t.*notes_t/);
+    assert.equal(record.offset, notes.offset);
+    // Without KEEP_LSM the saved label is not restored, so it is not asked about.
+    assert.equal(restartBytes(kernel, writeImage(image), 'hallyn', 0).ret, 0);
+  });
+
+  it('with RESTART_KEEP_LSM fails (EACCES) for a domain that is not the caller’s, unless a rule allows the transition', () => {
+    for (const allowed of [false, true]) {
+      const { kernel, image } = labelled(
+        allowed ? { allowedTransitions: [{ from: 'user_t', to: 'unconfined_t' }] } : {},
+      );
+      const task = image.tasks[0];
+      assert.equal(task?.cred.label, 'user_t');
+      assert.ok(task);
+      task.cred.label = 'unconfined_t';
+      const outcome = restartBytes(kernel, writeImage(image), 'hallyn', RestartFlag.KEEP_LSM);
+      if (!allowed) {
+        const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+        assert.match(record.reason, /unconfined_t.*user_t/);
+      } else {
+        assert.equal(outcome.ret, 0);
+        assert.equal(kernel.task(outcome.restored?.[0] ?? -1)?.label, 'unconfined_t');
+      }
+    }
+  });
+
+  it('judges the files behind mappings on their VFS label: EACCES for a denied one', () => {
+    const { kernel } = labelled();
+    const passwd = kernel.stat('/etc/passwd');
+    assert.equal(passwd?.label, 'file_t');
+    const denied = fixture((world) => {
+      world.lsm = {
+        name: 'label',
+        policy: { rules: [{ deny: 'restore', label: 'etc_t', domain: 'user_t' }] },
+      };
+      const file = world.files.find((spec) => spec.path === '/etc/passwd');
+      assert.ok(file);
+      file.label = 'etc_t';
+    });
+    // NOTES maps /etc/passwd and keeps its descriptor open: the mapping is judged first.
+    const outcome = denied.kernel.restartAs('hallyn', '/tmp/h.crimg', 0);
+    const record = assertFailsAt(outcome.checks, 'restart.lsm', 'EACCES');
+    assert.match(record.object, /mapping 0x[0-9a-f]+ of \/etc\/passwd/);
   });
 });

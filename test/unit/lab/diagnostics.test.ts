@@ -152,6 +152,67 @@ describe('lab diagnostics: one per error class, with line and column', () => {
     assert.match(d.message, /need `lsm label`/);
   });
 
+  it('bad argument: a label no SECURITY record could hold, and a uid or gid outside uid_t', () => {
+    const long = 'x'.repeat(1024);
+    for (const body of [
+      `file /tmp/x label ${long}`,
+      `dir /srv label ${long}`,
+      `user bob 600 domain ${long}`,
+      `lsm label\nlsm transition exec a_t to ${long}`,
+      `lsm label\nlsm allow transition from user_t to ${long}`,
+    ]) {
+      const [d, ...rest] = diagnose(body);
+      assert.equal(rest.length, 0, body.slice(0, 40));
+      assert.equal(d?.code, 'bad-argument');
+      assert.match(d?.message ?? '', /at most 1023 bytes/);
+    }
+    assert.deepEqual(diagnose(`file /tmp/x label ${'x'.repeat(1023)}`), []);
+    for (const body of [
+      'user bob 4294967295',
+      'user bob 600 gid 70000000000000',
+      'group g 4294967296',
+    ]) {
+      const [d] = diagnose(body);
+      assert.equal(d?.code, 'bad-argument', body);
+      assert.match(d?.message ?? '', /0\.\.4294967294/);
+    }
+    assert.deepEqual(diagnose('user bob 4294967294'), []);
+  });
+
+  it('bad argument: a program the kernel could not assemble (too many variables)', () => {
+    const sets = Array.from({ length: 4100 }, (_, i) => `  set v${i} = 1`).join('\n');
+    const d = only(`program many\n${sets}\nend\nspawn many as hallyn -> t`);
+    assert.deepEqual([d.code, d.line, d.column], ['bad-argument', 2, 9]);
+    assert.match(d.message, /program `many`: too many variables \(4100, at most 4096\)/);
+  });
+
+  it('bad argument: a file in the place of a directory, or the reverse, or under a file', () => {
+    for (const [body, message] of [
+      ['file /tmp mode 0644', /`\/tmp` is a directory/],
+      ['dir /etc/passwd', /`\/etc\/passwd` is a file/],
+      ['file /tmp/x\ndir /tmp/x', /`\/tmp\/x` is a/],
+      ['file /tmp/x\nfile /tmp/x/y', /`\/tmp\/x` is a file, not a directory/],
+    ] as const) {
+      const [d] = diagnose(body);
+      assert.equal(d?.code, 'bad-argument', body);
+      assert.match(d?.message ?? '', message, body);
+    }
+    assert.deepEqual(diagnose('dir /tmp mode 01777\nfile /etc/passwd mode 0600'), []);
+  });
+
+  it('bad argument: a number that does not fit in 64 bits', () => {
+    const huge = '9'.repeat(400);
+    for (const body of [
+      `program p\n  set x = ${huge}\nend`,
+      `program p\n  sleep 0x${'f'.repeat(17)}\nend`,
+      `spawn counter as hallyn -> c\nrestart /tmp/x.crimg as root flags ${huge}`,
+    ]) {
+      const d = diagnose(body).find((found) => /64 bits/.test(found.message));
+      assert.equal(d?.code, 'bad-argument', body.slice(0, 30));
+    }
+    assert.equal(diagnose('program p\n  set x = 0xffffffffffffffff\n  exit x\nend').length, 0);
+  });
+
   it('syntax: an unterminated string', () => {
     const d = only('program p\n  print "oops\nend');
     assert.deepEqual([d.code, d.line, d.column], ['syntax', 3, 9]);

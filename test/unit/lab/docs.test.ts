@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenario, runScenario } from '../../../extension/lab/index';
+import { parseScenario, runScenario, vocabulary } from '../../../extension/lab/index';
 
 /** The ```crlab blocks of the language reference, with the line each starts on. */
 function blocks(markdown: string): { line: number; code: string }[] {
@@ -71,5 +71,19 @@ describe('docs/lab-language.md', () => {
     ]) {
       assert.ok(markdown.includes(`\`${keyword}`), keyword);
     }
+  });
+
+  it('documents every instruction, every label policy rule and every limit', () => {
+    for (const instruction of vocabulary.INSTRUCTIONS) {
+      if (instruction === 'end') continue;
+      assert.ok(markdown.includes(`\`${instruction}`), `instruction ${instruction}`);
+    }
+    for (const rule of vocabulary.LSM_RULES) {
+      assert.ok(markdown.includes(`\`lsm ${rule}`), `lsm ${rule}`);
+    }
+    for (const limit of ['memory', 'nproc', 'file']) {
+      assert.ok(markdown.includes(`\`limit ${limit}`), `limit ${limit}`);
+    }
+    assert.ok(markdown.includes(String(vocabulary.MAX_RUN_STEPS)), 'the step bound of run');
   });
 });

@@ -87,6 +87,16 @@ describe('syntaxes/crlab.tmLanguage.json', () => {
     assert.equal(path?.exec('open /etc/shadow rw')?.[0], '/etc/shadow');
     assert.equal(comment.exec('run shell # stop here')?.[0], '# stop here');
   });
+
+  it('highlights every word of the label policy rules', () => {
+    const options = scoped('keyword.other.option.crlab');
+    for (const word of vocabulary.LSM_RULES) {
+      assert.ok(
+        options.some((regex) => regex.test(word)),
+        `lsm ${word} is not highlighted`,
+      );
+    }
+  });
 });
 
 describe('syntaxes/language-configuration.json', () => {

@@ -183,7 +183,11 @@ limit nproc 3
     assert.equal(world.sysctls['kernel.ckpt_ptrace_mode'], 'read');
     assert.deepEqual(world.lsm, {
       name: 'label',
-      policy: { rules: [{ deny: 'checkpoint', domain: 'secret_t' }], transitions: [] },
+      policy: {
+        rules: [{ deny: 'checkpoint', domain: 'secret_t' }],
+        transitions: [],
+        allowedTransitions: [],
+      },
     });
     assert.deepEqual([...world.machineKey], [0, 255]);
     assert.equal(world.limits?.nprocPerUser, 3);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { FieldView, RecordFieldsView, RecordView } from '../../../webview/protocol';
+import type { FieldView, RecordFieldsView } from '../../../webview/protocol';
 import {
   buildTree,
   fieldChainAt,
@@ -9,16 +9,7 @@ import {
   rowKey,
   visibleRows,
 } from '../../../webview/image-viewer/tree';
-
-/** Records laid end to end from their names and sizes; task records get parent `vpid`. */
-function records(list: readonly [name: string, size: number, parent: number][]): RecordView[] {
-  let offset = 0;
-  return list.map(([name, size, parent], index) => {
-    const record = { index, name, offset, size, parent };
-    offset += size;
-    return record;
-  });
-}
+import { records } from './records';
 
 const image = records([
   ['HEAD', 232, 0],
