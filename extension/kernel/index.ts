@@ -36,6 +36,9 @@ export type {
   WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
+/** Hosts with an event loop run sliced calls between its turns. */
+export { runInTurns } from './sliced';
+export type { TurnOptions } from './sliced';
 export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {

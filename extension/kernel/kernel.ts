@@ -331,7 +331,7 @@ class Kernel implements KernelApi {
     const existing = vfs.lookupRaw(path);
     if (existing !== null) {
       if (existing.kind !== 'file') throw new RangeError(`${path} is a directory`);
-      existing.data = FileData.of(bytes.slice());
+      existing.data = FileData.of(options.adopt === true ? bytes : bytes.slice());
       if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
       if (options.uid !== undefined) existing.uid = options.uid;
       if (options.gid !== undefined) existing.gid = options.gid;
@@ -346,7 +346,7 @@ class Kernel implements KernelApi {
       mode: (options.mode ?? 0o644) & 0o7777,
       uid: options.uid ?? 0,
       gid: options.gid ?? 0,
-      data: bytes.slice(),
+      data: options.adopt === true ? bytes : bytes.slice(),
       ...(options.runs !== undefined ? { runs: options.runs } : {}),
     });
   }

@@ -87,6 +87,12 @@ export interface WriteFileOptions {
   gid?: number;
   /** The program (in the kernel's program table) the file runs when executed. */
   runs?: string;
+  /**
+   * The file keeps `bytes` as they are instead of a copy: the caller gives them up and never
+   * writes to them again (a host handing over an image it has just read: no second copy of a
+   * large image in one event-loop turn).
+   */
+  adopt?: boolean;
 }
 
 /** A VFS entry as hosts see it. */

@@ -13,7 +13,14 @@ import type {
   SlicedCall,
   SourceItem,
 } from '../../../extension/kernel/index';
-import { CheckpointFlag, RestartFlag, defaultWorld, imm, v } from '../../../extension/kernel/index';
+import {
+  CheckpointFlag,
+  RestartFlag,
+  defaultWorld,
+  imm,
+  runInTurns,
+  v,
+} from '../../../extension/kernel/index';
 import { boot, bytesOf, idle, rows, spawn, withProgram } from './helpers';
 
 /** Pages the task touches: several PGARRs, so several slices. */
@@ -233,6 +240,76 @@ describe('sliced checkpoint and restart', () => {
         kernel.checkpointAs('hallyn', pid, { path: 'relative.crimg', write: () => undefined }, 1),
       RangeError,
     );
+  });
+});
+
+describe('runInTurns (a sliced call between the turns of an event loop)', () => {
+  /** A clock that moves 1 ms per reading: every other slice exhausts a 2 ms budget. */
+  function ticking(): () => number {
+    let now = 0;
+    return () => now++;
+  }
+
+  it("gives the one-shot call's outcome, turning the loop and telling progress between slices", async () => {
+    const source = kernelWithTask();
+    source.kernel.checkpointAs('hallyn', source.pid, '/tmp/a.crimg', 1);
+    const image = bytesOf(source.kernel, '/tmp/a.crimg');
+    const sliced = kernelWithTask();
+    const twin = kernelWithTask();
+    // The kernel adopts the bytes handed over: the file is exactly them, with no copy.
+    sliced.kernel.writeFile('/tmp/in.crimg', image.slice(), { adopt: true });
+    twin.kernel.writeFile('/tmp/in.crimg', image);
+    const progress: CallProgress[] = [];
+    let turns = 0;
+    const outcome = await runInTurns(
+      sliced.kernel.restartInSlices('hallyn', '/tmp/in.crimg', RestartFlag.FROZEN),
+      {
+        budgetMs: 2,
+        now: ticking(),
+        nextTurn: async () => {
+          turns++;
+          // Nothing else may change the kernel meanwhile; it still answers questions.
+          assert.throws(() => sliced.kernel.spawn({ user: 'root', exe: '/bin/sh' }), /busy/);
+          assert.ok(sliced.kernel.tasks().length > 0);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        },
+        onProgress: (step) => progress.push(step),
+      },
+    );
+    const expected = twin.kernel.restartAs('hallyn', '/tmp/in.crimg', RestartFlag.FROZEN);
+    assert.ok(outcome !== null);
+    assert.equal(outcome.ret, 0);
+    assert.deepEqual(rows(outcome.checks), rows(expected.checks));
+    assert.deepEqual(sliced.kernel.tasks(), twin.kernel.tasks());
+    assert.ok(turns > 2, `only ${turns} turns`);
+    assert.equal(progress.length, turns);
+    for (let i = 1; i < progress.length; i++)
+      assert.ok((progress[i]?.done ?? 0) >= (progress[i - 1]?.done ?? 0), 'progress goes back');
+  });
+
+  it('cancelled between turns, returns null and the call leaves no trace', async () => {
+    const source = kernelWithTask();
+    source.kernel.checkpointAs('hallyn', source.pid, '/tmp/a.crimg', 1);
+    const image = bytesOf(source.kernel, '/tmp/a.crimg');
+    const { kernel } = kernelWithTask();
+    kernel.writeFile('/tmp/in.crimg', image);
+    const before = { tasks: kernel.tasks(), memory: kernel.memoryInUse() };
+    let turns = 0;
+    const outcome = await runInTurns(kernel.restartInSlices('hallyn', '/tmp/in.crimg', 0), {
+      budgetMs: 2,
+      now: ticking(),
+      nextTurn: () => {
+        turns++;
+        return Promise.resolve();
+      },
+      cancelled: () => turns >= 2,
+    });
+    assert.equal(outcome, null);
+    assert.deepEqual(kernel.tasks(), before.tasks);
+    assert.equal(kernel.memoryInUse(), before.memory);
+    assert.equal(kernel.calls().length, 0);
+    // The kernel is free again.
+    assert.equal(kernel.restartAs('hallyn', '/tmp/in.crimg', 0).ret, 0);
   });
 });
 
