@@ -1,9 +1,11 @@
 /**
- * Deterministic benchmark images: one task of the emulated kernel (the `toucher` program below,
- * spawned as hallyn and checkpointed by the kernel itself) whose memory is replaced by `pages`
- * touched pages spread over several anonymous VMAs, every page filled from a seeded xorshift32
- * stream. The same arguments always give the same bytes, so a cached file can be checked against
- * a manifest instead of being rewritten on every run. The images restart in {@link benchWorld}.
+ * Deterministic benchmark images: one task of the emulated kernel (the default world's
+ * `/usr/bin/counter`, spawned as hallyn, frozen and checkpointed by the kernel itself) with
+ * `pages` touched pages added in several anonymous VMAs, every page filled from a seeded
+ * xorshift32 stream. The same arguments always give the same bytes, so a cached file can be
+ * checked against a manifest instead of being rewritten on every run. The images restart in the
+ * default world (so the image editor's Restart This Image… restores them too) and in
+ * {@link benchWorld}.
  *
  * Paths are relative to the working directory: the benchmarks run from the repository root
  * (`npm run bench`), bundled by esbuild into `.bench/dist/`.
@@ -76,15 +78,18 @@ export const SCALE_IMAGE_QUICK: ImageSpec = {
 };
 
 /** Bumped whenever the generator changes, so stale cached files are rewritten. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 
 /** Where the cached images live (git-ignored). */
 export const cacheDir = path.resolve('.bench');
 
-/** The benchmark task's program: maps and touches one page, then idles. */
+/** The kernel benchmark's program (core.ts): maps and touches one page, then idles. */
 export const TOUCHER_PATH = '/usr/bin/toucher';
 
-/** The default world plus the toucher program: where the benchmark images restart. */
+/** The images' task: the default world's counter. */
+const COUNTER_PATH = '/usr/bin/counter';
+
+/** The default world plus the toucher program (the kernel benchmark's task in core.ts). */
 export function benchWorld(): WorldSpec {
   const world = defaultWorld();
   world.programs.push({
@@ -114,12 +119,15 @@ export function benchKernel(): KernelApi {
   return createKernel({ world: benchWorld(), clock: () => 1_224_000_000 });
 }
 
-/** The toucher, spawned as hallyn, run to its idle loop, frozen and checkpointed by the kernel. */
+/**
+ * The default world's counter, spawned as hallyn, run a few steps, frozen and checkpointed by the
+ * kernel: a task every default-world kernel can restart.
+ */
 function templateImage(): CheckpointImage {
   const kernel = benchKernel();
-  const spawned = kernel.spawn({ user: 'hallyn', exe: TOUCHER_PATH });
-  if (!spawned.ok) throw new Error(`bench: cannot spawn the toucher: ${spawned.reason}`);
-  kernel.run(spawned.pid, { untilLabel: 'idle', steps: 100 });
+  const spawned = kernel.spawn({ user: 'hallyn', exe: COUNTER_PATH });
+  if (!spawned.ok) throw new Error(`bench: cannot spawn the counter: ${spawned.reason}`);
+  kernel.run(spawned.pid, { steps: 10 });
   kernel.freeze(spawned.pid);
   const outcome = kernel.checkpointAs(
     'hallyn',
@@ -156,8 +164,8 @@ function seededPages(spec: ImageSpec): Uint8Array {
 }
 
 /**
- * The image model of a spec: the toucher's own mappings (program, variables, stack) with its
- * anonymous mapping replaced by the seeded ones; pages are views into one seeded buffer.
+ * The image model of a spec: the counter's own mappings (program, variables, stack) and the
+ * seeded ones; pages are views into one seeded buffer.
  */
 export function benchImage(spec: ImageSpec): CheckpointImage {
   const image = templateImage();
@@ -191,7 +199,7 @@ export function benchImage(spec: ImageSpec): CheckpointImage {
     });
     start += (count + 1) * PAGE_SIZE;
   }
-  // The toucher's own anonymous mmap (at MMAP_BASE) gives way to the seeded mappings; its
+  // Any anonymous mmap of the task's own (at MMAP_BASE) gives way to the seeded mappings; its
   // program, variables and stack (VM_GROWSDOWN) stay.
   const kept = task.vmas.filter(
     (vma) =>

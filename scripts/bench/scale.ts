@@ -4,7 +4,7 @@
  * against one raw read and one raw write of the same bytes (no fsync on either side), with this
  * process's peak resident memory as a multiple of the touched memory.
  *
- * The task is the benchmark image's (scripts/bench/images.ts): hallyn's toucher with 65 536
+ * The task is the benchmark image's (scripts/bench/images.ts): hallyn's counter with 65 536
  * touched pages. Each round: a raw read and a raw write of the image's bytes, then the restart
  * (read the file, restart it as hallyn, frozen) and the checkpoint of the restored task (as
  * hallyn, to a new file), each with the peak memory reset before it.
