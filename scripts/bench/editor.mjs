@@ -210,9 +210,9 @@ function linkProbe(run) {
 
 /**
  * The probe's samples: one line per 50 ms, each the host's longest event-loop delay since the
- * line before.
+ * line before, the time since it and the host's CPU time in it.
  * @param {string} file
- * @returns {{ t: number, maxMs: number }[]}
+ * @returns {{ t: number, maxMs: number, wallMs: number, cpuMs: number }[]}
  */
 function probeSamples(file) {
   if (!existsSync(file)) return [];
@@ -225,14 +225,16 @@ function probeSamples(file) {
 
 /**
  * The longest delay the probe saw in [from, to] (a stall shows in the first line after it
- * ends), and how many samples that took.
- * @param {{ t: number, maxMs: number }[]} samples
+ * ends), the sample that holds it, and how many samples the window took.
+ * @param {{ t: number, maxMs: number, wallMs: number, cpuMs: number }[]} samples
  * @param {number} from
  * @param {number} to
  */
 function longestStall(samples, from, to) {
   const inside = samples.filter((sample) => sample.t >= from && sample.t <= to);
-  return { ms: Math.max(0, ...inside.map((sample) => sample.maxMs)), samples: inside.length };
+  let worst = { t: from, maxMs: 0, wallMs: 0, cpuMs: 0 };
+  for (const sample of inside) if (sample.maxMs > worst.maxMs) worst = sample;
+  return { ms: worst.maxMs, worst, samples: inside.length };
 }
 
 /**
@@ -337,7 +339,7 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
       ? 'no progress notification seen'
       : `progress notification shown ${formatMs(notifiedAfter)} after the flags were chosen`;
   print(
-    `bench editor restart ${what} through Restart This Image… as hallyn: longest extension-host event-loop stall ${formatMs(stall.ms)} (${Number((stall.ms / stallLimitMs).toPrecision(2))}× the ${stallLimitMs} ms limit; ${Number((stall.ms / Math.max(idle.ms, 1)).toPrecision(2))}× the idle host's longest ${formatMs(idle.ms)}; monitorEventLoopDelay in the host, ${stall.samples} samples), restart ${formatMs(ended - started)} from choosing the flags to the report; ${shown}${memory} [${verdict}]`,
+    `bench editor restart ${what} through Restart This Image… as hallyn: longest extension-host event-loop stall ${formatMs(stall.ms)} (${Number((stall.ms / stallLimitMs).toPrecision(2))}× the ${stallLimitMs} ms limit; ${Number((stall.ms / Math.max(idle.ms, 1)).toPrecision(2))}× the idle host's longest ${formatMs(idle.ms)}; monitorEventLoopDelay in the host, ${stall.samples} samples; the host used ${formatMs(stall.worst.cpuMs)} of CPU in that stall's ${formatMs(stall.worst.wallMs)} sample), restart ${formatMs(ended - started)} from choosing the flags to the report; ${shown}${memory} [${verdict}]`,
   );
   return 0;
 }
