@@ -116,19 +116,23 @@ async function gatherImage(
 ): Promise<Uint8Array | null> {
   const document = context.images.documentOf(uri);
   if (!document) return await vscode.workspace.fs.readFile(uri);
-  const size = document.model.source.size;
-  const bytes = new Uint8Array(size);
-  let turnStarted = performance.now();
-  for (let offset = 0; offset < size; offset += GATHER_CHUNK) {
-    if (token.isCancellationRequested) return null;
-    bytes.set(document.read(offset, Math.min(GATHER_CHUNK, size - offset)), offset);
-    if (performance.now() - turnStarted >= TURN_BUDGET_MS) {
-      report(offset / size, vscode.l10n.t('reading the image'));
-      await nextTurn();
-      turnStarted = performance.now();
+  // An edit (or a reload) between two chunks would mix two images: then gather again.
+  for (;;) {
+    const version = document.version;
+    const size = document.model.source.size;
+    const bytes = new Uint8Array(size);
+    let turnStarted = performance.now();
+    for (let offset = 0; offset < size; offset += GATHER_CHUNK) {
+      if (token.isCancellationRequested) return null;
+      bytes.set(document.read(offset, Math.min(GATHER_CHUNK, size - offset)), offset);
+      if (performance.now() - turnStarted >= TURN_BUDGET_MS) {
+        report(offset / size, vscode.l10n.t('reading the image'));
+        await nextTurn();
+        turnStarted = performance.now();
+      }
     }
+    if (document.version === version) return bytes;
   }
-  return bytes;
 }
 
 /**
