@@ -877,15 +877,15 @@ export const RESTART_STEPS: readonly CheckStep<RestartContext>[] = [
 /** The address space of every restored task, its pages in place (charged at the commit). */
 type PreparedPages = Map<TaskImage, AddressSpace>;
 
-/** Pages copied into one buffer at a time (one PGARR's worth): few allocations, no big one. */
-const PAGES_PER_BUFFER = 1024;
+/** Pages prepared per slice (one PGARR's worth). */
+const PAGES_PER_SLICE = 1024;
 
 /**
  * The bytes the restored pages will hold, prepared a slice at a time before anything is created:
  * when the image is the kernel's own (read from a host file, which nothing in the machine can
  * reach or change), its page data are taken as they are, with no second copy; from a file of the
- * emulated VFS they are copied, PAGES_PER_BUFFER pages into each buffer, so that later changes
- * to the file and to the task never meet.
+ * emulated VFS they are copied, into one buffer per task, so that later changes to the file and
+ * to the task never meet.
  */
 function* preparePages(
   context: RestartContext,
@@ -899,17 +899,23 @@ function* preparePages(
   let done = judged;
   for (const task of image.tasks) {
     const mm = new AddressSpace(machine.accounting, task.mm.exe);
+    let taskPages = 0;
+    for (const vma of task.vmas) taskPages += vma.pages.length;
+    // One buffer for all of a task's pages: one allocation outside the JavaScript heap per task,
+    // not one per slice (each one adds to the external memory that drives V8's full collections:
+    // a pause of up to 100 ms apiece on a loaded machine, several per 256 MiB restart).
+    const buffer = own ? null : new Uint8Array(taskPages * PAGE_SIZE);
+    let at = 0;
     for (const vma of task.vmas) {
-      for (let first = 0; first < vma.pages.length; first += PAGES_PER_BUFFER) {
-        const last = Math.min(vma.pages.length, first + PAGES_PER_BUFFER);
-        const buffer = own ? null : new Uint8Array((last - first) * PAGE_SIZE);
+      for (let first = 0; first < vma.pages.length; first += PAGES_PER_SLICE) {
+        const last = Math.min(vma.pages.length, first + PAGES_PER_SLICE);
         for (let i = first; i < last; i++) {
           const page = vma.pages[i] as { addr: number; data: Uint8Array };
           if (buffer === null) mm.adoptPage(page.addr, page.data);
           else {
-            const at = (i - first) * PAGE_SIZE;
             buffer.set(page.data, at);
             mm.adoptPage(page.addr, buffer.subarray(at, at + PAGE_SIZE));
+            at += PAGE_SIZE;
           }
         }
         done += (last - first) * PAGE_SIZE;
