@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { runScenario } from '../../extension/lab/index';
+import { MAX_RUN_STEPS } from '../../extension/lab/vocabulary';
 import { formatMs, formatRatio, median } from './measure';
 
 const quick = process.argv.includes('--quick');
@@ -57,7 +58,11 @@ interface EmulatedRun {
 function emulated(steps: number): EmulatedRun {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = runScenario(`${PROGRAM}run compute ${steps} steps\n`);
+  // The language runs at most MAX_RUN_STEPS steps per statement: repeat it for more.
+  const runs: string[] = [];
+  for (let left = steps; left > 0; left -= MAX_RUN_STEPS)
+    runs.push(`run compute ${Math.min(MAX_RUN_STEPS, left)} steps\n`);
+  const result = runScenario(`${PROGRAM}${runs.join('')}`);
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const kernel = result.session?.kernel;
