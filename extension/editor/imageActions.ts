@@ -154,8 +154,14 @@ export async function restartImage(
   if (bytes === null) return null;
   const kernel = createKernel({ world: defaultWorld(), clock: () => CLOCK_EPOCH });
   const path = `/tmp/${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'image.crimg'}`;
+  // The image sits at `path` in the VFS (an image may name that file like any other), and the
+  // call reads it through a host descriptor over the same bytes, so the restored pages are views
+  // of them rather than a copy of all of them (for a 256 MiB image, a 256 MiB allocation and a
+  // full collection of the host's heap). The checks are the same as from the VFS path
+  // (test/unit/kernel/host-input.test.ts); this kernel is dropped when the call returns and no
+  // restored task ever runs, so nothing sees the file and the pages share bytes.
   kernel.writeFile(path, bytes, { mode: 0o644, uid: 0, gid: 0, adopt: true });
-  const outcome = await runInTurns(kernel.restartInSlices(user, path, flags), {
+  const outcome = await runInTurns(kernel.restartInSlices(user, { path, bytes }, flags), {
     budgetMs: TURN_BUDGET_MS,
     now: () => performance.now(),
     nextTurn,
