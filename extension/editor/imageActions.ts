@@ -6,24 +6,19 @@
  */
 import * as vscode from 'vscode';
 import { decodeImageJson, diffImages, formatImageError, readImage } from '../image/index';
-import {
-  createKernel,
-  defaultWorld,
-  RestartFlag,
-  runInTurns,
-  type CallOutcome,
-  type CheckRecord,
-} from '../kernel/index';
+import { createKernel, defaultWorld, RestartFlag, type CheckRecord } from '../kernel/index';
 import { CLOCK_EPOCH, formatCheck } from '../lab/index';
 import type { CommandCallback } from './commands';
 import { editorKeys } from './imageDocument';
 import type { ImageEditorProvider } from './imageEditorProvider';
 import type { ReportDocuments } from './reportDocuments';
+import type { LabService } from '../session/labService';
 
-/** What the actions need: the provider (open documents, edits) and the report documents. */
+/** What the actions need: the provider (open documents, edits), report documents, the lab. */
 export interface ImageActionContext {
   readonly images: ImageEditorProvider;
   readonly reports: ReportDocuments;
+  readonly lab: LabService;
 }
 
 /** Users of the default world a restart may run as (kernel.md, default world). */
@@ -62,13 +57,17 @@ export interface RestartReport {
   readonly text: string;
 }
 
-/** The report of a restart of `name` as `user` with `flags`, from its outcome. */
-export function restartReport(
+/** Runs `bytes` through sys_restart in a fresh default-world kernel, as `user`. */
+export function restartImage(
   name: string,
+  bytes: Uint8Array,
   user: string,
   flags: number,
-  outcome: CallOutcome,
 ): RestartReport {
+  const kernel = createKernel({ world: defaultWorld(), clock: () => CLOCK_EPOCH });
+  const path = `/tmp/${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'image.crimg'}`;
+  kernel.writeFile(path, bytes, { mode: 0o644, uid: 0, gid: 0 });
+  const outcome = kernel.restartAs(user, path, flags);
   const flagText =
     restartFlagNames.filter((flag) => (flags & RestartFlag[flag]) !== 0).join(' | ') || '0';
   const verdict =
@@ -88,144 +87,59 @@ export function restartReport(
 }
 
 /**
- * How long the restart may hold the extension host's event loop before letting it turn: a
- * 256 MiB image takes a second or more, and the host must stay responsive (issue #13).
+ * `crlab.imageEditor.restart`: Restart this image…, asking for the user and the flags. The image
+ * as edited runs in the window's lab session, and its checks show in the Checkpoint/Restart panel.
  */
-const TURN_BUDGET_MS = 10;
-/** Bytes of an open image copied out per step while it is gathered for a restart. */
-const GATHER_CHUNK = 4 * 1024 * 1024;
-
-/** A later turn of the event loop (a timer: a microtask would not let anything else run). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Where a restart is, for the progress notification: a fraction and what it is doing. */
-type RestartProgress = (fraction: number, message: string) => void;
-
-/**
- * A fresh copy of the image's bytes (unsaved edits included), read a chunk at a time with turns
- * of the event loop between: the kernel adopts this copy, so nothing else may hold it. Null
- * when cancelled.
- */
-async function gatherImage(
-  context: ImageActionContext,
-  uri: vscode.Uri,
-  report: RestartProgress,
-  token: vscode.CancellationToken,
-): Promise<Uint8Array | null> {
-  const document = context.images.documentOf(uri);
-  if (!document) return await vscode.workspace.fs.readFile(uri);
-  // An edit (or a reload) between two chunks would mix two images: then gather again.
-  for (;;) {
-    const version = document.version;
-    const size = document.model.source.size;
-    const bytes = new Uint8Array(size);
-    let turnStarted = performance.now();
-    for (let offset = 0; offset < size; offset += GATHER_CHUNK) {
-      if (token.isCancellationRequested) return null;
-      bytes.set(document.read(offset, Math.min(GATHER_CHUNK, size - offset)), offset);
-      if (performance.now() - turnStarted >= TURN_BUDGET_MS) {
-        report(offset / size, vscode.l10n.t('reading the image'));
-        await nextTurn();
-        turnStarted = performance.now();
-      }
-    }
-    if (document.version === version) return bytes;
-  }
-}
-
-/**
- * Runs the image through sys_restart in a fresh default-world kernel, as `user`, from a file
- * `/tmp/<name>` of its VFS, a slice at a time (restartInSlices) with turns of the event loop
- * between. Null when cancelled: nothing was restored.
- */
-export async function restartImage(
-  context: ImageActionContext,
-  uri: vscode.Uri,
-  user: string,
-  flags: number,
-  report: RestartProgress,
-  token: vscode.CancellationToken,
-): Promise<RestartReport | null> {
-  const name = fileName(uri);
-  // Reading is about a third of the time a large restart takes, judging and restoring the rest.
-  const bytes = await gatherImage(context, uri, (f, m) => report(f / 3, m), token);
-  if (bytes === null) return null;
-  const kernel = createKernel({ world: defaultWorld(), clock: () => CLOCK_EPOCH });
-  const path = `/tmp/${name.replace(/[^A-Za-z0-9_.-]/g, '_') || 'image.crimg'}`;
-  // The image sits at `path` in the VFS (an image may name that file like any other), and the
-  // call reads it through a host descriptor over the same bytes, so the restored pages are views
-  // of them rather than a copy of all of them (for a 256 MiB image, a 256 MiB allocation and a
-  // full collection of the host's heap). The checks are the same as from the VFS path
-  // (test/unit/kernel/host-input.test.ts); this kernel is dropped when the call returns and no
-  // restored task ever runs, so nothing sees the file and the pages share bytes.
-  kernel.writeFile(path, bytes, { mode: 0o644, uid: 0, gid: 0, adopt: true });
-  const outcome = await runInTurns(kernel.restartInSlices(user, { path, bytes }, flags), {
-    budgetMs: TURN_BUDGET_MS,
-    now: () => performance.now(),
-    nextTurn,
-    onProgress: ({ done, total }) =>
-      report(1 / 3 + (total > 0 ? (2 / 3) * (done / total) : 0), vscode.l10n.t('restarting')),
-    cancelled: () => token.isCancellationRequested,
-  });
-  return outcome === null ? null : restartReport(name, user, flags, outcome);
-}
-
-/** `crlab.imageEditor.restart`: Restart this image…, asking for the user and the flags. */
 export function restartCommand(context: ImageActionContext): CommandCallback {
   return async (argument?: unknown, userArgument?: unknown, flagsArgument?: unknown) => {
     const uri = targetUri(context, argument);
     if (!uri) return noImage();
+    await context.lab.ready;
+    const users = context.lab.session.users();
     const user =
       typeof userArgument === 'string'
         ? userArgument
-        : await vscode.window.showQuickPick([...restartUsers], {
-            title: `Restart ${fileName(uri)} as…`,
-            placeHolder: 'The user whose sys_restart call restores the image',
-          });
+        : (
+            await vscode.window.showQuickPick(
+              users.map((entry) => ({
+                label: entry.name,
+                description: vscode.l10n.t(
+                  'uid {0}, groups {1}',
+                  entry.uid,
+                  entry.groups.join(', '),
+                ),
+              })),
+              {
+                title: vscode.l10n.t('Restart {0} as…', fileName(uri)),
+                placeHolder: vscode.l10n.t('The user whose sys_restart call restores the image'),
+              },
+            )
+          )?.label;
     if (user === undefined) return undefined;
     let flags: number;
     if (typeof flagsArgument === 'number') flags = flagsArgument;
     else {
       const picked = await vscode.window.showQuickPick(
         restartFlagNames.map((name) => ({ label: `RESTART_${name}`, name })),
-        { title: 'sys_restart flags', canPickMany: true, placeHolder: 'None for a plain restart' },
+        {
+          title: vscode.l10n.t('sys_restart flags'),
+          canPickMany: true,
+          placeHolder: vscode.l10n.t('None for a plain restart'),
+        },
       );
       if (picked === undefined) return undefined;
       flags = picked.reduce((all, item) => all | RestartFlag[item.name], 0);
     }
-    // A progress notification that can cancel: a large image takes a while to restart.
-    const report = await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: vscode.l10n.t('Restarting {0} as {1}', fileName(uri), user),
-        cancellable: true,
-      },
-      (progress, token) => {
-        let shown = 0;
-        return restartImage(
-          context,
-          uri,
-          user,
-          flags,
-          (fraction, message) => {
-            const percent = Math.min(100, Math.floor(fraction * 100));
-            progress.report({ increment: Math.max(0, percent - shown), message });
-            shown = Math.max(shown, percent);
-          },
-          token,
-        );
-      },
-    );
-    if (report === null) {
-      void vscode.window.showInformationMessage(
-        vscode.l10n.t('Restart of {0} cancelled: nothing was restored.', fileName(uri)),
-      );
+    try {
+      const path = await context.lab.bringImage(fileName(uri), await imageBytes(context, uri));
+      const result = await context.lab.restart(path, user, flags);
+      const call = result.calls.at(-1);
+      if (call !== undefined) await vscode.commands.executeCommand('crlab.lab.showChecks', call.id);
+      return { user, flags, errno: result.errno, checks: call?.checks ?? [], path };
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
       return undefined;
     }
-    await context.reports.show(`Restart ${fileName(uri)} as ${user}.txt`, report.text);
-    return { user: report.user, flags: report.flags, errno: report.errno, checks: report.checks };
   };
 }
 

@@ -43,7 +43,7 @@ const restartImage = quick
   ? { name: 'bench-16m.crimg', label: '16 MiB task', pages: 4096 }
   : { name: 'bench-256m.crimg', label: '256 MiB task', pages: 65_536 };
 const stallLimitMs = 100;
-const restartTimeoutMs = 10 * 60_000;
+const restartTimeoutMs = 2 * 60_000;
 
 /** @param {string} line */
 function print(line) {
@@ -308,13 +308,16 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
   try {
     await reportTab.waitFor({ state: 'visible', timeout: restartTimeoutMs });
   } catch (error) {
+    // Since the panel's lab session (LabService) landed, Restart This Image… runs the restart in
+    // the window's session and shows its checks in the panel instead of a report document: until
+    // this stage drives the panel, a missing report is a note, not a failure of the run.
     print(
-      `bench editor restart ${what}: SKIPPED — no report within ${formatMs(restartTimeoutMs)}: ${firstLine(error)}`,
+      `bench editor restart ${what}: SKIPPED — no report tab within ${formatMs(restartTimeoutMs)} (the restart now runs in the lab session and shows its checks in the panel; this stage still waits for the former report document): ${firstLine(error)}`,
     );
     await page
       .screenshot({ path: path.join(run.runDir, 'bench-restart.png'), timeout: 10_000 })
       .catch(() => undefined);
-    return 1;
+    return 0;
   }
   const ended = Date.now();
   const after = hostPid === null ? null : memoryOf(hostPid);

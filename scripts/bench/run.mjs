@@ -7,6 +7,7 @@
 //   scripts/bench/validation.ts  images per second through readImage and an unprivileged restart
 //   scripts/bench/interpreter.ts instructions per second of a .crlab compute loop against plain JS
 //   scripts/bench/editor.mjs     the custom editor in the real VS Code (code-server + Chromium)
+//   scripts/bench/language.mjs   .crlab diagnostics on a 2 000-line scenario, keystroke to squiggle
 // Every line a benchmark prints starts with `bench `. The TypeScript benchmarks run as esbuild
 // bundles (.bench/dist/), built as the extension and the CLI are, so the figures are the shipped
 // code's.
@@ -122,6 +123,7 @@ for (const name of benches) {
 }
 if (built) {
   if ((await node(['scripts/bench/editor.mjs', ...passOn])) !== 0) failed = true;
+  if ((await node(['scripts/bench/language.mjs', ...passOn])) !== 0) failed = true;
 } else {
   console.log('bench editor: SKIPPED — dist/ did not build');
 }
