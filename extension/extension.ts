@@ -23,6 +23,8 @@ import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
 import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
+import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
+import { runScenarioCommand } from './language/scenarioRun';
 import { labCommands } from './panel/commands';
 import { LabPanelProvider } from './panel/labPanelProvider';
 import { registerLabStatus } from './panel/statusBar';
@@ -34,6 +36,7 @@ import { debugCommands, registerDebugging } from './debug/activate';
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly language: LanguageFeatures;
   readonly criuDumps: CriuDumpEditorProvider;
 }
 
@@ -51,6 +54,7 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  'crlab.scenario.run': ({ language }) => runScenarioCommand(language.runner),
   ...debugCommands,
   'crlab.criu.openDump': openDumpCommand,
   'crlab.criu.whoMayRestart': whoMayRestartCommand,
@@ -60,6 +64,8 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The .crlab language features: the scenario runner, the test controller, provider health. */
+  readonly language: LanguageFeatures;
   /** The window's lab session, shared by the panel, the palette and the image editor. */
   readonly lab: LabService;
   /** The Checkpoint/Restart panel (tests ask whether it shows). */
@@ -81,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const lab = new LabService(context.workspaceState, labLog);
   // The debugger's calls (made in its sessions' own kernels) show in the panel beside the lab's.
   registerDebugging(context, (call, origin) => lab.showExternalCall(call, origin));
+  const language = registerLanguageFeatures(context);
   const labPanel = new LabPanelProvider(context.extensionUri, lab);
   context.subscriptions.push(
     labLog,
@@ -94,11 +101,18 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
     context.subscriptions.push(vscode.commands.registerCommand(id, callback));
   }
 
-  const dependencies: CommandDependencies = { context, images, reports, criuDumps, lab };
+  const dependencies: CommandDependencies = {
+    context,
+    images,
+    reports,
+    criuDumps,
+    lab,
+    language,
+  };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps, lab, labPanel };
+  return { imageEditor: images, criuDumps, language, lab, labPanel };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */
