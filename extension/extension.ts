@@ -87,7 +87,6 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const lab = new LabService(context.workspaceState, labLog);
   // The debugger's calls (made in its sessions' own kernels) show in the panel beside the lab's.
   registerDebugging(context, (call, origin) => lab.showExternalCall(call, origin));
-  const language = registerLanguageFeatures(context);
   const labPanel = new LabPanelProvider(context.extensionUri, lab);
   context.subscriptions.push(
     labLog,
@@ -101,14 +100,8 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
     context.subscriptions.push(vscode.commands.registerCommand(id, callback));
   }
 
-  const dependencies: CommandDependencies = {
-    context,
-    images,
-    reports,
-    criuDumps,
-    lab,
-    language,
-  };
+  const language = registerLanguageFeatures(context);
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language, lab };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
