@@ -23,6 +23,8 @@ const stages = [
   // The same in Restricted Mode (workspace trust on, the folder untrusted), a window of its own.
   ['vscode restricted', 'node', ['scripts/vscode/run-vscode-tests.mjs', '--restricted']],
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
+  // Every benchmark on small inputs: fails only when one cannot run, never on a figure.
+  ['bench smoke', 'node', ['scripts/bench/run.mjs', '--quick', '--no-build']],
 ];
 
 /** Test counts a stage's output reports, summed over every summary line in it. */

@@ -32,6 +32,38 @@ export function createHmacSha256(key: Uint8Array): IncrementalDigest {
   return hmac.create(nobleSha256, key);
 }
 
+/** An incremental SHA-256 as a class: `new Sha256().update(a).update(b).digest()`. */
+export class Sha256 {
+  private readonly hash = createSha256();
+
+  update(data: Uint8Array): this {
+    this.hash.update(data);
+    return this;
+  }
+
+  digest(): Uint8Array {
+    return this.hash.digest();
+  }
+}
+
+/** An incremental HMAC-SHA256 as a class: feed the message in chunks, then `digest()` once. */
+export class HmacSha256 {
+  private readonly mac: IncrementalDigest;
+
+  constructor(key: Uint8Array) {
+    this.mac = createHmacSha256(key);
+  }
+
+  update(data: Uint8Array): this {
+    this.mac.update(data);
+    return this;
+  }
+
+  digest(): Uint8Array {
+    return this.mac.digest();
+  }
+}
+
 /** HMAC-SHA256 of the concatenation of `chunks` under `key`. */
 export function hmacSha256(key: Uint8Array, ...chunks: Uint8Array[]): Uint8Array {
   const mac = createHmacSha256(key);
