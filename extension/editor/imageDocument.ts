@@ -1,5 +1,6 @@
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { host } from '../host/index';
+import { readWholeFile } from '../host/workspaceFiles';
 import { defaultMachineKey } from '../kernel/index';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
 import { openFileSource, type OpenFile } from './fileSource';
@@ -21,8 +22,6 @@ interface BackupJson {
   size: number;
   runs: { offset: number; hex: string }[];
 }
-
-const copyChunk = 1 << 20;
 
 function fileNameOf(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
@@ -123,12 +122,12 @@ export class ImageDocument implements vscode.CustomDocument {
   private static async read(
     uri: vscode.Uri,
   ): Promise<{ source: ImageSource; file: OpenFile | null }> {
-    if (uri.scheme === 'file') {
-      const file = openFileSource(uri.fsPath);
+    if (uri.scheme === 'file' && host.localFiles) {
+      const file = openFileSource(host.localFiles.open(uri.fsPath));
       return { source: file.source, file };
     }
-    // Other file systems (remote, virtual) have no positioned reads in the API: read whole.
-    const bytes = await vscode.workspace.fs.readFile(uri);
+    // Other file systems (remote, virtual) and the web worker have no positioned reads: whole.
+    const bytes = await readWholeFile(uri);
     return { source: memorySource(bytes), file: null };
   }
 
@@ -177,34 +176,22 @@ export class ImageDocument implements vscode.CustomDocument {
     const own = uri.toString() === this.uri.toString();
     this.saving = own;
     try {
-      if (uri.scheme === 'file' && !this.currentModel.source.bytes) {
-        this.copyLargeTo(uri.fsPath, cancellation);
+      if (uri.scheme === 'file' && host.localFiles && !this.currentModel.source.bytes) {
+        // Streams a large image through the overlay into a temporary file, then renames it.
+        const size = this.currentModel.source.size;
+        host.localFiles.replaceInChunks(
+          uri.fsPath,
+          size,
+          (offset, length) => this.read(offset, length),
+          () => cancellation?.isCancellationRequested === true,
+          () => new vscode.CancellationError(),
+        );
       } else {
         await vscode.workspace.fs.writeFile(uri, this.readAll());
       }
       if (own) await this.reread();
     } finally {
       this.saving = false;
-    }
-  }
-
-  /** Streams a large image through the overlay into a temporary file, then renames it. */
-  private copyLargeTo(path: string, cancellation?: vscode.CancellationToken): void {
-    const temporary = `${path}.crlab-save-${process.pid}`;
-    const fd = openSync(temporary, 'w');
-    try {
-      const size = this.currentModel.source.size;
-      for (let offset = 0; offset < size; offset += copyChunk) {
-        if (cancellation?.isCancellationRequested) throw new vscode.CancellationError();
-        const chunk = this.read(offset, Math.min(copyChunk, size - offset));
-        writeSync(fd, chunk, 0, chunk.length);
-      }
-      closeSync(fd);
-      renameSync(temporary, path);
-    } catch (error) {
-      closeSync(fd);
-      unlinkSync(temporary);
-      throw error;
     }
   }
 
