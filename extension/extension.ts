@@ -25,6 +25,8 @@ import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 import { debugCommands, registerDebugging } from './debug/activate';
+import { host, type HostKind } from './host/index';
+import { activationLine } from './host/runtime';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
@@ -57,10 +59,13 @@ export interface CrlabApi {
   readonly imageEditor: ImageEditorProvider;
   /** The CRIU dump view's provider: its open dumps (tests use it). */
   readonly criuDumps: CriuDumpEditorProvider;
+  /** Which bundle runs: `node` (package.json `main`) or `web` (`browser`, no Node.js). */
+  readonly host: HostKind;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
+  console.info(activationLine(host.kind));
   const { provider: images, registration } = ImageEditorProvider.register(context);
   const reports = new ReportDocuments();
   const { provider: criuDumps, registration: criuRegistration } =
@@ -71,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps };
+  return { imageEditor: images, criuDumps, host: host.kind };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */
