@@ -21,6 +21,8 @@ const stages = [
   // extension host, then Debian's Chromium driving its workbench.
   ['vscode', 'node', ['scripts/vscode/run-vscode-tests.mjs']],
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
+  // The browser suite again, with the extension in the web worker extension host (no Node.js).
+  ['e2e web worker', 'node', ['scripts/vscode/run-e2e-tests.mjs', '--host=web']],
 ];
 
 /** Test counts a stage's output reports, summed over every summary line in it. */
