@@ -8,9 +8,9 @@
 //
 // `--host=web` runs the extension in VS Code's web worker extension host instead of the Node.js
 // one (package.json `browser`, dist/web/extension.js): the user setting `remote.extensionKind`
-// moves it there, the tests learn the mode from CRLAB_E2E_HOST, and by default only the files of
-// `webWorkerSuite` run (what works without Node.js; test/e2e/extensionHost.test.ts proves where
-// the extension ran).
+// moves it there, and the tests learn the mode from CRLAB_E2E_HOST. Every e2e file runs in both
+// modes: all the extension's browser-visible features work without Node.js, and a new one must
+// too (test/e2e/extensionHost.test.ts proves where the extension ran).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,13 +20,6 @@ import { repoRoot } from './paths.mjs';
 import { packageVsix } from '../package.mjs';
 import { installVsix, prepareRun, quietSettings, startCodeServer } from './server.mjs';
 
-/** The e2e files that run again with the extension in the web worker extension host. */
-const webWorkerSuite = [
-  'test/e2e/extensionHost.test.ts',
-  'test/e2e/imageEditor.test.ts',
-  'test/e2e/imageViewer.test.ts',
-];
-
 const started = Date.now();
 const hostArgument = process.argv.slice(2).find((arg) => arg.startsWith('--host='));
 const extensionHost = hostArgument?.slice('--host='.length) ?? 'node';
@@ -35,7 +28,6 @@ if (extensionHost !== 'node' && extensionHost !== 'web') {
   process.exit(1);
 }
 const mochaArgs = process.argv.slice(2).filter((arg) => arg !== hostArgument);
-const defaultFiles = extensionHost === 'web' ? webWorkerSuite : ['test/e2e/**/*.test.ts'];
 if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
   console.error('e2e tests: dist/ is not built; run `npm run build` first');
   process.exit(1);
@@ -94,7 +86,7 @@ try {
       '--forbid-pending',
       '--reporter',
       'spec',
-      ...(mochaArgs.some((arg) => arg.endsWith('.ts')) ? [] : defaultFiles),
+      ...(mochaArgs.some((arg) => arg.endsWith('.ts')) ? [] : ['test/e2e/**/*.test.ts']),
       ...mochaArgs,
     ],
     {
