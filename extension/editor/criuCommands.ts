@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { formatRestartMatrix, readDump, whoMayRestart, type RestartMatrix } from '../criu/index';
-import { readDumpDirectory } from '../host/workspaceFiles';
+import { baseName, readDumpDirectory } from '../host/workspaceFiles';
 import { defaultWorld, type WorldSpec } from '../kernel/index';
 import { checkScenario } from '../lab/index';
 import type { CommandCallback } from './commands';
@@ -20,11 +20,6 @@ export interface CriuCommandContext {
 }
 
 const inventoryName = 'inventory.img';
-
-/** The last segment of a URI's path (a file or folder name), on any file system. */
-function baseName(uri: vscode.Uri): string {
-  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
-}
 
 /** The inventory.img of the dump `target` names: the folder's, or the file itself. */
 async function inventoryOf(target: vscode.Uri): Promise<vscode.Uri | undefined> {

@@ -23,7 +23,7 @@ import {
   type DumpNode,
   type RestartMatrix,
 } from '../criu/index';
-import { readDumpDirectory } from '../host/workspaceFiles';
+import { baseName, readDumpDirectory } from '../host/workspaceFiles';
 import { defaultWorld } from '../kernel/index';
 import { readImageViewerSettings } from './imageEditorProvider';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
@@ -156,7 +156,7 @@ export class CriuDumpDocument implements vscode.CustomDocument {
         : []),
     ];
     return {
-      title: this.directoryUri.path.slice(this.directoryUri.path.lastIndexOf('/') + 1),
+      title: baseName(this.directoryUri),
       summary,
       files: this.source.files.map((file) => ({ name: file.name, size: file.size })),
       problems: dump.problems.slice(0, maxShownProblems).map((problem) => ({ ...problem })),

@@ -11,7 +11,8 @@ import { host } from './index';
 /** At most this many bytes are read whole: one image, or all the files of one CRIU dump. */
 export const wholeReadLimit = 512 * 1024 * 1024;
 
-function baseName(uri: vscode.Uri): string {
+/** The last segment of a URI's path (a file or folder name), on any file system. */
+export function baseName(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
 }
 
