@@ -24,9 +24,12 @@ function isImageViewerSettings(value: unknown): value is ImageViewerSettings {
   );
 }
 
-/** One row of a CRIU dump's tree (extension/criu/view.ts builds them). */
+/** One row of a CRIU dump's tree (extension/criu/view.ts builds them, as its `DumpNode`). */
 export interface CriuNodeView {
-  /** Stable: `p:4242`, `file:core-4242.img`, `f:mm-4242.img#0:mm_entry.vmas[1].start`. */
+  /**
+   * Stable across rebuilds of the same dump: `p:4242`, `file:core-4242.img`,
+   * `f:mm-4242.img#0:mm_entry.vmas[1].start`.
+   */
   readonly key: string;
   readonly label: string;
   readonly value: string;
@@ -37,7 +40,7 @@ export interface CriuNodeView {
   readonly size: number;
   /** Its children are sent on request (`criuRequestChildren`). */
   readonly hasChildren: boolean;
-  /** False for a field our schema does not describe. */
+  /** False for a field our schema does not describe (shown as such, never dropped). */
   readonly known: boolean;
   /** The first problem in this row's bytes, as one line, or null. */
   readonly problem: string | null;

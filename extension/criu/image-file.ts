@@ -266,6 +266,8 @@ export function decodeImageFile(
     problems.push(...toDumpProblems(name, decoded.problems));
     let end = payloadOffset + size;
     let extra: ImageEntry['extra'] = null;
+    /** The data that should follow the entry is cut off: the entry is the file's last. */
+    let extraCutOff = false;
     if (spec?.extra !== undefined && !(index === 0 && spec.firstMessage !== undefined)) {
       let extraSize = 0;
       for (const fieldName of spec.extra)
@@ -278,19 +280,11 @@ export function decodeImageFile(
           field: `${decoded.message.type}.${spec.extra.join('+')}`,
           message: `${extraSize} bytes of data should follow the entry, the file has ${after} left`,
         });
-        entries.push({
-          index,
-          offset: position,
-          size: end - position,
-          payloadOffset,
-          payloadSize: size,
-          message: decoded.message,
-          extra: null,
-        });
-        break;
+        extraCutOff = true;
+      } else {
+        extra = { offset: end, size: extraSize };
+        end += extraSize;
       }
-      extra = { offset: end, size: extraSize };
-      end += extraSize;
     }
     entries.push({
       index,
@@ -301,6 +295,7 @@ export function decodeImageFile(
       message: decoded.message,
       extra,
     });
+    if (extraCutOff) break;
     position = end;
     if (budget.fields <= 0) break;
   }

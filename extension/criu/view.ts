@@ -6,6 +6,7 @@
  * (a dump of many processes opens at once), and {@link DumpTree.locate} finds the node that
  * holds any byte of any file. Pure: no DOM, no VS Code.
  */
+import type { CriuNodeView } from '../../webview/criu-protocol';
 import type { CriuDump, CriuFd, CriuProcess, PagemapRun } from './dump';
 import { PAGE_SIZE } from './dump';
 import { capabilitySetText, flagText, openFlagText } from './flags';
@@ -13,23 +14,11 @@ import type { DumpProblem, ImageEntry, ImageFile } from './image-file';
 import { IMAGE_KINDS } from './magic';
 import { bigintOf, fieldNamed, fieldsNamed, numberOf, stringOf, type WireField } from './wire';
 
-/** One row of the tree. */
-export interface DumpNode {
-  /** Stable across rebuilds of the same dump: `p:4242`, `f:core-4242.img#0:core_entry.tc.comm`. */
-  readonly key: string;
-  readonly label: string;
-  readonly value: string;
-  readonly type: string;
-  /** The file whose bytes this node is about, or null (a section). */
-  readonly file: string | null;
-  readonly offset: number;
-  readonly size: number;
-  readonly hasChildren: boolean;
-  /** False for a field our schema does not describe (shown as such, never dropped). */
-  readonly known: boolean;
-  /** The first problem found in this node's bytes, as one line, or null. */
-  readonly problem: string | null;
-}
+/**
+ * One row of the tree: exactly the row the dump viewer shows, so it is declared once, in the
+ * viewer's protocol (a type only: nothing of the webview is bundled with this library).
+ */
+export type DumpNode = CriuNodeView;
 
 /** Page rows listed under one pagemap run at most; the rest are one row. */
 export const maxPageRows = 256;

@@ -33,8 +33,15 @@ export function parseExpression(text: string): Expr {
   }
 }
 
-/** Evaluates a parsed expression; `resolve` gives a name's value or undefined when unknown. */
-export function evaluateExpr(expr: Expr, resolve: (name: string) => number | undefined): number {
+/**
+ * Evaluates a parsed expression; `resolve` gives a name's value or undefined when unknown. Where
+ * only arithmetic makes sense (a `tamper` value), `noComparisons` is the error a comparison gets.
+ */
+export function evaluateExpr(
+  expr: Expr,
+  resolve: (name: string) => number | undefined,
+  noComparisons?: string,
+): number {
   switch (expr.kind) {
     case 'int':
       return expr.value;
@@ -44,10 +51,10 @@ export function evaluateExpr(expr: Expr, resolve: (name: string) => number | und
       return value;
     }
     case 'neg':
-      return -evaluateExpr(expr.operand, resolve);
+      return -evaluateExpr(expr.operand, resolve, noComparisons);
     case 'binary': {
-      const a = evaluateExpr(expr.left, resolve);
-      const b = evaluateExpr(expr.right, resolve);
+      const a = evaluateExpr(expr.left, resolve, noComparisons);
+      const b = evaluateExpr(expr.right, resolve, noComparisons);
       switch (expr.op) {
         case '+':
           return a + b;
@@ -59,6 +66,9 @@ export function evaluateExpr(expr: Expr, resolve: (name: string) => number | und
         case '%':
           if (b === 0) throw new EvaluationError('division by zero');
           return expr.op === '/' ? Math.trunc(a / b) : a % b;
+      }
+      if (noComparisons !== undefined) throw new EvaluationError(noComparisons);
+      switch (expr.op) {
         case '==':
           return Number(a === b);
         case '!=':

@@ -19,6 +19,7 @@ import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
 import { judgeExpectation, type ExpectationContext, type LastResult } from './expectations';
+import { EvaluationError, evaluateExpr } from './evaluate';
 import { lexLine } from './lexer';
 import { SEARCH_PATH } from './resolve';
 
@@ -529,32 +530,16 @@ function failedCheckSummary(call: CallEntry): string {
   return failed === undefined ? 'refused' : `${failed.id}: ${failed.reason}`;
 }
 
-/** A `tamper` value: an expression of constants. */
+/** A `tamper` value: arithmetic on constants, evaluated as the debugger evaluates expressions. */
 function evaluateConstant(expr: Expr): number {
-  switch (expr.kind) {
-    case 'int':
-      return expr.value;
-    case 'neg':
-      return -evaluateConstant(expr.operand);
-    case 'binary': {
-      const a = evaluateConstant(expr.left);
-      const b = evaluateConstant(expr.right);
-      switch (expr.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        case '/':
-          return Math.trunc(a / b);
-        case '%':
-          return a % b;
-        default:
-          throw new RuntimeError('a tamper value is a number or a string');
-      }
-    }
-    case 'name':
-      throw new RuntimeError(`a tamper value is a constant, not \`${expr.name}\``);
+  const notConstant = (name: string): never => {
+    throw new RuntimeError(`a tamper value is a constant, not \`${name}\``);
+  };
+  try {
+    return evaluateExpr(expr, notConstant, 'a tamper value is a number or a string');
+  } catch (error) {
+    // Division by zero, or a comparison: the statement fails, the run goes on.
+    if (error instanceof EvaluationError) throw new RuntimeError(error.message);
+    throw error;
   }
 }

@@ -17,6 +17,7 @@ import { badge, button, dataGrid, registerComponents } from '../ui/index';
 import { formatOffset, formatSize } from '../image-viewer/format';
 import { HexView } from '../image-viewer/hexView';
 import { vscodeApi } from '../image-viewer/state';
+import { appElement, element, makeLink } from '../shared/dom';
 import { missingChildren, visibleRows, type CriuRow } from './rows';
 import { CriuTreeView } from './treeView';
 import '../image-viewer/style.css';
@@ -24,20 +25,7 @@ import './style.css';
 
 registerComponents();
 
-const root = document.getElementById('app');
-if (!root) throw new Error('the page has no #app element');
-const app: HTMLElement = root;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const app = appElement();
 
 const headerSlot = element('div', 'header-slot');
 const matrixSlot = element('section', 'criu-matrix');
@@ -218,8 +206,6 @@ function problems(view: CriuDumpView): HTMLElement {
   const list = element('ul', 'problem-list');
   for (const problem of view.problems.slice(0, 200)) {
     const item = element('li', 'problem');
-    item.tabIndex = 0;
-    item.setAttribute('role', 'link');
     item.dataset['file'] = problem.file;
     item.dataset['offset'] = String(problem.offset);
     const where = `${problem.file} ${formatOffset(problem.offset, shown?.settings.offsetRadix ?? 'hex')}`;
@@ -229,15 +215,7 @@ function problems(view: CriuDumpView): HTMLElement {
       element('span', 'problem-message', problem.message),
     );
     item.setAttribute('aria-label', `${where} (${problem.field}): ${problem.message}. Go to it.`);
-    const open = (): void =>
-      post({ type: 'criuLocate', file: problem.file, offset: problem.offset });
-    item.addEventListener('click', open);
-    item.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        open();
-      }
-    });
+    makeLink(item, () => post({ type: 'criuLocate', file: problem.file, offset: problem.offset }));
     list.append(item);
   }
   section.append(list);

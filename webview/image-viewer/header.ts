@@ -5,20 +5,10 @@
  */
 import type { ImageView, ImageViewerSettings, ProblemView, RecordFieldsView } from '../protocol';
 import { badge, tag } from '../ui/index';
+import { element, makeLink } from '../shared/dom';
 import { formatOffset, formatSize } from './format';
 import { numericValue } from './names';
 import { imageCounts } from './tree';
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const signatureText: Record<NonNullable<ImageView['signature']>, string> = {
   none: 'not signed',
@@ -117,8 +107,6 @@ export function problemList(
   for (const problem of problems) {
     const item = element('li', 'problem');
     item.dataset['offset'] = String(problem.offset);
-    item.tabIndex = 0;
-    item.setAttribute('role', 'link');
     item.setAttribute(
       'aria-label',
       `${problem.errno} at ${formatOffset(problem.offset, settings.offsetRadix)} (${problem.field}): ${problem.message}. Go to it.`,
@@ -129,13 +117,7 @@ export function problemList(
     );
     item.append(element('code', 'problem-field', problem.field));
     item.append(element('span', 'problem-message', problem.message));
-    item.addEventListener('click', () => open(problem.offset));
-    item.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        open(problem.offset);
-      }
-    });
+    makeLink(item, () => open(problem.offset));
     list.append(item);
   }
   section.append(list);

@@ -5,7 +5,7 @@
  */
 import { ByteCache } from './byteCache';
 import { formatHexOffset, hexByte, printable } from './format';
-import { VirtualList } from './virtualList';
+import { VirtualList } from '../shared/virtualList';
 
 /** Bytes per hex row. */
 export const bytesPerRow = 16;

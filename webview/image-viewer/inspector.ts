@@ -6,6 +6,7 @@
  */
 import type { FieldEditor, FieldView, ImageViewerSettings, ProblemView } from '../protocol';
 import { button, checkbox, dropdown, tag, textField, type Control } from '../ui/index';
+import { element } from '../shared/dom';
 import { checkedBits, editorFor, flagsValue, initialInput } from './editors';
 import { formatOffset, formatSize } from './format';
 import { identityName, numericValue } from './names';
@@ -21,17 +22,6 @@ export interface EditStatus {
 /** What the inspector reports to main.ts. */
 export interface InspectorCallbacks {
   readonly edit: (row: Extract<TreeRow, { kind: 'field' }>, input: string) => void;
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function facts(entries: readonly (readonly [string, string])[]): HTMLElement {

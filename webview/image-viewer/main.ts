@@ -14,6 +14,7 @@ import {
   type RecordFieldsView,
 } from '../protocol';
 import { button, registerComponents, textField } from '../ui/index';
+import { appElement, element } from '../shared/dom';
 import { parseOffset } from './format';
 import { problemList, summaryHeader } from './header';
 import { HexView, type ByteRange } from './hexView';
@@ -33,18 +34,7 @@ import './style.css';
 
 registerComponents();
 
-const root = document.getElementById('app');
-if (!root) throw new Error('the page has no #app element');
-const app: HTMLElement = root;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tagName: K,
-  className: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tagName);
-  node.className = className;
-  return node;
-}
+const app = appElement();
 
 // The page's fixed parts; the header and problems are rebuilt for each image version.
 const headerSlot = element('div', 'header-slot');

@@ -301,6 +301,26 @@ describe('criu: problems name the file, the offset and the field', () => {
     );
   });
 
+  it('raw data cut off: the entry is kept without it and is the last one read', () => {
+    const dump = readWith({
+      'pipes-data.img': v11(
+        'PIPES_DATA',
+        entry(message(pb.uint(1, 9), pb.uint(2, 1000)), Uint8Array.of(1, 2)),
+        entry(message(pb.uint(1, 10), pb.uint(2, 0))),
+      ),
+    });
+    problemIn(dump, 'pipes-data.img', 'pipe_data_entry.bytes');
+    const entries = dump.images.find((image) => image.name === 'pipes-data.img')?.entries ?? [];
+    assert.equal(
+      entries.length,
+      1,
+      'what follows is taken as the cut-off data, not read as entries',
+    );
+    const [first] = entries;
+    assert.equal(first?.extra, null);
+    assert.equal(first.offset + first.size, first.payloadOffset + first.payloadSize);
+  });
+
   it('an img_version that is neither 1 nor 2', () => {
     const dump = readWith({
       'inventory.img': image([magic('INVENTORY')], entry(message(pb.uint(1, 7)))),

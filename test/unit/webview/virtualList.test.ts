@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { VirtualList } from '../../../webview/image-viewer/virtualList';
+import { VirtualList } from '../../../webview/shared/virtualList';
 import { installDom, type TestDom } from './dom';
 
 const rowHeight = 20;
