@@ -23,6 +23,13 @@ import { ImageEditorProvider } from './editor/imageEditorProvider';
 import { openDumpCommand, whoMayRestartCommand } from './editor/criuCommands';
 import { CriuDumpEditorProvider } from './editor/criuDumpEditor';
 import { ReportDocuments } from './editor/reportDocuments';
+import { registerLanguageFeatures, type LanguageFeatures } from './language/index';
+import { runScenarioCommand } from './language/scenarioRun';
+import { labCommands } from './panel/commands';
+import { LabPanelProvider } from './panel/labPanelProvider';
+import { registerLabStatus } from './panel/statusBar';
+import { LabFileSystem } from './session/labFiles';
+import { LabService } from './session/labService';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 import { debugCommands, registerDebugging } from './debug/activate';
 import { host, type HostKind } from './host/index';
@@ -31,6 +38,7 @@ import { activationLine } from './host/runtime';
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
   readonly context: vscode.ExtensionContext;
+  readonly language: LanguageFeatures;
   readonly criuDumps: CriuDumpEditorProvider;
 }
 
@@ -48,6 +56,7 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
   'crlab.imageEditor.editField': editFieldCommand,
   'crlab.imageEditor.goToOffset': goToOffsetCommand,
   'crlab.imageEditor.describeActive': describeActiveCommand,
+  'crlab.scenario.run': ({ language }) => runScenarioCommand(language.runner),
   ...debugCommands,
   'crlab.criu.openDump': openDumpCommand,
   'crlab.criu.whoMayRestart': whoMayRestartCommand,
@@ -57,6 +66,12 @@ const commandFactories: Record<string, (dependencies: CommandDependencies) => Co
 export interface CrlabApi {
   /** The image editor's provider: its documents, edits and hot-exit backups (tests use it). */
   readonly imageEditor: ImageEditorProvider;
+  /** The .crlab language features: the scenario runner, the test controller, provider health. */
+  readonly language: LanguageFeatures;
+  /** The window's lab session, shared by the panel, the palette and the image editor. */
+  readonly lab: LabService;
+  /** The Checkpoint/Restart panel (tests ask whether it shows). */
+  readonly labPanel: LabPanelProvider;
   /** The CRIU dump view's provider: its open dumps (tests use it). */
   readonly criuDumps: CriuDumpEditorProvider;
   /** Which bundle runs: `node` (package.json `main`) or `web` (`browser`, no Node.js). */
@@ -71,12 +86,31 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   const { provider: criuDumps, registration: criuRegistration } =
     CriuDumpEditorProvider.register(context);
   context.subscriptions.push(registration, reports.register(), criuRegistration);
-  registerDebugging(context);
-  const dependencies: CommandDependencies = { context, images, reports, criuDumps };
+
+  // The lab session and its views: the panel, the status bar, the session's files.
+  const labLog = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
+  const lab = new LabService(context.workspaceState, labLog);
+  // The debugger's calls (made in its sessions' own kernels) show in the panel beside the lab's.
+  registerDebugging(context, (call, origin) => lab.showExternalCall(call, origin));
+  const labPanel = new LabPanelProvider(context.extensionUri, lab);
+  context.subscriptions.push(
+    labLog,
+    lab,
+    new LabFileSystem(lab).register(),
+    labPanel.register(),
+    registerLabStatus(lab),
+  );
+  const revealPanel = (preserveFocus: boolean): Promise<void> => labPanel.reveal(preserveFocus);
+  for (const [id, callback] of Object.entries(labCommands({ lab, revealPanel }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, callback));
+  }
+
+  const language = registerLanguageFeatures(context);
+  const dependencies: CommandDependencies = { context, images, reports, criuDumps, language, lab };
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps, host: host.kind };
+  return { imageEditor: images, criuDumps, language, lab, labPanel, host: host.kind };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

@@ -2,6 +2,7 @@
 //   dist/extension.js               the extension host code (cjs, `vscode` external)
 //   dist/web/extension.js           the same for the web worker extension host (scripts/build-web.mjs)
 //   dist/webview/image-viewer.{js,css}  the image editor's webview (browser, iife)
+//   dist/webview/lab-panel.{js,css}     the Checkpoint/Restart panel's webview (browser, iife)
 //   dist/webview/criu-viewer.{js,css}   the CRIU dump view's webview (browser, iife)
 //   dist/cli.js                     the `crlab` command line tool (when extension/cli/main.ts exists)
 //   dist/test/vscode/*.js           the tests that run inside VS Code's extension host
@@ -53,6 +54,7 @@ function webviewBundles() {
     // Each surface's main.ts imports its stylesheet, so esbuild writes `<surface>.css` beside it.
     entryPoints: {
       'image-viewer': fromRoot('webview', 'image-viewer', 'main.ts'),
+      'lab-panel': fromRoot('webview', 'panel', 'main.ts'),
       'criu-viewer': fromRoot('webview', 'criu-viewer', 'main.ts'),
     },
     outdir: fromRoot('dist', 'webview'),

@@ -457,3 +457,398 @@ export function isImageViewerToHostMessage(message: unknown): message is ImageVi
       return false;
   }
 }
+
+// ---- The Checkpoint/Restart panel ------------------------------------------------------------
+//
+// The host sends the whole lab state after `ready` and after every change (a hidden view that
+// comes back gets a full snapshot, never a delta); the panel sends what the person asked for.
+// Every string in these views may come from an image or a scenario: the panel sets it with
+// textContent only.
+
+/** A task's credentials, capabilities by name. */
+export interface LabCredView {
+  readonly uid: number;
+  readonly euid: number;
+  readonly suid: number;
+  readonly fsuid: number;
+  readonly gid: number;
+  readonly egid: number;
+  readonly sgid: number;
+  readonly fsgid: number;
+  readonly groups: readonly number[];
+  readonly effective: readonly string[];
+  readonly permitted: readonly string[];
+  readonly inheritable: readonly string[];
+  /** `all` for the full bounding set, else the names. */
+  readonly bounding: readonly string[];
+  readonly securebits: number;
+}
+
+/** An open descriptor: path, access mode, offset. */
+export interface LabFdView {
+  readonly fd: number;
+  readonly path: string;
+  /** `r`, `w` or `rw`. */
+  readonly mode: string;
+  /** The open flags by name, e.g. `O_RDWR | O_APPEND`. */
+  readonly flags: string;
+  readonly offset: number;
+  readonly closeOnExec: boolean;
+}
+
+/** A mapping of the address space. */
+export interface LabVmaView {
+  /** Hex addresses. */
+  readonly start: string;
+  readonly end: string;
+  /** `rw-p`, `r-xs`... as /proc/PID/maps writes them. */
+  readonly perms: string;
+  readonly file: string | null;
+  readonly residentPages: number;
+}
+
+export type LabTaskState = 'running' | 'sleeping' | 'stopped' | 'frozen' | 'exited';
+
+export interface LabTaskView {
+  /** Root-namespace pid: the handle every message uses. */
+  readonly pid: number;
+  /** Pids from the root namespace down to the task's own. */
+  readonly nsPids: readonly number[];
+  readonly ppid: number;
+  readonly comm: string;
+  readonly exe: string;
+  readonly program: string;
+  readonly pc: number;
+  readonly state: LabTaskState;
+  readonly exitCode: number | null;
+  /** The user of the real uid. */
+  readonly user: string;
+  /** The name the session's log calls it by, or null (the lab cannot act on it). */
+  readonly name: string | null;
+  readonly cred: LabCredView;
+  readonly dumpable: boolean;
+  readonly label: string | null;
+  readonly fds: readonly LabFdView[];
+  /** The first mappings (see {@link vmaCount}). */
+  readonly vmas: readonly LabVmaView[];
+  readonly vmaCount: number;
+  readonly vars: readonly { readonly name: string; readonly value: number }[];
+  /** Root pid of the init of the task's own pid namespace (1 for the root namespace). */
+  readonly namespaceInit: number;
+  readonly nsLevel: number;
+  readonly nsInit: boolean;
+  /** The container's name when the task is the init of one the log created. */
+  readonly container: string | null;
+}
+
+export interface LabImageView {
+  readonly path: string;
+  readonly size: number;
+  readonly tasks: number | null;
+  readonly signature: 'none' | 'valid' | 'invalid' | null;
+  readonly problem: string | null;
+}
+
+export interface LabSysctlView {
+  readonly name: string;
+  readonly value: string;
+  readonly values: readonly string[];
+}
+
+/** Where a check leads when chosen. */
+export type LabCheckLink = 'image' | 'line' | null;
+
+export interface LabCheckView {
+  readonly id: string;
+  readonly models: string;
+  readonly subject: string;
+  readonly object: string;
+  readonly result: 'pass' | 'fail' | 'skip';
+  readonly errno: string | null;
+  readonly reason: string;
+  readonly offset: number | null;
+  readonly field: string | null;
+  readonly line: number | null;
+  readonly link: LabCheckLink;
+}
+
+/** One call of the history, in a line. */
+export interface LabCallSummaryView {
+  readonly id: number;
+  readonly call: 'checkpoint' | 'restart';
+  readonly statement: string;
+  readonly user: string;
+  readonly errno: string | null;
+  /** The failing check's id, or null when every check passed. */
+  readonly deciding: string | null;
+}
+
+/** A call with its checks (a history call, or a matrix cell's probe with `probe` set). */
+export interface LabCallView extends LabCallSummaryView {
+  readonly line: number;
+  readonly by: 'script' | 'program' | 'debugger';
+  readonly callerPid: number;
+  readonly image: string | null;
+  readonly flags: string;
+  /** Null when not known (a debugging session's call, made in its own kernel). */
+  readonly restoreCreds: string | null;
+  /** A debugging session's call: the file it debugs (a name); null for the lab's own calls. */
+  readonly debugSource: string | null;
+  readonly restored: readonly number[];
+  readonly checks: readonly LabCheckView[];
+  /** Set under `signed`: a signed image can be replayed (kernel.md). */
+  readonly replayWarning: string | null;
+  /** For a matrix cell: the cell, and the call was only judged. */
+  readonly probe: { readonly user: number; readonly mode: number } | null;
+}
+
+export interface LabMatrixCellView {
+  readonly allowed: boolean;
+  readonly errno: string | null;
+  readonly check: string | null;
+  readonly reason: string;
+}
+
+export interface LabMatrixView {
+  readonly image: string;
+  readonly flags: string;
+  readonly users: readonly string[];
+  readonly modes: readonly string[];
+  /** `cells[user][mode]`. */
+  readonly cells: readonly (readonly LabMatrixCellView[])[];
+  readonly currentMode: string;
+  readonly signature: 'none' | 'valid' | 'invalid' | null;
+  readonly replayWarning: string;
+}
+
+export interface LabConsoleLineView {
+  readonly pid: number;
+  readonly comm: string;
+  readonly text: string;
+}
+
+export interface LabStateView {
+  /** Counts states: the panel ignores an older one. */
+  readonly version: number;
+  /** The scenario the session was loaded from (a file name), or null for the default world. */
+  readonly origin: string | null;
+  readonly actions: number;
+  readonly failedExpectations: number;
+  readonly tasks: readonly LabTaskView[];
+  readonly images: readonly LabImageView[];
+  readonly users: readonly string[];
+  readonly sysctls: readonly LabSysctlView[];
+  /** The LSM the kernel runs, and the policy lines the lab added to the world. */
+  readonly lsm: { readonly name: string; readonly lines: readonly string[] };
+  /** The last lines of the console transcript, and how many there are in all. */
+  readonly console: readonly LabConsoleLineView[];
+  readonly consoleTotal: number;
+  readonly history: readonly LabCallSummaryView[];
+  /** Calls made by debugging sessions of this window, in their own kernels (not the lab's). */
+  readonly debuggerHistory: readonly LabCallSummaryView[];
+  /** The call whose checks are shown. */
+  readonly call: LabCallView | null;
+  readonly matrix: LabMatrixView | null;
+  /** What a long operation is doing (a replay), or null. */
+  readonly busy: string | null;
+}
+
+/** Host → panel: the whole lab state. */
+export interface LabStateMessage {
+  readonly type: 'labState';
+  readonly state: LabStateView;
+}
+
+export type LabSection = 'processes' | 'checks' | 'matrix' | 'kernel';
+
+/** Host → panel: bring a section into view (after a call, "Show Security Checks", a matrix). */
+export interface LabRevealMessage {
+  readonly type: 'reveal';
+  readonly section: LabSection;
+}
+
+export type HostToLabPanelMessage = LabStateMessage | LabRevealMessage;
+
+/** Actions on the session as a whole; the host asks for what is missing. */
+export type LabSessionAction =
+  | 'newSession'
+  | 'loadScenario'
+  | 'spawn'
+  | 'restart'
+  | 'whoMayRestart'
+  | 'saveAsScenario'
+  | 'showLog';
+
+/** Actions on one task. */
+export type LabTaskAction = 'step' | 'run' | 'freeze' | 'thaw' | 'checkpoint';
+
+export type LabPanelToHostMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'sessionAction'; readonly action: LabSessionAction }
+  | { readonly type: 'taskAction'; readonly action: LabTaskAction; readonly pid: number }
+  | {
+      readonly type: 'imageAction';
+      readonly action: 'restart' | 'whoMayRestart' | 'open';
+      readonly path: string;
+    }
+  /** `debugger`: a call of `debuggerHistory` rather than of the lab's history. */
+  | { readonly type: 'selectCall'; readonly id: number; readonly debugger?: boolean }
+  | { readonly type: 'selectMatrixCell'; readonly user: number; readonly mode: number }
+  /** Follow check `index` of the shown call (its image record and field, or its line). */
+  | { readonly type: 'openCheck'; readonly index: number }
+  | { readonly type: 'exportReport'; readonly format: 'markdown' | 'json' }
+  | { readonly type: 'setSysctl'; readonly name: string; readonly value: string }
+  /** `lines`: `deny checkpoint domain passwd_t`, `transition exec L to D`... (label only). */
+  | {
+      readonly type: 'setLsm';
+      readonly policy: 'none' | 'dummy' | 'label';
+      readonly lines: readonly string[];
+    };
+
+/** At most this many LSM rule lines are sent at once, each at most this long. */
+export const maxLsmLines = 64;
+export const maxLsmLineLength = 256;
+
+const labSessionActions: readonly string[] = [
+  'newSession',
+  'loadScenario',
+  'spawn',
+  'restart',
+  'whoMayRestart',
+  'saveAsScenario',
+  'showLog',
+];
+const labTaskActions: readonly string[] = ['step', 'run', 'freeze', 'thaw', 'checkpoint'];
+
+function isShortString(value: unknown, max = 4096): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+/** True when `message` is a well-formed message from the panel to the host. */
+export function isLabPanelToHostMessage(message: unknown): message is LabPanelToHostMessage {
+  if (!isObject(message)) return false;
+  switch (message['type']) {
+    case 'ready':
+      return true;
+    case 'sessionAction':
+      return labSessionActions.includes(String(message['action']));
+    case 'taskAction':
+      return (
+        labTaskActions.includes(String(message['action'])) && isNonNegativeInteger(message['pid'])
+      );
+    case 'imageAction':
+      return (
+        (message['action'] === 'restart' ||
+          message['action'] === 'whoMayRestart' ||
+          message['action'] === 'open') &&
+        isShortString(message['path']) &&
+        message['path'].startsWith('/')
+      );
+    case 'selectCall':
+      return (
+        isNonNegativeInteger(message['id']) &&
+        (message['debugger'] === undefined || typeof message['debugger'] === 'boolean')
+      );
+    case 'selectMatrixCell':
+      return isNonNegativeInteger(message['user']) && isNonNegativeInteger(message['mode']);
+    case 'openCheck':
+      return isNonNegativeInteger(message['index']);
+    case 'exportReport':
+      return message['format'] === 'markdown' || message['format'] === 'json';
+    case 'setSysctl':
+      return isShortString(message['name'], 64) && isShortString(message['value'], 64);
+    case 'setLsm':
+      return (
+        (message['policy'] === 'none' ||
+          message['policy'] === 'dummy' ||
+          message['policy'] === 'label') &&
+        Array.isArray(message['lines']) &&
+        message['lines'].length <= maxLsmLines &&
+        message['lines'].every((line) => isShortString(line, maxLsmLineLength))
+      );
+    default:
+      return false;
+  }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isLabTaskView(value: unknown): value is LabTaskView {
+  return (
+    isObject(value) &&
+    isNonNegativeInteger(value['pid']) &&
+    Array.isArray(value['nsPids']) &&
+    typeof value['comm'] === 'string' &&
+    typeof value['exe'] === 'string' &&
+    typeof value['state'] === 'string' &&
+    typeof value['user'] === 'string' &&
+    (value['name'] === null || typeof value['name'] === 'string') &&
+    isObject(value['cred']) &&
+    isStringArray(value['cred']['effective']) &&
+    Array.isArray(value['fds']) &&
+    Array.isArray(value['vmas']) &&
+    Array.isArray(value['vars'])
+  );
+}
+
+function isLabCheckView(value: unknown): value is LabCheckView {
+  return (
+    isObject(value) &&
+    typeof value['id'] === 'string' &&
+    typeof value['models'] === 'string' &&
+    typeof value['subject'] === 'string' &&
+    typeof value['object'] === 'string' &&
+    (value['result'] === 'pass' || value['result'] === 'fail' || value['result'] === 'skip') &&
+    (value['errno'] === null || typeof value['errno'] === 'string') &&
+    typeof value['reason'] === 'string'
+  );
+}
+
+function isLabCallView(value: unknown): value is LabCallView {
+  return (
+    isObject(value) &&
+    isNonNegativeInteger(value['id']) &&
+    typeof value['statement'] === 'string' &&
+    Array.isArray(value['checks']) &&
+    value['checks'].every(isLabCheckView)
+  );
+}
+
+function isLabStateView(value: unknown): value is LabStateView {
+  return (
+    isObject(value) &&
+    isNonNegativeInteger(value['version']) &&
+    Array.isArray(value['tasks']) &&
+    value['tasks'].every(isLabTaskView) &&
+    Array.isArray(value['images']) &&
+    isStringArray(value['users']) &&
+    Array.isArray(value['sysctls']) &&
+    isObject(value['lsm']) &&
+    Array.isArray(value['console']) &&
+    Array.isArray(value['history']) &&
+    Array.isArray(value['debuggerHistory']) &&
+    (value['call'] === null || isLabCallView(value['call'])) &&
+    (value['matrix'] === null || isObject(value['matrix'])) &&
+    (value['busy'] === null || typeof value['busy'] === 'string')
+  );
+}
+
+/** True when `message` is a well-formed message from the host to the panel. */
+export function isHostToLabPanelMessage(message: unknown): message is HostToLabPanelMessage {
+  if (!isObject(message)) return false;
+  switch (message['type']) {
+    case 'labState':
+      return isLabStateView(message['state']);
+    case 'reveal':
+      return (
+        message['section'] === 'processes' ||
+        message['section'] === 'checks' ||
+        message['section'] === 'matrix' ||
+        message['section'] === 'kernel'
+      );
+    default:
+      return false;
+  }
+}

@@ -281,13 +281,18 @@ export const debugCommands: Record<string, () => (...args: unknown[]) => unknown
   [DEBUG_COMMANDS.toggleHex]: () => toggleHex,
 };
 
-/** Registers the adapter factory and the configuration provider. */
-export function registerDebugging(context: vscode.ExtensionContext): void {
+/**
+ * Registers the adapter factory and the configuration provider. Every call a session makes
+ * reaches `publishCall` with its checks: the window's lab session (extension.ts passes
+ * LabService.showExternalCall) shows them beside its own, in the Checkpoint/Restart panel.
+ */
+export function registerDebugging(
+  context: vscode.ExtensionContext,
+  publishCall?: (call: CallOutcome, origin: PublishedCallOrigin) => void,
+): void {
   // The session's strings go through @vscode/l10n: give it the window's bundle.
   if (vscode.l10n.bundle !== undefined) l10n.config({ contents: vscode.l10n.bundle });
-  // Every call the debugger makes reaches DebugHost.publishCall with its checks: the seam through
-  // which the window's lab session (the Checkpoint/Restart panel) will show them beside its own.
-  const host = workspaceDebugHost();
+  const host = workspaceDebugHost(publishCall);
   const provider = new ConfigurationProvider();
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new InlineAdapterFactory(host)),

@@ -12,11 +12,13 @@ import type { CommandCallback } from './commands';
 import { editorKeys } from './imageDocument';
 import type { ImageEditorProvider } from './imageEditorProvider';
 import type { ReportDocuments } from './reportDocuments';
+import type { LabService } from '../session/labService';
 
-/** What the actions need: the provider (open documents, edits) and the report documents. */
+/** What the actions need: the provider (open documents, edits), report documents, the lab. */
 export interface ImageActionContext {
   readonly images: ImageEditorProvider;
   readonly reports: ReportDocuments;
+  readonly lab: LabService;
 }
 
 /** Users of the default world a restart may run as (kernel.md, default world). */
@@ -84,32 +86,60 @@ export function restartImage(
   return { user, flags, errno: outcome.errno, checks: outcome.checks, text: lines.join('\n') };
 }
 
-/** `crlab.imageEditor.restart`: Restart this image…, asking for the user and the flags. */
+/**
+ * `crlab.imageEditor.restart`: Restart this image…, asking for the user and the flags. The image
+ * as edited runs in the window's lab session, and its checks show in the Checkpoint/Restart panel.
+ */
 export function restartCommand(context: ImageActionContext): CommandCallback {
   return async (argument?: unknown, userArgument?: unknown, flagsArgument?: unknown) => {
     const uri = targetUri(context, argument);
     if (!uri) return noImage();
+    await context.lab.ready;
+    const users = context.lab.session.users();
     const user =
       typeof userArgument === 'string'
         ? userArgument
-        : await vscode.window.showQuickPick([...restartUsers], {
-            title: `Restart ${fileName(uri)} as…`,
-            placeHolder: 'The user whose sys_restart call restores the image',
-          });
+        : (
+            await vscode.window.showQuickPick(
+              users.map((entry) => ({
+                label: entry.name,
+                description: vscode.l10n.t(
+                  'uid {0}, groups {1}',
+                  entry.uid,
+                  entry.groups.join(', '),
+                ),
+              })),
+              {
+                title: vscode.l10n.t('Restart {0} as…', fileName(uri)),
+                placeHolder: vscode.l10n.t('The user whose sys_restart call restores the image'),
+              },
+            )
+          )?.label;
     if (user === undefined) return undefined;
     let flags: number;
     if (typeof flagsArgument === 'number') flags = flagsArgument;
     else {
       const picked = await vscode.window.showQuickPick(
         restartFlagNames.map((name) => ({ label: `RESTART_${name}`, name })),
-        { title: 'sys_restart flags', canPickMany: true, placeHolder: 'None for a plain restart' },
+        {
+          title: vscode.l10n.t('sys_restart flags'),
+          canPickMany: true,
+          placeHolder: vscode.l10n.t('None for a plain restart'),
+        },
       );
       if (picked === undefined) return undefined;
       flags = picked.reduce((all, item) => all | RestartFlag[item.name], 0);
     }
-    const report = restartImage(fileName(uri), await imageBytes(context, uri), user, flags);
-    await context.reports.show(`Restart ${fileName(uri)} as ${user}.txt`, report.text);
-    return { user: report.user, flags: report.flags, errno: report.errno, checks: report.checks };
+    try {
+      const path = await context.lab.bringImage(fileName(uri), await imageBytes(context, uri));
+      const result = await context.lab.restart(path, user, flags);
+      const call = result.calls.at(-1);
+      if (call !== undefined) await vscode.commands.executeCommand('crlab.lab.showChecks', call.id);
+      return { user, flags, errno: result.errno, checks: call?.checks ?? [], path };
+    } catch (error) {
+      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
   };
 }
 

@@ -56,6 +56,8 @@ interface OpenView {
   /** The document version the view was last sent, or -1 before its `ready`. */
   shownVersion: number;
   send(message: HostToImageViewerMessage): void;
+  /** An offset to go to asked for before the view was ready (sent after its first image). */
+  pendingOffset?: number;
 }
 
 /** Every field of `fields`, depth first. */
@@ -143,7 +145,11 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     const views = [...(this.views.get(document) ?? [])];
     const active = views.filter((view) => view.panel.active);
     const targets = active.length > 0 ? active : views;
-    for (const view of targets) view.send({ type: 'selectOffset', offset });
+    for (const view of targets) {
+      // A view that is still loading would drop the message: it gets it once it is ready.
+      if (view.shownVersion < 0) view.pendingOffset = offset;
+      else view.send({ type: 'selectOffset', offset });
+    }
     return targets.length > 0;
   }
 
@@ -316,6 +322,10 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
           case 'ready':
             ready = true;
             showImage();
+            if (view.pendingOffset !== undefined) {
+              send({ type: 'selectOffset', offset: view.pendingOffset });
+              delete view.pendingOffset;
+            }
             break;
           case 'requestFields':
             for (const index of message.indexes) {

@@ -45,15 +45,20 @@ export class Audit {
     return true;
   }
 
-  /** Record a failure; returns false so a step can `return audit.fail(...)`. */
+  /**
+   * Record a failure; returns false so a step can `return audit.fail(...)`. `field` names the
+   * image field that decided it, when one did (see {@link CheckRecord.field}).
+   */
   fail(
     id: CheckId,
     object: string,
     errno: Errno,
     reason: string,
     offset: number | null = null,
+    field: string | null = null,
   ): false {
     this.failure = this.add(id, object, 'fail', errno, reason, offset);
+    if (field !== null) this.failure.field = field;
     return false;
   }
 }

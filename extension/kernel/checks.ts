@@ -101,6 +101,11 @@ export interface CheckRecord {
   reason: string;
   /** The byte offset of the image record the check is about, else null. */
   offset: number | null;
+  /**
+   * On a failure decided by one field of that record: the field, as image-format errors name it
+   * (`CRED.euid`, `VMA.vm_end`), so that a viewer can select it. Absent otherwise.
+   */
+  field?: string;
   /** The scenario line that caused the call; the lab layer fills it. */
   line?: number | null;
 }

@@ -189,6 +189,48 @@ class Kernel implements KernelApi {
     return outcome;
   }
 
+  probeRestartAs(
+    user: string | number,
+    path: string,
+    flags: number,
+    sysctls: Partial<Sysctls> = {},
+  ): CallOutcome {
+    const machine = this.machine;
+    const restoreCounters = machine.saveCounters();
+    const saved = Object.keys(sysctls).map((name) => {
+      const key = name as SysctlName;
+      return [key, machine.sysctls.get(key)] as const;
+    });
+    try {
+      for (const [name, value] of Object.entries(sysctls)) {
+        machine.sysctls.set(name as SysctlName, value as Sysctls[SysctlName]);
+      }
+      const caller = this.transientCaller(user);
+      if (!('pids' in caller)) {
+        return { call: 'restart', caller: 0, ret: -ERRNO[caller.errno], ...caller, checks: [] };
+      }
+      try {
+        const fd = machine.open(caller, path, OFlag.RDONLY, 0);
+        if (!fd.ok) {
+          return {
+            call: 'restart',
+            caller: globalPid(caller),
+            ret: -ERRNO[fd.errno],
+            errno: fd.errno,
+            checks: [],
+            reason: `cannot open ${path}: ${fd.reason}`,
+          };
+        }
+        return sysRestart(machine, caller, 0, fd.value, flags, false);
+      } finally {
+        machine.reap(caller);
+      }
+    } finally {
+      for (const [name, value] of saved) machine.sysctls.set(name, value);
+      restoreCounters();
+    }
+  }
+
   openAs(pid: number, path: string, flags: number, mode = 0o644): number {
     const opened = this.machine.open(this.requireTask(pid), path, flags, mode);
     return opened.ok ? opened.value : -ERRNO[opened.errno];

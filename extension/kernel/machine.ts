@@ -158,6 +158,23 @@ export class Machine {
     return this.nextCrid++;
   }
 
+  /**
+   * Remembers every counter a call in the root namespace may advance (the root namespace's pid
+   * cursor, open-file ids, crids, the call log's length) and returns what puts them back: for
+   * probes that must leave the kernel exactly as they found it.
+   */
+  saveCounters(): () => void {
+    const { nextOpenFileId, nextCrid } = this;
+    const cursor = this.rootNs.cursor;
+    const calls = this.callLog.length;
+    return () => {
+      this.nextOpenFileId = nextOpenFileId;
+      this.nextCrid = nextCrid;
+      this.rootNs.cursor = cursor;
+      this.callLog.length = calls;
+    };
+  }
+
   // ---- users -------------------------------------------------------------------------------
 
   findUser(user: string | number): UserSpec | null {

@@ -42,6 +42,15 @@ export class PidNamespace {
     return null;
   }
 
+  /** Where {@link allocate} continues from; probes that must leave no trace put it back. */
+  get cursor(): number {
+    return this.lastPid;
+  }
+
+  set cursor(value: number) {
+    this.lastPid = value;
+  }
+
   /** Reserve a specific pid (restart restoring saved pids). */
   reserve(pid: number): boolean {
     if (this.tasks.has(pid) || pid < 1 || pid >= PID_MAX) return false;

@@ -226,6 +226,7 @@ const checkHeader: CheckStep<RestartContext> = {
         result.error.errno,
         imageErrorText(result.error),
         result.error.offset,
+        result.error.field,
       );
     }
     return audit.pass(
@@ -248,6 +249,7 @@ const checkFormat: CheckStep<RestartContext> = {
         result.error.errno,
         imageErrorText(result.error),
         result.error.offset,
+        result.error.field,
       );
     }
     return audit.pass(
@@ -417,8 +419,14 @@ const checkNproc: CheckStep<RestartContext> = {
 type CredRow =
   'restart.creds.uid' | 'restart.creds.gid' | 'restart.creds.groups' | 'restart.creds.caps';
 
-/** The authorisation of one credential row for one saved cred against the caller; null = allowed. */
-type CredJudge = (caller: Cred, saved: CredRecord) => { errno: Errno; reason: string } | null;
+/**
+ * The authorisation of one credential row for one saved cred against the caller; null = allowed.
+ * `field` is the CRED field that was refused (`euid`, `cap_permitted`).
+ */
+type CredJudge = (
+  caller: Cred,
+  saved: CredRecord,
+) => { errno: Errno; reason: string; field?: string } | null;
 
 const judgeUid: CredJudge = (caller, saved) => {
   if (capable(caller, Cap.SETUID)) return null;
@@ -433,6 +441,7 @@ const judgeUid: CredJudge = (caller, saved) => {
       return {
         errno: 'EPERM',
         reason: `${name} ${id} is not one of the caller's uid/euid/suid ${allowed.join('/')} and the caller lacks CAP_SETUID`,
+        field: name,
       };
     }
   }
@@ -452,6 +461,7 @@ const judgeGid: CredJudge = (caller, saved) => {
       return {
         errno: 'EPERM',
         reason: `${name} ${id} is not one of the caller's gid/egid/sgid ${allowed.join('/')} and the caller lacks CAP_SETGID`,
+        field: name,
       };
     }
   }
@@ -465,6 +475,7 @@ const judgeGroups: CredJudge = (caller, saved) => {
   return {
     errno: 'EPERM',
     reason: `supplementary group ${foreign} is not one the caller is in, and the caller lacks CAP_SETGID`,
+    field: 'groups',
   };
 };
 
@@ -473,6 +484,7 @@ const judgeCaps: CredJudge = (caller, saved) => {
     return {
       errno: 'EPERM',
       reason: `permitted ${capHex(saved.cap_permitted)} is not within the caller's permitted ${capHex(caller.capPermitted)}`,
+      field: 'cap_permitted',
     };
   }
   const inheritableLimit = caller.capInheritable | caller.capPermitted;
@@ -480,18 +492,20 @@ const judgeCaps: CredJudge = (caller, saved) => {
     return {
       errno: 'EPERM',
       reason: `inheritable ${capHex(saved.cap_inheritable)} is not within the caller's inheritable ∪ permitted ${capHex(inheritableLimit)}`,
+      field: 'cap_inheritable',
     };
   }
   if (!isSubset(saved.cap_bset, caller.capBset)) {
     return {
       errno: 'EPERM',
       reason: `bounding set ${capHex(saved.cap_bset)} is not within the caller's ${capHex(caller.capBset)}`,
+      field: 'cap_bset',
     };
   }
   // The caller's own securebits need nothing; a change is judged as prctl(PR_SET_SECUREBITS).
   const securebits =
     saved.securebits === caller.securebits ? null : securebitsDenial(caller, saved.securebits);
-  if (securebits !== null) return { errno: 'EPERM', reason: securebits };
+  if (securebits !== null) return { errno: 'EPERM', reason: securebits, field: 'securebits' };
   return null;
 };
 
@@ -516,7 +530,10 @@ function credStep(id: CredRow, judge: CredJudge, what: string): CheckStep<Restar
           continue;
         }
         const denial = judge(context.caller.cred, task.cred);
-        if (denial !== null) return audit.fail(id, object, denial.errno, denial.reason, offset);
+        if (denial !== null) {
+          const field = denial.field === undefined ? null : `CRED.${denial.field}`;
+          return audit.fail(id, object, denial.errno, denial.reason, offset, field);
+        }
         audit.pass(id, object, `the caller could set these ${what} itself`, offset);
       }
       return true;
@@ -1039,6 +1056,10 @@ function build(context: RestartContext): Task[] {
 /**
  * sys_restart as `caller`: 0 and the restored tasks on success (with RESTART_TASKSELF the caller
  * itself has become the restored task), -errno and nothing changed on failure.
+ *
+ * With `commit` false the call is only judged: every check runs as it would, and then nothing is
+ * built, the descriptor's offset stays and the call log is left alone (a probe: "would this
+ * restart succeed?").
  */
 export function sysRestart(
   machine: Machine,
@@ -1046,6 +1067,7 @@ export function sysRestart(
   _crid: number,
   fd: number,
   flags: number,
+  commit = true,
 ): CallOutcome {
   const audit = new Audit(`${describeTask(caller)} ${credSummary(caller.cred)}`);
   const context: RestartContext = {
@@ -1071,9 +1093,11 @@ export function sysRestart(
       errno,
       checks: audit.records,
     };
-    machine.callLog.push(outcome);
+    if (commit) machine.callLog.push(outcome);
     return outcome;
   }
+  if (!commit)
+    return { call: 'restart', caller: callerPid, ret: 0, errno: null, checks: audit.records };
   const input = context.input as OpenFile;
   const restored = build(context);
   input.pos += context.bytes.length;

@@ -214,6 +214,18 @@ export interface KernelApi {
    * task becomes the restored task and stays.
    */
   restartAs(user: string | number, path: string, flags: number): CallOutcome;
+  /**
+   * Judges `restartAs(user, path, flags)` without making it: the same checks in the same order,
+   * with `sysctls` standing in for the running values during this judgement only. Nothing is
+   * created and the kernel is left exactly as it was: no task, no descriptor, no pid or crid
+   * used up, nothing in `calls()`. A success is `ret` 0 with no `restored` pids.
+   */
+  probeRestartAs(
+    user: string | number,
+    path: string,
+    flags: number,
+    sysctls?: Partial<Sysctls>,
+  ): CallOutcome;
   /** Open `path` in `pid`'s fd table as that task (returns fd or -errno). */
   openAs(pid: number, path: string, flags: number, mode?: number): number;
   /** A copy of a regular file's contents (hosts export images this way), or null. */

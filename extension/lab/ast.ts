@@ -123,7 +123,8 @@ export type WorldStatement =
             mode?: number;
             owner?: Owner;
             runs?: Name;
-            contents?: string;
+            /** `contains "TEXT"` (UTF-8) or `contains hex 00ff...` (bytes as they are). */
+            contents?: string | Uint8Array;
             label?: Name;
           }
         | { kind: 'lsm'; policy: 'none' | 'dummy' | 'label' }

@@ -71,12 +71,26 @@ export class ScenarioSession {
   failures = 0;
 
   constructor(
-    private readonly scenario: Scenario,
-    private readonly lines: readonly string[],
+    private scenario: Scenario,
+    private lines: readonly string[],
     readonly world: WorldSpec,
     seed: number,
   ) {
     this.kernel = createKernel({ world, seed, clock: () => this.clock });
+  }
+
+  /**
+   * Continues with a longer version of the loaded scenario: `scenario` must have the same world,
+   * programs and script statements up to where this session stands, and more script statements
+   * after them. The lab panel's session grows this way, one action at a time, through the same
+   * interpreter a file runs with — so its log, saved as a file, replays to the same kernel.
+   */
+  extend(scenario: Scenario, lines: readonly string[]): void {
+    if (scenario.script.length < this.next) {
+      throw new RangeError('extend: the longer scenario has fewer statements than already ran');
+    }
+    this.scenario = scenario;
+    this.lines = lines;
   }
 
   /** Whether every statement ran. */

@@ -184,6 +184,19 @@ function parseNameList(cursor: Cursor, what: string): Name[] {
   }
 }
 
+/**
+ * Bytes written as hex digits, bare or quoted (`hex 00ff...`, `hex "00ff..."`): the machine key,
+ * and the binary contents of a file (a checkpoint image brought into the lab).
+ */
+function parseHex(cursor: Cursor): Uint8Array {
+  const token = cursor.next();
+  const hex = token?.kind === 'string' ? token.value : token?.text;
+  if (hex === undefined || !/^([0-9a-fA-F]{2})+$/.test(hex)) {
+    cursor.fail('bad-argument', 'expected an even number of hex digits', token);
+  }
+  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+}
+
 function parseWorld(cursor: Cursor): WorldStatement {
   const head = cursor.next();
   if (head === undefined) return cursor.expected('a statement');
@@ -226,7 +239,7 @@ function parseWorld(cursor: Cursor): WorldStatement {
         mode?: number;
         owner?: Owner;
         runs?: Name;
-        contents?: string;
+        contents?: string | Uint8Array;
         label?: Name;
       } = {};
       const allowed =
@@ -238,7 +251,10 @@ function parseWorld(cursor: Cursor): WorldStatement {
         if (word === 'mode') options.mode = parseMode(cursor);
         else if (word === 'owner') options.owner = parseOwner(cursor);
         else if (word === 'runs') options.runs = cursor.name('a program name');
-        else if (word === 'contains') options.contents = cursor.string('the file contents').value;
+        else if (word === 'contains')
+          options.contents = cursor.accept('hex')
+            ? parseHex(cursor)
+            : cursor.string('the file contents').value;
         else options.label = parseLabel(cursor, 'an LSM label');
       }
       if (head.text === 'dir') {
@@ -302,13 +318,8 @@ function parseWorld(cursor: Cursor): WorldStatement {
     case 'machine': {
       cursor.keyword('key');
       if (cursor.accept('hex')) {
-        const token = cursor.next();
-        const hex = token?.kind === 'string' ? token.value : token?.text;
-        if (hex === undefined || !/^([0-9a-fA-F]{2})+$/.test(hex)) {
-          cursor.fail('bad-argument', 'expected an even number of hex digits', token);
-        }
+        const key = parseHex(cursor);
         cursor.done();
-        const key = Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
         return { kind: 'machine-key', key, ...span };
       }
       const text = cursor.string('the key as a quoted string, or `hex` and hex digits');

@@ -25,7 +25,8 @@ export const STATEMENT_DOCS: Readonly<Record<string, KeywordDoc>> = {
     summary: 'add a directory (default 0755 root)',
   },
   file: {
-    syntax: 'file PATH [mode M] [owner U[:G]] [runs PROGRAM] [contains "TEXT"] [label L]',
+    syntax:
+      'file PATH [mode M] [owner U[:G]] [runs PROGRAM] [contains "TEXT" | contains hex HEX] [label L]',
     summary: 'add a file; `runs` names the program it executes',
   },
   sysctl: {

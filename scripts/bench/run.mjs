@@ -2,6 +2,7 @@
 // own (so one's memory does not weigh on the next's figures):
 //   scripts/bench/core.ts    the image layer (1 MiB and 1 GiB images) and the kernel
 //   scripts/bench/editor.mjs the custom editor in the real VS Code (code-server + Chromium)
+//   scripts/bench/language.mjs .crlab diagnostics on a 2 000-line scenario, keystroke to squiggle
 // Every line a benchmark prints starts with `bench `. Not part of `npm test`: the figures depend
 // on the machine, so they are read by people, not asserted.
 import { spawn } from 'node:child_process';
@@ -67,6 +68,7 @@ if (!built) {
 if ((await node(['--import', 'tsx', 'scripts/bench/core.ts'])) !== 0) failed = true;
 if (built) {
   if ((await node(['scripts/bench/editor.mjs'])) !== 0) failed = true;
+  if ((await node(['scripts/bench/language.mjs'])) !== 0) failed = true;
 } else {
   console.log('bench editor: SKIPPED — dist/ did not build');
 }

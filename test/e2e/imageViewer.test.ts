@@ -17,6 +17,7 @@ import {
   closeAllEditors,
   e2eEnvironment,
   failOnCspViolations,
+  fileDialogPath,
   launchBrowser,
   openWorkbench,
   reloadWindow,
@@ -333,10 +334,8 @@ describe('the checkpoint image viewer in a browser', function () {
     await page.locator('.tabs-container .tab.active.dirty').waitFor();
     // workbench.action.files.saveAs: VS Code asks for the path in its own file dialog.
     await runCommand(page, 'File: Save As...');
-    const dialogPath = page.locator('.quick-input-widget input');
-    await dialogPath.waitFor();
-    assert.equal(await dialogPath.inputValue(), source, 'the dialog starts at the file');
-    await dialogPath.fill(target);
+    assert.equal(await fileDialogPath(page), source, 'the dialog starts at the file');
+    await page.locator('.quick-input-widget input').fill(target);
     await page.keyboard.press('Enter');
     await waitForActiveEditor(page, path.basename(target));
     await page.locator('.tabs-container .tab.active:not(.dirty)').waitFor();

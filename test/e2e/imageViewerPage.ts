@@ -28,6 +28,14 @@ export async function openImage(page: Page, fileName: string): Promise<FrameLoca
 export async function treeSettled(viewer: FrameLocator): Promise<void> {
   const tree = viewer.locator('[role="tree"]');
   await viewer.locator('[role="tree"][aria-busy="false"]').waitFor({ timeout: 60_000 });
+  await rowsDrawn(tree);
+}
+
+/**
+ * Waits until the rows of a virtual list (`tree`, the scrolling element) in the DOM are the ones
+ * drawn for its current scroll position: the first one spans the top edge of the view.
+ */
+export async function rowsDrawn(tree: Locator): Promise<void> {
   await tree.evaluate(rowsDrawnForScrollPosition, 30_000);
 }
 

@@ -149,6 +149,42 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   }
 }
 
+/**
+ * Runs the item labelled exactly `item` of the Explorer's context menu on the row named `name`,
+ * as a keyboard user of the menu does: right-click the row, point at the item, press Enter.
+ * Never a click on the item: a menu item takes mouse clicks only 100 ms after the menu shows
+ * (VS Code's guard against the right-click's own mouseup), so a click that comes sooner — a fast
+ * machine — does nothing and leaves the menu open. The extension's items are in the menu once the
+ * extension host has read its manifest, a few seconds after the workbench shows: a menu without
+ * the item is closed and opened again until it has it. Returns once the menu is closed.
+ */
+export async function runFromExplorerMenu(page: Page, name: string, item: string): Promise<void> {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }),
+  });
+  const menu = page.locator('.context-view .monaco-menu');
+  const label = page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(item)}$`) });
+  const entry = menu.locator('.action-item', { has: label });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await row.first().click({ button: 'right' });
+    // The menu is built whole when it shows: once it has an item, it has all of them.
+    await menu.locator('.action-item').first().waitFor();
+    if ((await entry.count()) > 0) break;
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    if (Date.now() > deadline)
+      throw new Error(`the Explorer's menu on ${name} has no "${item}" after 60 s`);
+    // Poll: the extension host may not have read the manifest yet.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // Pointing at an item (a mouse move over it) focuses it; Enter runs the focused item.
+  await entry.first().hover();
+  await menu.locator('.action-item.focused', { has: label }).waitFor();
+  await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'hidden' });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -177,6 +213,28 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
   }
   await rows.click();
   await waitForActiveEditor(page, fileName);
+}
+
+/**
+ * The path VS Code's own file dialog (Save As, Open… in a browser: a quick input that lists a
+ * folder) offers, once it is settled. The dialog first shows the parent of its folder, then lists
+ * the folder and sets the offered path (the folder, plus the file name for Save As) in the same
+ * update: the path is read only when the list has rows, never before.
+ */
+export async function fileDialogPath(page: Page): Promise<string> {
+  const settled = await page.waitForFunction(
+    `(() => {
+      const widget = document.querySelector('.quick-input-widget');
+      const input = widget?.querySelector('input');
+      if (!widget || !input || widget.inert || getComputedStyle(widget).display === 'none')
+        return null;
+      if (input.value.startsWith('>')) return null;
+      return widget.querySelector('.quick-input-list .monaco-list-row') ? input.value : null;
+    })()`,
+    undefined,
+    { timeout: 60_000 },
+  );
+  return (await settled.jsonValue()) as string;
 }
 
 /** Waits until the active editor tab is the one of the file named `fileName`. */

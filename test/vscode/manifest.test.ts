@@ -23,9 +23,10 @@ describe('manifest', () => {
     assert.ok(events.length > 0);
     for (const event of events) {
       assert.ok(event !== '*' && event !== 'onStartupFinished', `eager activation event ${event}`);
+      // workspaceContains: scenarios of the workspace appear in the Test Explorer.
       assert.match(
         event,
-        /^(onCustomEditor|onLanguage|onCommand|onDebugResolve|onDebugDynamicConfigurations):crlab/,
+        /^((onCustomEditor|onLanguage|onCommand|onDebugResolve|onDebugDynamicConfigurations):crlab|workspaceContains:\*\*\/\*\.crlab$)/,
       );
     }
   });

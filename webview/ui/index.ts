@@ -14,7 +14,12 @@ import {
   vsCodeDivider,
   vsCodeDropdown,
   vsCodeOption,
+  vsCodePanels,
+  vsCodePanelTab,
+  vsCodePanelView,
+  vsCodeProgressRing,
   vsCodeTag,
+  vsCodeTextArea,
   vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
@@ -33,7 +38,12 @@ export function registerComponents(): void {
     vsCodeDivider(),
     vsCodeDropdown(),
     vsCodeOption(),
+    vsCodePanels(),
+    vsCodePanelTab(),
+    vsCodePanelView(),
+    vsCodeProgressRing(),
     vsCodeTag(),
+    vsCodeTextArea(),
     vsCodeTextField(),
   );
   registered = true;
@@ -78,6 +88,8 @@ export function button(
 export interface GridRow {
   readonly cells: readonly string[];
   readonly data?: Readonly<Record<string, string>>;
+  /** Data attributes of single cells, by column (for cells that are links or carry a state). */
+  readonly cellData?: readonly (Readonly<Record<string, string>> | undefined)[];
 }
 
 /**
@@ -97,6 +109,11 @@ export function dataGrid(
   for (const row of rows) {
     const element = gridRow(row.cells, 'default', columnWidths);
     for (const [key, value] of Object.entries(row.data ?? {})) element.dataset[key] = value;
+    row.cellData?.forEach((data, column) => {
+      const cell = element.children.item(column);
+      if (!(cell instanceof HTMLElement)) return;
+      for (const [key, value] of Object.entries(data ?? {})) cell.dataset[key] = value;
+    });
     grid.append(element);
   }
   return grid;
@@ -148,9 +165,15 @@ export function dropdown(
   label: string,
   options: readonly { readonly value: string; readonly text: string }[],
   selected: string,
+  onChange?: (value: string) => void,
 ): Control<string> {
   const element = document.createElement('vscode-dropdown');
   element.setAttribute('aria-label', label);
+  if (onChange !== undefined) {
+    element.addEventListener('change', () =>
+      onChange(stringProperty(element, 'value') || selected),
+    );
+  }
   for (const option of options) {
     const item = document.createElement('vscode-option');
     item.setAttribute('value', option.value);
@@ -168,4 +191,71 @@ export function checkbox(text: string, checked: boolean, onChange: () => void): 
   if (checked) element.setAttribute('checked', '');
   element.addEventListener('change', onChange);
   return { element, read: () => Reflect.get(element, 'checked') === true };
+}
+
+/** A multi-line text input. */
+export function textArea(label: string, value: string, rows: number): Control<string> {
+  const element = document.createElement('vscode-text-area');
+  element.setAttribute('aria-label', label);
+  element.setAttribute('rows', String(rows));
+  element.setAttribute('resize', 'vertical');
+  Reflect.set(element, 'value', value);
+  return { element, read: () => stringProperty(element, 'value') };
+}
+
+/** A spinning progress indicator for work in progress. */
+export function progressRing(label: string): HTMLElement {
+  const element = document.createElement('vscode-progress-ring');
+  element.setAttribute('aria-label', label);
+  return element;
+}
+
+/** Tabs with their panels: `select` switches tabs; `onChange` hears the person switching. */
+export interface Tabs {
+  readonly element: HTMLElement;
+  select(id: string): void;
+}
+
+/**
+ * Tabbed panels (`role="tablist"`, arrow keys between tabs). Each tab's content element is kept
+ * and moved into its panel, so its state (scroll, focus) survives switching.
+ */
+export function tabs(
+  label: string,
+  entries: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly content: HTMLElement;
+  }[],
+  active: string,
+  onChange: (id: string) => void,
+): Tabs {
+  const element = document.createElement('vscode-panels');
+  element.setAttribute('aria-label', label);
+  for (const entry of entries) {
+    const tab = document.createElement('vscode-panel-tab');
+    tab.id = `tab-${entry.id}`;
+    tab.setAttribute('slot', 'tab');
+    tab.textContent = entry.title;
+    element.append(tab);
+  }
+  for (const entry of entries) {
+    const view = document.createElement('vscode-panel-view');
+    view.id = `view-${entry.id}`;
+    view.setAttribute('slot', 'tabpanel');
+    view.append(entry.content);
+    element.append(view);
+  }
+  element.setAttribute('activeid', `tab-${active}`);
+  element.addEventListener('change', () => {
+    const id = stringProperty(element, 'activeid').replace(/^tab-/, '');
+    if (id !== '') onChange(id);
+  });
+  return {
+    element,
+    select: (id: string) => {
+      Reflect.set(element, 'activeid', `tab-${id}`);
+      element.setAttribute('activeid', `tab-${id}`);
+    },
+  };
 }
