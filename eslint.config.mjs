@@ -30,6 +30,7 @@ export default tseslint.config(
       'dist/**',
       'coverage/**',
       '.vscode-test/**',
+      '.bench/**',
       'test-artifacts/**',
       'extension/image/generated/**',
     ],

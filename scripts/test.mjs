@@ -23,6 +23,8 @@ const stages = [
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
   // The browser suite again, with the extension in the web worker extension host (no Node.js).
   ['e2e web worker', 'node', ['scripts/vscode/run-e2e-tests.mjs', '--host=web']],
+  // Every benchmark on small inputs: fails only when one cannot run, never on a figure.
+  ['bench smoke', 'node', ['scripts/bench/run.mjs', '--quick', '--no-build']],
 ];
 
 /** Test counts a stage's output reports, summed over every summary line in it. */

@@ -202,15 +202,33 @@ export function sha256(data: Uint8Array): Uint8Array {
   return new Sha256().update(data).digest();
 }
 
+/** An incremental HMAC-SHA256: feed the message in any number of chunks, then `digest()` once. */
+export class HmacSha256 {
+  private readonly inner = new Sha256();
+  private readonly outerPad: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    const blockKey = new Uint8Array(BLOCK_SIZE);
+    blockKey.set(key.length > BLOCK_SIZE ? sha256(key) : key);
+    this.inner.update(blockKey.map((byte) => byte ^ 0x36));
+    this.outerPad = blockKey.map((byte) => byte ^ 0x5c);
+  }
+
+  update(data: Uint8Array): this {
+    this.inner.update(data);
+    return this;
+  }
+
+  digest(): Uint8Array {
+    return new Sha256().update(this.outerPad).update(this.inner.digest()).digest();
+  }
+}
+
 /** HMAC-SHA256 of the concatenation of `chunks` under `key`. */
 export function hmacSha256(key: Uint8Array, ...chunks: Uint8Array[]): Uint8Array {
-  const blockKey = new Uint8Array(BLOCK_SIZE);
-  blockKey.set(key.length > BLOCK_SIZE ? sha256(key) : key);
-  const innerPad = blockKey.map((byte) => byte ^ 0x36);
-  const outerPad = blockKey.map((byte) => byte ^ 0x5c);
-  const inner = new Sha256().update(innerPad);
-  for (const chunk of chunks) inner.update(chunk);
-  return new Sha256().update(outerPad).update(inner.digest()).digest();
+  const mac = new HmacSha256(key);
+  for (const chunk of chunks) mac.update(chunk);
+  return mac.digest();
 }
 
 /** Compares two MACs without an early exit, so timing says nothing about where they differ. */

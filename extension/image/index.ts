@@ -14,6 +14,7 @@ import type { ImageError } from './model';
 
 export * from './model';
 export {
+  ImageEncoder,
   writeImage,
   writeFailedImage,
   PAGES_PER_PGARR,
@@ -22,6 +23,7 @@ export {
 } from './writer';
 export {
   readImage,
+  readImageSlices,
   recordName,
   EXPECTED_KERNEL,
   RECORD_NAMES,

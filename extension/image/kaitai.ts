@@ -50,6 +50,83 @@ export const debugBodyClass: ReadonlyMap<number, DebugClass> = new Map<number, D
   [RecordType.ERROR, CrimgDebug.ErrorMarker],
 ]);
 
+type NormalClass = new (io: KaitaiStream, parent?: unknown, root?: unknown) => object;
+
+/** The normal-mode payload class of each record type: it parses in its constructor. */
+const normalBodyClass: ReadonlyMap<number, NormalClass> = new Map<number, NormalClass>([
+  [RecordType.HEAD, Crimg.Head],
+  [RecordType.STRING, Crimg.Text],
+  [RecordType.FNAME, Crimg.Fname],
+  [RecordType.LSM_INFO, Crimg.LsmInfo],
+  [RecordType.TASK, Crimg.Task],
+  [RecordType.CPU, Crimg.Cpu],
+  [RecordType.TREE, Crimg.Tree],
+  [RecordType.CRED, Crimg.Cred],
+  [RecordType.GROUPINFO, Crimg.Groupinfo],
+  [RecordType.SECURITY, Crimg.Security],
+  [RecordType.MM, Crimg.Mm],
+  [RecordType.VMA, Crimg.Vma],
+  [RecordType.PGARR, Crimg.Pgarr],
+  [RecordType.FILES, Crimg.Files],
+  [RecordType.FD_ENT, Crimg.FdEnt],
+  [RecordType.FD_DATA, Crimg.FdData],
+  [RecordType.TAIL, Crimg.Tail],
+  [RecordType.SIGN, Crimg.Sign],
+  [RecordType.ERROR, Crimg.ErrorMarker],
+]);
+
+/**
+ * Parses `bytes` as `debugClass` would, the fast way first: with the normal-mode class of the
+ * same spec, which keeps no record of where each field lies (most payloads are sound, and that
+ * bookkeeping was most of the reader's time); only when it throws, again in debug mode, so the
+ * partial object and its failure are exactly those of {@link runDebug}. A sound payload's object
+ * has every field but no `_debug`: its field offsets come from {@link fieldSpans}.
+ */
+export function runFast<T extends DebugParsed>(
+  debugClass: new (io: KaitaiStream, parent?: unknown, root?: unknown) => T,
+  normalClass: NormalClass | undefined,
+  bytes: Uint8Array,
+): DebugRun<T> {
+  if (normalClass !== undefined) {
+    try {
+      return { parsed: new normalClass(streamOver(bytes)) as T, failure: null };
+    } catch {
+      // The debug run below names the failure.
+    }
+  }
+  return runDebug(debugClass, bytes);
+}
+
+/** The normal-mode class of a record type's payload (for {@link runFast}). */
+export function normalBodyClassOf(type: number): NormalClass | undefined {
+  return normalBodyClass.get(type);
+}
+
+/** Field offsets of the fixed-size payloads, by record type: the same in every record. */
+const spansByType = new Map<number, DebugParsed['_debug']>();
+
+/**
+ * Where each field of a parsed payload lies: from its own debug record, or, for a payload the
+ * normal-mode class parsed, from the first sound debug parse of its type (cached when
+ * `fixedLayout`: payloads of a fixed size have their fields at fixed offsets).
+ */
+export function fieldSpans(
+  parsed: DebugParsed,
+  type: number,
+  bytes: Uint8Array,
+  fixedLayout: boolean,
+): DebugParsed['_debug'] {
+  const own = (parsed as Partial<DebugParsed>)._debug;
+  if (own !== undefined) return own;
+  const cached = spansByType.get(type);
+  if (cached !== undefined) return cached;
+  const cls = debugBodyClass.get(type);
+  if (cls === undefined) return {};
+  const run = runDebug(cls, bytes);
+  if (run.failure === null && fixedLayout) spansByType.set(type, run.parsed._debug);
+  return run.parsed._debug;
+}
+
 /** The outcome of a debug-mode parse: the (possibly partial) object and what stopped it. */
 export interface DebugRun<T> {
   parsed: T;

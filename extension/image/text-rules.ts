@@ -107,6 +107,8 @@ export function checkPath(path: string): string | null {
   for (const component of path.slice(1).split('/')) {
     if (component === '') return `'${path}' has an empty component`;
     if (component === '.' || component === '..') return `'${path}' has a '${component}' component`;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a long component needs encoding to tell.
+    if (component.length * 3 <= MAX_COMPONENT) continue;
     const size = encoder.encode(component).length;
     if (size > MAX_COMPONENT) return `a component of ${size} bytes (over ${MAX_COMPONENT})`;
   }

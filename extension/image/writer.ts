@@ -1,11 +1,15 @@
 /**
  * The image writer: a CheckpointImage in, the exact byte stream of image-format.md out.
  *
- * It runs its record emitter twice, first counting bytes and then writing them into one
- * buffer allocated at the final size, so a 1 GiB image costs one allocation and one copy of
- * each page, never a quadratic concatenation.
+ * One emitter writes every record, run twice: first only counting bytes (so the size is known
+ * before the first byte goes out), then producing the bytes as chunks: the record fields are
+ * gathered into small buffers, and page contents are handed out as the model's own page arrays,
+ * never copied. {@link ImageEncoder} hands the chunks out a slice at a time (one PGARR and its
+ * pages, at most 4 MiB), so a host can write a 1 GiB image to a file or a stream between
+ * event-loop turns without holding a second copy; {@link writeImage} gathers them into one buffer
+ * of the final size (one allocation, one copy of each page). Both give the same bytes.
  */
-import { hmacSha256 } from './hmac';
+import { HmacSha256 } from './hmac';
 import {
   CHECKPOINT_MAGIC_HEAD,
   CHECKPOINT_MAGIC_TAIL,
@@ -38,64 +42,138 @@ const CHAR_ARRAY_HEAD = 64;
 const CHAR_ARRAY_LSM = 16;
 const SIGNATURE_SIZE = 32;
 const TWO_POW_32 = 0x1_0000_0000;
+/** Room for the record fields gathered into one chunk (a new buffer when they need more). */
+const SCRATCH_SIZE = 64 * 1024;
 
 const utf8 = new TextEncoder();
 
 /**
- * A cursor that either only counts (the sizing pass) or writes into a buffer allocated with
- * the counted size (the writing pass). Both passes run the same emitter, so they agree.
+ * A cursor over the image that either only counts (the sizing pass) or produces chunks: field
+ * bytes go into a zero-filled scratch buffer, handed out as a view when page data follows or the
+ * buffer is full; page data is handed out as it is. Both passes run the same emitter, so they
+ * agree. When signing, every chunk handed out also feeds the MAC.
  */
 class Output {
+  /** Position in the image. */
   pos = 0;
-  private readonly view: DataView | null;
+  private ready: Uint8Array[] = [];
+  private scratch: Uint8Array | null = null;
+  private view: DataView | null = null;
+  /** Bytes of `scratch` in use, and where those not yet handed out begin. */
+  private fill = 0;
+  private pending = 0;
 
-  constructor(readonly bytes: Uint8Array | null) {
-    this.view = bytes === null ? null : new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  constructor(
+    readonly counting: boolean,
+    private mac: HmacSha256 | null = null,
+  ) {}
+
+  /** The view to write `n` field bytes at `fill` with, or null when only counting. */
+  private room(n: number): DataView | null {
+    if (this.counting) return null;
+    if (this.scratch === null || this.fill + n > this.scratch.length) {
+      this.flush();
+      this.scratch = new Uint8Array(Math.max(SCRATCH_SIZE, n));
+      this.view = new DataView(this.scratch.buffer);
+      this.fill = 0;
+      this.pending = 0;
+    }
+    return this.view;
+  }
+
+  private advance(n: number): void {
+    this.pos += n;
+    if (!this.counting) this.fill += n;
+  }
+
+  private emit(chunk: Uint8Array): void {
+    this.ready.push(chunk);
+    this.mac?.update(chunk);
+  }
+
+  /** Hands out the field bytes gathered since the last flush. */
+  flush(): void {
+    if (this.scratch !== null && this.fill > this.pending) {
+      this.emit(this.scratch.subarray(this.pending, this.fill));
+      this.pending = this.fill;
+    }
+  }
+
+  /** Every chunk produced since the last call, in order. */
+  take(): Uint8Array[] {
+    this.flush();
+    const chunks = this.ready;
+    this.ready = [];
+    return chunks;
+  }
+
+  /** The MAC of every byte so far (signing only); later bytes (the signature) are not fed. */
+  digest(): Uint8Array {
+    this.flush();
+    if (this.mac === null) throw new Error('writeImage: no signing key');
+    const mac = this.mac.digest();
+    this.mac = null;
+    return mac;
   }
 
   u16(value: number): void {
-    this.view?.setUint16(this.pos, value, true);
-    this.pos += 2;
+    this.room(2)?.setUint16(this.fill, value, true);
+    this.advance(2);
   }
   s16(value: number): void {
-    this.view?.setInt16(this.pos, value, true);
-    this.pos += 2;
+    this.room(2)?.setInt16(this.fill, value, true);
+    this.advance(2);
   }
   u32(value: number): void {
-    this.view?.setUint32(this.pos, value >>> 0, true);
-    this.pos += 4;
+    this.room(4)?.setUint32(this.fill, value >>> 0, true);
+    this.advance(4);
   }
   s32(value: number): void {
-    this.view?.setInt32(this.pos, value, true);
-    this.pos += 4;
+    this.room(4)?.setInt32(this.fill, value, true);
+    this.advance(4);
   }
   /** A u64 held as a number below 2^53. */
   u64(value: number): void {
-    if (this.view !== null) {
-      this.view.setUint32(this.pos, (value % TWO_POW_32) >>> 0, true);
-      this.view.setUint32(this.pos + 4, Math.floor(value / TWO_POW_32) >>> 0, true);
+    const view = this.room(8);
+    if (view !== null) {
+      view.setUint32(this.fill, (value % TWO_POW_32) >>> 0, true);
+      view.setUint32(this.fill + 4, Math.floor(value / TWO_POW_32) >>> 0, true);
     }
-    this.pos += 8;
+    this.advance(8);
   }
   s64(value: number): void {
-    this.view?.setBigInt64(this.pos, BigInt(Math.trunc(value)), true);
-    this.pos += 8;
+    this.room(8)?.setBigInt64(this.fill, BigInt(Math.trunc(value)), true);
+    this.advance(8);
   }
   u64big(value: bigint): void {
-    this.view?.setBigUint64(this.pos, BigInt.asUintN(64, value), true);
-    this.pos += 8;
+    this.room(8)?.setBigUint64(this.fill, BigInt.asUintN(64, value), true);
+    this.advance(8);
   }
+  /** Field bytes (copied). */
   raw(data: Uint8Array): void {
-    this.bytes?.set(data, this.pos);
+    if (this.room(data.length) !== null) this.scratch?.set(data, this.fill);
+    this.advance(data.length);
+  }
+  /** `n` zero bytes (the scratch buffer starts zeroed). */
+  zeros(n: number): void {
+    this.room(n);
+    this.advance(n);
+  }
+  /** Page contents: handed out as they are, not copied. */
+  pageData(data: Uint8Array): void {
+    if (!this.counting) {
+      this.flush();
+      this.emit(data);
+    }
     this.pos += data.length;
   }
-  /** A fixed char array: the UTF-8 text, then NULs to `size` (the buffer starts zeroed). */
+  /** A fixed char array: the UTF-8 text, then NULs to `size`. */
   charArray(text: string, size: number, what: string): void {
     const encoded = utf8.encode(text);
     if (encoded.length >= size)
       throw new RangeError(`${what}: ${encoded.length} bytes do not fit char[${size}]`);
-    this.bytes?.set(encoded, this.pos);
-    this.pos += size;
+    if (this.room(size) !== null) this.scratch?.set(encoded, this.fill);
+    this.advance(size);
   }
   /** Starts a record; returns a function that checks the payload length when it ends. */
   header(type: number, len: number, parent: number): () => void {
@@ -115,7 +193,7 @@ class Output {
 function textRecord(out: Output, type: number, parent: number, encoded: Uint8Array): void {
   const done = out.header(type, encoded.length + 1, parent);
   out.raw(encoded);
-  out.pos += 1; // the NUL; the buffer is zero-filled
+  out.zeros(1); // the NUL
   done();
 }
 
@@ -125,7 +203,7 @@ function securityRecord(out: Output, sectype: number, parent: number, label: str
   out.u32(sectype);
   out.u32(0);
   out.raw(encoded);
-  out.pos += 1;
+  out.zeros(1);
   done();
 }
 
@@ -154,19 +232,48 @@ function isZeroPage(data: Uint8Array): boolean {
   return true;
 }
 
-/** The pages a VMA writes: all-zero pages are skipped (they read back as zero). */
-function pagesToWrite(vma: VmaRecord): VmaRecord['pages'] {
-  return vma.pages.filter((page) => {
-    if (page.data.length !== PAGE_SIZE) {
-      throw new RangeError(
-        `page 0x${page.addr.toString(16)}: ${page.data.length} bytes, not ${PAGE_SIZE}`,
-      );
-    }
-    return !isZeroPage(page.data);
-  });
+/** A page the writer can take: exactly one page of bytes. */
+function checkPageSize(page: VmaRecord['pages'][number]): void {
+  if (page.data.length !== PAGE_SIZE) {
+    throw new RangeError(
+      `page 0x${page.addr.toString(16)}: ${page.data.length} bytes, not ${PAGE_SIZE}`,
+    );
+  }
 }
 
-function emitVma(out: Output, vpid: number, vma: VmaRecord, pages: VmaRecord['pages']): void {
+/**
+ * The pages each VMA writes: all-zero pages are skipped (they read back as zero). Yields after
+ * every PAGES_PER_PGARR pages looked at, so a large address space is scanned in slices.
+ */
+function* pagesToWrite(
+  image: CheckpointImage,
+): Generator<void, Map<VmaRecord, VmaRecord['pages']>, void> {
+  const pagesByVma = new Map<VmaRecord, VmaRecord['pages']>();
+  for (const task of image.tasks) {
+    for (const vma of task.vmas) {
+      const kept: VmaRecord['pages'] = [];
+      for (let first = 0; first < vma.pages.length; first += PAGES_PER_PGARR) {
+        const last = Math.min(vma.pages.length, first + PAGES_PER_PGARR);
+        for (let i = first; i < last; i++) {
+          const page = vma.pages[i] as VmaRecord['pages'][number];
+          checkPageSize(page);
+          if (!isZeroPage(page.data)) kept.push(page);
+        }
+        if (last < vma.pages.length) yield;
+      }
+      pagesByVma.set(vma, kept);
+    }
+  }
+  return pagesByVma;
+}
+
+/** One VMA, its FNAME and its page arrays; yields after each PGARR's pages. */
+function* emitVma(
+  out: Output,
+  vpid: number,
+  vma: VmaRecord,
+  pages: VmaRecord['pages'],
+): Generator<void, void, void> {
   const done = out.header(RecordType.VMA, 48, vpid);
   out.u32(vma.vma_type);
   out.u32(0);
@@ -183,7 +290,8 @@ function emitVma(out: Output, vpid: number, vma: VmaRecord, pages: VmaRecord['pa
     out.u64(chunk.length);
     doneChunk();
     for (const page of chunk) out.u64(page.addr);
-    for (const page of chunk) out.raw(page.data);
+    for (const page of chunk) out.pageData(page.data);
+    yield;
   }
   const closing = out.header(RecordType.PGARR, 8, vpid);
   out.u64(0);
@@ -202,12 +310,12 @@ function emitOpenFile(out: Output, file: OpenFileRecord): void {
   if (file.label !== null) securityRecord(out, SecType.FILE, file.objref, file.label);
 }
 
-/** Everything from HEAD up to (not including) SIGN/TAIL. */
-function emitBody(
+/** Everything from HEAD up to (not including) SIGN/TAIL; yields after each PGARR's pages. */
+function* emitBody(
   out: Output,
   image: CheckpointImage,
   pagesByVma: ReadonlyMap<VmaRecord, VmaRecord['pages']>,
-): void {
+): Generator<void, void, void> {
   headRecord(out, image.head);
   if (image.lsm !== null) {
     const done = out.header(RecordType.LSM_INFO, 16, 0);
@@ -285,7 +393,7 @@ function emitBody(
     }
     done();
     textRecord(out, RecordType.FNAME, vpid, utf8.encode(mm.exe));
-    for (const vma of task.vmas) emitVma(out, vpid, vma, pagesByVma.get(vma) ?? []);
+    for (const vma of task.vmas) yield* emitVma(out, vpid, vma, pagesByVma.get(vma) ?? []);
 
     done = out.header(RecordType.FILES, 8, vpid);
     out.u32(task.files.objref);
@@ -329,13 +437,83 @@ function emitEnd(out: Output, signingKey: SigningKey | null): void {
     out.u16(SIGNATURE_SIZE);
     out.u16(0);
     out.raw(keyId);
-    if (out.bytes !== null) out.raw(hmacSha256(signingKey.key, out.bytes.subarray(0, out.pos)));
-    else out.pos += SIGNATURE_SIZE;
+    if (out.counting) out.zeros(SIGNATURE_SIZE);
+    else out.raw(out.digest());
     done();
   }
   const done = out.header(RecordType.TAIL, 8, 0);
   out.raw(CHECKPOINT_MAGIC_TAIL);
   done();
+}
+
+/**
+ * Encodes `image` a slice at a time: each {@link next} call does a bounded amount of work (looks
+ * at up to 1024 pages, or writes one PGARR with its pages) and returns the bytes it produced, in
+ * order; concatenated, they are exactly {@link writeImage}'s output. {@link size} is known before
+ * the first byte comes out. Page contents come out as the model's own page arrays (views, not
+ * copies): write or copy each slice's chunks before changing the model's pages.
+ *
+ * @throws like {@link writeImage}, from the constructor or from {@link next}.
+ */
+export class ImageEncoder {
+  /** The image's size in bytes; -1 until the pages have been looked at. */
+  size = -1;
+  /** Bytes handed out so far. */
+  written = 0;
+  private readonly slices: Generator<Uint8Array[], void, void>;
+
+  constructor(image: CheckpointImage, opts: WriteOptions = {}) {
+    const signed = (image.head.flags & HeadFlag.SIGNED) !== 0;
+    if (signed && opts.signingKey === undefined) {
+      throw new Error('writeImage: HEAD.flags has SIGNED but no signingKey was given');
+    }
+    this.slices = this.encode(image, signed ? (opts.signingKey ?? null) : null);
+  }
+
+  /** The bytes of the next slice (possibly none), or null once the whole image is out. */
+  next(): Uint8Array[] | null {
+    const slice = this.slices.next();
+    return slice.done === true ? null : slice.value;
+  }
+
+  private *encode(
+    image: CheckpointImage,
+    signingKey: SigningKey | null,
+  ): Generator<Uint8Array[], void, void> {
+    const planning = pagesToWrite(image);
+    let planned = planning.next();
+    for (; planned.done !== true; planned = planning.next()) yield [];
+    const pagesByVma = planned.value;
+
+    // Counting too goes a PGARR at a time: for a large image it is a slice of its own.
+    const sizing = new Output(true);
+    for (const _ of emitBody(sizing, image, pagesByVma)) yield [];
+    emitEnd(sizing, signingKey);
+    this.size = sizing.pos;
+
+    const out = new Output(false, signingKey === null ? null : new HmacSha256(signingKey.key));
+    for (const _ of emitBody(out, image, pagesByVma)) {
+      this.written = out.pos;
+      yield out.take();
+    }
+    emitEnd(out, signingKey);
+    this.written = out.pos;
+    yield out.take();
+  }
+}
+
+/** Gathers every chunk of `encoder` into one buffer of the image's size. */
+function gather(encoder: ImageEncoder): Uint8Array {
+  let bytes: Uint8Array | null = null;
+  let at = 0;
+  for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
+    for (const chunk of chunks) {
+      bytes ??= new Uint8Array(encoder.size);
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+  }
+  return bytes ?? new Uint8Array(0);
 }
 
 /**
@@ -352,22 +530,7 @@ function emitEnd(out: Output, signingKey: SigningKey | null): void {
  *   caller otherwise, readImage is the judge of images.
  */
 export function writeImage(image: CheckpointImage, opts: WriteOptions = {}): Uint8Array {
-  const signed = (image.head.flags & HeadFlag.SIGNED) !== 0;
-  if (signed && opts.signingKey === undefined) {
-    throw new Error('writeImage: HEAD.flags has SIGNED but no signingKey was given');
-  }
-  const signingKey = signed ? (opts.signingKey ?? null) : null;
-  const pagesByVma = new Map<VmaRecord, VmaRecord['pages']>();
-  for (const task of image.tasks)
-    for (const vma of task.vmas) pagesByVma.set(vma, pagesToWrite(vma));
-
-  const sizing = new Output(null);
-  emitBody(sizing, image, pagesByVma);
-  emitEnd(sizing, signingKey);
-  const out = new Output(new Uint8Array(sizing.pos));
-  emitBody(out, image, pagesByVma);
-  emitEnd(out, signingKey);
-  return out.bytes ?? new Uint8Array(0);
+  return gather(new ImageEncoder(image, opts));
 }
 
 /**
@@ -392,9 +555,15 @@ export function writeFailedImage(
     done();
     textRecord(out, RecordType.STRING, 0, text.subarray(0, length));
   };
-  const sizing = new Output(null);
+  const sizing = new Output(true);
   emit(sizing);
-  const out = new Output(new Uint8Array(sizing.pos));
+  const out = new Output(false);
   emit(out);
-  return out.bytes ?? new Uint8Array(0);
+  const bytes = new Uint8Array(sizing.pos);
+  let at = 0;
+  for (const chunk of out.take()) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }

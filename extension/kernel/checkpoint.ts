@@ -19,17 +19,20 @@ import type { CheckStep } from './audit';
 import { Audit, runChecks } from './audit';
 import { Cap } from './caps';
 import { capable, credSummary } from './creds';
-import type { Errno } from './errno';
-import { ERRNO } from './errno';
+import type { Errno, Result } from './errno';
+import { ERRNO, ok } from './errno';
 import type { FdEntry, OpenFile } from './files';
 import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
 import { ptraceMayAccess } from './ptrace';
-import { encodeImage, MACHINE_KEY_ID } from './imageio';
+import type { ImageEncoder } from './imageio';
+import { imageEncoder, MACHINE_KEY_ID } from './imageio';
 import type { Machine } from './machine';
+import type { Vma } from './mm';
+import { runToEnd } from './sliced';
 import type { Task } from './task';
 import type { Inode } from './vfs';
 import { activeNs, describeTask, globalPid, isNsInit, pidIn, subtree } from './task';
-import type { CallOutcome } from './types';
+import type { CallOutcome, CallProgress } from './types';
 import { CheckpointFlag } from './types';
 
 /** The flags sys_checkpoint knows (CHECKPOINT_USER_FLAGS). */
@@ -429,6 +432,7 @@ export function buildImage(
   caller: Task,
   tree: Task[],
   headFlags: number,
+  pagesOf: ReadonlyMap<Vma, VmaRecord['pages']> = new Map(),
 ): CheckpointImage {
   const root = tree[0] as Task;
   const rootNs = activeNs(root);
@@ -454,7 +458,7 @@ export function buildImage(
       vm_flags: vma.flags,
       vm_pgoff: vma.file !== null ? vma.pgoff : 0,
       file: vma.file !== null ? (vma.path ?? machine.vfs.pathOf(vma.file)) : null,
-      pages: task.mm.savedPages(vma),
+      pages: pagesOf.get(vma) ?? task.mm.savedPages(vma),
     }));
     const mmObjref = nextObjref++;
     const filesObjref = nextObjref++;
@@ -532,17 +536,44 @@ export function buildImage(
 }
 
 /**
- * sys_checkpoint as `caller`. On success the image is written at the descriptor's offset and the
- * crid (> 0) is returned; on failure nothing is written and -errno is returned. The ordered
- * check records come back either way.
+ * Writes the image to the output a slice at a time: to a host file chunk by chunk as it comes;
+ * to a file of the emulated VFS in one write at the end (gathered into one buffer of the image's
+ * size, as the one-shot writer does), so the file changes once.
  */
-export function sysCheckpoint(
+function* writeImageSlices(
+  encoder: ImageEncoder,
+  output: OpenFile,
+  limit: number,
+): Generator<CallProgress, Result<number>, void> {
+  let gathered: Uint8Array | null = null;
+  let at = 0;
+  for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
+    if (output.host !== null) output.writeChunks(chunks, limit);
+    else {
+      for (const chunk of chunks) {
+        gathered ??= new Uint8Array(encoder.size);
+        gathered.set(chunk, at);
+        at += chunk.length;
+      }
+    }
+    yield { done: encoder.written, total: Math.max(0, encoder.size) };
+  }
+  if (output.host !== null) return ok(encoder.written);
+  return output.write(gathered ?? new Uint8Array(0), limit);
+}
+
+/**
+ * sys_checkpoint as `caller`, a slice at a time: the checks and the image model in the first
+ * slice, then the image a PGARR at a time (see {@link writeImageSlices}). The kernel must not
+ * change between slices (the facade refuses other calls meanwhile).
+ */
+export function* sysCheckpointSlices(
   machine: Machine,
   caller: Task,
   pid: number,
   fd: number,
   flags: number,
-): CallOutcome {
+): Generator<CallProgress, CallOutcome, void> {
   const audit = new Audit(`${describeTask(caller)} ${credSummary(caller.cred)}`);
   const context: CheckpointContext = {
     machine,
@@ -576,17 +607,52 @@ export function sysCheckpoint(
   if (subtreeMode(context)) headFlags |= HeadFlag.SUBTREE;
   if (context.self) headFlags |= HeadFlag.SELF;
   if (context.signed) headFlags |= HeadFlag.SIGNED;
-  const image = buildImage(machine, caller, context.tree, headFlags);
-  const bytes = encodeImage(image, context.signed ? machine.machineKey : null);
+  // The pages each mapping saves, a mapping per slice: for a large task, gathering them is the
+  // longest part of building the image.
+  const pagesOf = new Map<Vma, VmaRecord['pages']>();
+  for (const task of context.tree) {
+    for (const vma of task.mm.vmas) {
+      pagesOf.set(vma, task.mm.savedPages(vma));
+      yield { done: 0, total: 0 };
+    }
+  }
+  const image = buildImage(machine, caller, context.tree, headFlags, pagesOf);
+  const encoder = imageEncoder(image, context.signed ? machine.machineKey : null);
   // Every check passed; writing can still fail as any write(2) can (EFBIG past the file size
   // limit), and then nothing was written and the call returns that errno.
-  const written = (context.output as OpenFile).write(bytes, machine.limits.fileSizeBytes);
+  const written = yield* writeImageSlices(
+    encoder,
+    context.output as OpenFile,
+    machine.limits.fileSizeBytes,
+  );
   if (!written.ok) {
     const reason = `the image could not be written: ${written.reason}`;
     return outcome(-ERRNO[written.errno], { errno: written.errno, reason });
   }
   recordSign(context, audit);
   return outcome(machine.allocateCrid());
+}
+
+/**
+ * sys_checkpoint as `caller`. On success the image is written at the descriptor's offset and the
+ * crid (> 0) is returned; on failure nothing is written and -errno is returned. The ordered
+ * check records come back either way.
+ */
+export function sysCheckpoint(
+  machine: Machine,
+  caller: Task,
+  pid: number,
+  fd: number,
+  flags: number,
+): CallOutcome {
+  return runToEnd(sysCheckpointSlices(machine, caller, pid, fd, flags));
+}
+
+/** A checkpoint that could not be made: the descriptor could not be opened. */
+export interface CheckpointOpenFailure {
+  ok: false;
+  errno: Errno;
+  reason: string;
 }
 
 /**
@@ -601,7 +667,21 @@ export function checkpointToPath(
   pid: number,
   path: string,
   flags: number,
-): { ok: true; outcome: CallOutcome } | { ok: false; errno: Errno; reason: string } {
+): { ok: true; outcome: CallOutcome } | CheckpointOpenFailure {
+  return runToEnd(checkpointToPathSlices(machine, caller, pid, path, flags));
+}
+
+/**
+ * {@link checkpointToPath} a slice at a time. Cancelled (`return()`) before its end, it leaves
+ * the file as it was, like a refused call.
+ */
+export function* checkpointToPathSlices(
+  machine: Machine,
+  caller: Task,
+  pid: number,
+  path: string,
+  flags: number,
+): Generator<CallProgress, { ok: true; outcome: CallOutcome } | CheckpointOpenFailure, void> {
   const existing = machine.vfs.lookupRaw(path);
   const previous = existing?.kind === 'file' ? existing.data : null;
   const fd = machine.open(caller, path, OFlag.WRONLY | OFlag.CREAT | OFlag.TRUNC, 0o644);
@@ -612,12 +692,16 @@ export function checkpointToPath(
       reason: `cannot open ${path} for the image: ${fd.reason}`,
     };
   const inode = (caller.files.get(fd.value) as FdEntry).file.inode;
-  const outcome = sysCheckpoint(machine, caller, pid, fd.value, flags);
-  caller.files.close(fd.value);
-  if (outcome.ret < 0) {
-    if (previous !== null) inode.data = previous;
-    else if (inode.parent !== null && inode.parent.children.get(inode.name) === inode)
-      inode.parent.children.delete(inode.name);
+  let outcome: CallOutcome | null = null;
+  try {
+    outcome = yield* sysCheckpointSlices(machine, caller, pid, fd.value, flags);
+    return { ok: true, outcome };
+  } finally {
+    caller.files.close(fd.value);
+    if (outcome === null || outcome.ret < 0) {
+      if (previous !== null) inode.data = previous;
+      else if (inode.parent !== null && inode.parent.children.get(inode.name) === inode)
+        inode.parent.children.delete(inode.name);
+    }
   }
-  return { ok: true, outcome };
 }

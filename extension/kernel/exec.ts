@@ -22,7 +22,7 @@ import { ERRNO } from './errno';
 import { checkpointToPath, sysCheckpoint } from './checkpoint';
 import type { Machine } from './machine';
 import { DATA_BASE, vmFlagsFor, type AccessFailure } from './mm';
-import type { CmpOp, Instruction, PrintPart, SyscallInstruction, Value } from './program';
+import type { CmpOp, Instruction, PrintPart, Program, SyscallInstruction, Value } from './program';
 import { sysRestart } from './restart';
 import type { Task } from './task';
 import { activeNs, globalPid, pidIn } from './task';
@@ -60,35 +60,61 @@ function toS64(value: bigint): number {
   return Number(BigInt.asIntN(64, value));
 }
 
+/** Each program's variable slots by name (programs are immutable once assembled). */
+const slotsOf = new WeakMap<Program, Map<string, number>>();
+
 function varAddress(task: Task, name: string): number {
-  const index = task.program?.vars.indexOf(name) ?? -1;
-  if (index < 0) throw new Fault(`unknown variable ${name}`, 139);
+  const program = task.program;
+  let slots = program === null ? undefined : slotsOf.get(program);
+  if (program !== null && slots === undefined) {
+    slots = new Map(program.vars.map((variable, index) => [variable, index]));
+    slotsOf.set(program, slots);
+  }
+  const index = slots?.get(name);
+  if (index === undefined) throw new Fault(`unknown variable ${name}`, 139);
   return DATA_BASE + index * 8;
 }
 
 const TWO_POW_32 = 0x1_0000_0000;
 
-/** The resident page and offset of an 8-byte slot that does not cross a page, if touched. */
-function residentSlot(task: Task, addr: number): { view: DataView; offset: number } | null {
-  const inPage = addr % PAGE_SIZE;
-  if (inPage > PAGE_SIZE - 8) return null;
+/**
+ * The resident page holding the 8-byte slot at `addr`, if touched and the slot does not cross
+ * a page. The slot's bytes are read and written in place, a byte at a time: pages may be views
+ * at any alignment (restored pages), and this path runs once or twice per instruction.
+ */
+function residentPage(task: Task, addr: number): Uint8Array | null {
+  if (addr % PAGE_SIZE > PAGE_SIZE - 8) return null;
   // A resident page implies a mapping: unmap drops the pages of the range it removes.
-  const page = task.mm.pages.get(Math.floor(addr / PAGE_SIZE));
-  return page === undefined
-    ? null
-    : { view: new DataView(page.buffer, page.byteOffset, PAGE_SIZE), offset: inPage };
+  return task.mm.pages.get(Math.floor(addr / PAGE_SIZE)) ?? null;
+}
+
+function u32In(page: Uint8Array, at: number): number {
+  return (
+    ((page[at] as number) |
+      ((page[at + 1] as number) << 8) |
+      ((page[at + 2] as number) << 16) |
+      ((page[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+function setU32In(page: Uint8Array, at: number, value: number): void {
+  page[at] = value & 0xff;
+  page[at + 1] = (value >>> 8) & 0xff;
+  page[at + 2] = (value >>> 16) & 0xff;
+  page[at + 3] = (value >>> 24) & 0xff;
 }
 
 /** Read a variable's 8-byte slot (s64, little-endian) from task memory. */
 export function readVar(task: Task, name: string): number {
   const addr = varAddress(task, name);
-  const slot = residentSlot(task, addr);
-  if (slot !== null) {
+  const page = residentPage(task, addr);
+  if (page !== null) {
     // Fast path for the hot loop: exact for every value below 2^53 in magnitude.
-    const high = slot.view.getInt32(slot.offset + 4, true);
-    if (Math.abs(high) < 0x20_0000)
-      return high * TWO_POW_32 + slot.view.getUint32(slot.offset, true);
-    return toS64(slot.view.getBigInt64(slot.offset, true));
+    const at = addr % PAGE_SIZE;
+    const high = u32In(page, at + 4) | 0;
+    if (Math.abs(high) < 0x20_0000) return high * TWO_POW_32 + u32In(page, at);
+    return toS64(new DataView(page.buffer, page.byteOffset + at, 8).getBigInt64(0, true));
   }
   const bytes = task.mm.read(addr, 8, false);
   if (!bytes.ok) throw new Fault(`segmentation fault reading ${name}`, 139);
@@ -98,11 +124,12 @@ export function readVar(task: Task, name: string): number {
 function writeVar(task: Task, name: string, value: number): void {
   const addr = varAddress(task, name);
   const integer = Math.trunc(value);
-  const slot = residentSlot(task, addr);
-  if (slot !== null && Number.isSafeInteger(integer)) {
+  const page = residentPage(task, addr);
+  if (page !== null && Number.isSafeInteger(integer)) {
+    const at = addr % PAGE_SIZE;
     const high = Math.floor(integer / TWO_POW_32);
-    slot.view.setUint32(slot.offset, integer - high * TWO_POW_32, true);
-    slot.view.setInt32(slot.offset + 4, high, true);
+    setU32In(page, at, integer - high * TWO_POW_32);
+    setU32In(page, at + 4, high >>> 0);
     return;
   }
   const bytes = new Uint8Array(8);
@@ -146,9 +173,23 @@ function compare(fn: CmpOp, a: number, b: number): boolean {
 
 function arithmetic(fn: string, a: number, b: number): number {
   // Plain numbers while the result stays exact; s64 wrap-around through BigInt otherwise.
-  if (fn === 'add' || fn === 'sub') {
-    const quick = fn === 'add' ? Math.trunc(a) + Math.trunc(b) : Math.trunc(a) - Math.trunc(b);
-    if (Number.isSafeInteger(quick)) return quick;
+  // (Operands are integers below 2^53 in magnitude: registers and memory hold nothing else.)
+  if (fn === 'add' || fn === 'sub' || fn === 'mul') {
+    const x = Math.trunc(a);
+    const y = Math.trunc(b);
+    // A product of safe integers that is itself safe is exact: rounding is monotonic, so a
+    // true product at or past 2^53 never rounds down into the safe range.
+    const quick = fn === 'add' ? x + y : fn === 'sub' ? x - y : x * y;
+    if (Number.isSafeInteger(quick)) return quick === 0 ? 0 : quick;
+  } else if ((fn === 'div' || fn === 'mod') && b !== 0) {
+    const x = Math.trunc(a);
+    const y = Math.trunc(b);
+    // Below 2^31 in magnitude a double division is exact after truncation (C's rounding
+    // toward zero), and % is C's remainder; larger operands take the BigInt path.
+    if (Math.abs(x) < 0x8000_0000 && Math.abs(y) < 0x8000_0000) {
+      const quick = fn === 'div' ? Math.trunc(x / y) : x % y;
+      return quick === 0 ? 0 : quick;
+    }
   }
   const x = BigInt(Math.trunc(a));
   const y = BigInt(Math.trunc(b));

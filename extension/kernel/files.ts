@@ -10,6 +10,14 @@ import type { Inode } from './vfs';
 /** Descriptors per table (the format's fd bound). */
 export const MAX_FDS = 1024;
 
+/**
+ * Where the writes of a file outside the emulated machine go (a host file, see hostfile.ts):
+ * the bytes in order; chunks may be views of task memory, to be written or copied at once.
+ */
+export interface HostWriter {
+  write(chunks: readonly Uint8Array[]): void;
+}
+
 export class OpenFile {
   constructor(
     /** Unique per kernel: the identity descriptors share. */
@@ -21,6 +29,8 @@ export class OpenFile {
     public flags: number,
     public pos: number,
     public version = 0,
+    /** Set for a host file: writes go to the host, not to the inode. */
+    readonly host: HostWriter | null = null,
   ) {}
 
   get accessMode(): number {
@@ -52,9 +62,11 @@ export class OpenFile {
    * write(2) at the file offset (at the end with O_APPEND), growing the file; the bytes are kept,
    * not copied, when they replace a whole file from offset 0 (a fresh image). A write that would
    * end past `limit` (the world's file size limit) fails with EFBIG and writes nothing; the
-   * offset may be anything up to 2^53 - 1, and the hole before it costs nothing.
+   * offset may be anything up to 2^53 - 1, and the hole before it costs nothing. A host file's
+   * writes go to the host.
    */
   write(bytes: Uint8Array, limit: number): Result<number> {
+    if (this.host !== null) return this.writeChunks([bytes], limit);
     const data = this.inode.data;
     const pos = (this.flags & OFlag.APPEND) !== 0 ? data.size : this.pos;
     if (bytes.length === 0) return ok(0);
@@ -69,6 +81,26 @@ export class OpenFile {
     else data.write(pos, bytes);
     this.pos = end;
     return ok(bytes.length);
+  }
+
+  /**
+   * Writes `chunks` in order: straight to the host for a host file (the machine's size limit
+   * is for its own files), else one write(2) each, stopping at the first failure.
+   */
+  writeChunks(chunks: readonly Uint8Array[], limit: number): Result<number> {
+    let written = 0;
+    if (this.host !== null) {
+      this.host.write(chunks);
+      for (const chunk of chunks) written += chunk.length;
+      this.pos += written;
+      return ok(written);
+    }
+    for (const chunk of chunks) {
+      const done = this.write(chunk, limit);
+      if (!done.ok) return done;
+      written += done.value;
+    }
+    return ok(written);
   }
 }
 

@@ -14,15 +14,19 @@
 export { createKernel } from './kernel';
 export type {
   CallOutcome,
+  CallProgress,
   ConsoleLine,
   CredInfo,
   FdInfo,
   FileStat,
+  HostImageInput,
+  HostImageOutput,
   KernelApi,
   KernelOptions,
   RunOptions,
   RunOutcome,
   SpawnOptions,
+  SlicedCall,
   SpawnResult,
   StepOutcome,
   StepStatus,
@@ -32,6 +36,9 @@ export type {
   WriteFileOptions,
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
+/** Hosts with an event loop run sliced calls between its turns. */
+export { runInTurns } from './sliced';
+export type { TurnOptions } from './sliced';
 export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {

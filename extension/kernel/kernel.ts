@@ -4,7 +4,12 @@
  * snapshots of tasks, console and calls. Every pid in this API is a root-namespace pid.
  */
 import { OFlag, PAGE_SIZE } from '../image/model';
-import { checkpointToPath, sysCheckpoint } from './checkpoint';
+import {
+  checkpointToPathSlices,
+  sysCheckpoint,
+  sysCheckpointSlices,
+  type CheckpointOpenFailure,
+} from './checkpoint';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
 import { readVar, step } from './exec';
@@ -12,17 +17,23 @@ import { FileData } from './filedata';
 import { Machine } from './machine';
 import type { Program, ProgramSource } from './program';
 import { assemble } from './program';
-import { sysRestart } from './restart';
+import { sysRestart, sysRestartSlices } from './restart';
+import { openHostFile } from './hostfile';
+import { runToEnd } from './sliced';
 import type { Task } from './task';
 import { activeNs, globalPid, isNsInit } from './task';
 import type {
   CallOutcome,
+  CallProgress,
   ConsoleLine,
   FileStat,
+  HostImageInput,
+  HostImageOutput,
   KernelApi,
   KernelOptions,
   RunOptions,
   RunOutcome,
+  SlicedCall,
   SpawnOptions,
   SpawnResult,
   StepOutcome,
@@ -43,7 +54,41 @@ function stateName(task: Task): TaskStateName {
 }
 
 class Kernel implements KernelApi {
+  /** The sliced call in progress, if any: no other call may change the kernel meanwhile. */
+  private busy: 'checkpoint' | 'restart' | null = null;
+
   constructor(private readonly machine: Machine) {}
+
+  /** Throws while a sliced call runs: between its slices the kernel must stay as it judged it. */
+  private assertIdle(): void {
+    if (this.busy !== null) {
+      throw new Error(
+        `the kernel is busy: a ${this.busy} runs in slices; wait for it to end or cancel it`,
+      );
+    }
+  }
+
+  /**
+   * Runs `call` holding the kernel (from its first slice to its end or cancellation); the
+   * counters the call moved are put back when it is cancelled.
+   */
+  private *exclusive(
+    name: 'checkpoint' | 'restart',
+    call: () => Generator<CallProgress, CallOutcome, void>,
+  ): SlicedCall {
+    this.assertIdle();
+    this.busy = name;
+    const restoreCounters = this.machine.saveCounters();
+    let finished = false;
+    try {
+      const outcome = yield* call();
+      finished = true;
+      return outcome;
+    } finally {
+      this.busy = null;
+      if (!finished) restoreCounters();
+    }
+  }
 
   private requireTask(pid: number): Task {
     const task = this.machine.findTask(pid);
@@ -52,6 +97,7 @@ class Kernel implements KernelApi {
   }
 
   spawn(options: SpawnOptions): SpawnResult {
+    this.assertIdle();
     const user = this.machine.findUser(options.user);
     if (user === null)
       return {
@@ -74,10 +120,12 @@ class Kernel implements KernelApi {
   }
 
   step(pid: number): StepOutcome {
+    this.assertIdle();
     return step(this.machine, this.requireTask(pid));
   }
 
   run(pid: number, options: RunOptions = {}): RunOutcome {
+    this.assertIdle();
     const task = this.requireTask(pid);
     const budget = options.steps ?? DEFAULT_RUN_STEPS;
     let last: StepOutcome | null = null;
@@ -101,6 +149,7 @@ class Kernel implements KernelApi {
   }
 
   freeze(pid: number): boolean {
+    this.assertIdle();
     const task = this.machine.findTask(pid);
     if (task === null) return false;
     this.machine.setFrozen(task, true);
@@ -108,6 +157,7 @@ class Kernel implements KernelApi {
   }
 
   thaw(pid: number): boolean {
+    this.assertIdle();
     const task = this.machine.findTask(pid);
     if (task === null) return false;
     this.machine.setFrozen(task, false);
@@ -115,10 +165,12 @@ class Kernel implements KernelApi {
   }
 
   sysCheckpoint(caller: number, pid: number, fd: number, flags: number): CallOutcome {
+    this.assertIdle();
     return sysCheckpoint(this.machine, this.requireTask(caller), pid, fd, flags);
   }
 
   sysRestart(caller: number, crid: number, fd: number, flags: number): CallOutcome {
+    this.assertIdle();
     return sysRestart(this.machine, this.requireTask(caller), crid, fd, flags);
   }
 
@@ -149,44 +201,117 @@ class Kernel implements KernelApi {
     return outcome;
   }
 
-  checkpointAs(user: string | number, targetPid: number, path: string, flags: number): CallOutcome {
+  checkpointAs(
+    user: string | number,
+    targetPid: number,
+    target: string | HostImageOutput,
+    flags: number,
+  ): CallOutcome {
+    return runToEnd(this.checkpointInSlices(user, targetPid, target, flags));
+  }
+
+  checkpointInSlices(
+    user: string | number,
+    targetPid: number,
+    target: string | HostImageOutput,
+    flags: number,
+  ): SlicedCall {
+    return this.exclusive('checkpoint', () =>
+      this.checkpointSlices(user, targetPid, target, flags),
+    );
+  }
+
+  private *checkpointSlices(
+    user: string | number,
+    targetPid: number,
+    target: string | HostImageOutput,
+    flags: number,
+  ): Generator<CallProgress, CallOutcome, void> {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
       return this.failedBeforeCall('checkpoint', 0, caller.errno, caller.reason);
-    const done = checkpointToPath(this.machine, caller, targetPid, path, flags);
-    const outcome = done.ok
-      ? done.outcome
-      : this.failedBeforeCall('checkpoint', globalPid(caller), done.errno, done.reason);
-    this.machine.reap(caller);
-    return outcome;
+    try {
+      const done =
+        typeof target === 'string'
+          ? yield* checkpointToPathSlices(this.machine, caller, targetPid, target, flags)
+          : yield* this.checkpointToHost(caller, targetPid, target, flags);
+      return done.ok
+        ? done.outcome
+        : this.failedBeforeCall('checkpoint', globalPid(caller), done.errno, done.reason);
+    } finally {
+      this.machine.reap(caller);
+    }
   }
 
-  restartAs(user: string | number, path: string, flags: number): CallOutcome {
+  /** sys_checkpoint onto a host file the caller holds open for writing. */
+  private *checkpointToHost(
+    caller: Task,
+    targetPid: number,
+    target: HostImageOutput,
+    flags: number,
+  ): Generator<CallProgress, { ok: true; outcome: CallOutcome } | CheckpointOpenFailure, void> {
+    const fd = openHostFile(this.machine, caller, target);
+    if (!fd.ok)
+      return { ok: false, errno: fd.errno, reason: `cannot open ${target.path}: ${fd.reason}` };
+    try {
+      return {
+        ok: true,
+        outcome: yield* sysCheckpointSlices(this.machine, caller, targetPid, fd.value, flags),
+      };
+    } finally {
+      caller.files.close(fd.value);
+    }
+  }
+
+  restartAs(user: string | number, source: string | HostImageInput, flags: number): CallOutcome {
+    return runToEnd(this.restartInSlices(user, source, flags));
+  }
+
+  restartInSlices(
+    user: string | number,
+    source: string | HostImageInput,
+    flags: number,
+  ): SlicedCall {
+    return this.exclusive('restart', () => this.restartSlices(user, source, flags));
+  }
+
+  private *restartSlices(
+    user: string | number,
+    source: string | HostImageInput,
+    flags: number,
+  ): Generator<CallProgress, CallOutcome, void> {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
       return this.failedBeforeCall('restart', 0, caller.errno, caller.reason);
-    const fd = this.machine.open(caller, path, OFlag.RDONLY, 0);
-    if (!fd.ok) {
-      const outcome = this.failedBeforeCall(
-        'restart',
-        globalPid(caller),
-        fd.errno,
-        `cannot open ${path}: ${fd.reason}`,
-      );
-      this.machine.reap(caller);
+    let stays = false;
+    try {
+      const fd =
+        typeof source === 'string'
+          ? this.machine.open(caller, source, OFlag.RDONLY, 0)
+          : openHostFile(this.machine, caller, source);
+      if (!fd.ok) {
+        const path = typeof source === 'string' ? source : source.path;
+        return this.failedBeforeCall(
+          'restart',
+          globalPid(caller),
+          fd.errno,
+          `cannot open ${path}: ${fd.reason}`,
+        );
+      }
+      const outcome = yield* sysRestartSlices(this.machine, caller, 0, fd.value, flags);
+      if (outcome.restoredIntoCaller === true) {
+        // RESTART_TASKSELF: the transient caller has become the restored task and stays.
+        caller.transient = false;
+        stays = true;
+        return outcome;
+      }
+      // The coordinator goes away; its restored children are reparented to init, as on exit.
+      for (const child of [...caller.children]) this.machine.adopt(this.machine.init, child);
+      caller.children = [];
       return outcome;
+    } finally {
+      if (!stays) this.machine.reap(caller);
     }
-    const outcome = sysRestart(this.machine, caller, 0, fd.value, flags);
-    if (outcome.restoredIntoCaller === true) {
-      // RESTART_TASKSELF: the transient caller has become the restored task and stays.
-      caller.transient = false;
-      return outcome;
-    }
-    // The coordinator goes away; its restored children are reparented to init, as on exit.
-    for (const child of [...caller.children]) this.machine.adopt(this.machine.init, child);
-    caller.children = [];
-    this.machine.reap(caller);
-    return outcome;
   }
 
   probeRestartAs(
@@ -232,6 +357,7 @@ class Kernel implements KernelApi {
   }
 
   openAs(pid: number, path: string, flags: number, mode = 0o644): number {
+    this.assertIdle();
     const opened = this.machine.open(this.requireTask(pid), path, flags, mode);
     return opened.ok ? opened.value : -ERRNO[opened.errno];
   }
@@ -242,11 +368,12 @@ class Kernel implements KernelApi {
   }
 
   writeFile(path: string, bytes: Uint8Array, options: WriteFileOptions = {}): void {
+    this.assertIdle();
     const vfs = this.machine.vfs;
     const existing = vfs.lookupRaw(path);
     if (existing !== null) {
       if (existing.kind !== 'file') throw new RangeError(`${path} is a directory`);
-      existing.data = FileData.of(bytes.slice());
+      existing.data = FileData.of(options.adopt === true ? bytes : bytes.slice());
       if (options.mode !== undefined) existing.mode = options.mode & 0o7777;
       if (options.uid !== undefined) existing.uid = options.uid;
       if (options.gid !== undefined) existing.gid = options.gid;
@@ -261,7 +388,7 @@ class Kernel implements KernelApi {
       mode: (options.mode ?? 0o644) & 0o7777,
       uid: options.uid ?? 0,
       gid: options.gid ?? 0,
-      data: bytes.slice(),
+      data: options.adopt === true ? bytes : bytes.slice(),
       ...(options.runs !== undefined ? { runs: options.runs } : {}),
     });
   }
@@ -349,6 +476,7 @@ class Kernel implements KernelApi {
   }
 
   writeMemory(pid: number, addr: number, bytes: Uint8Array): number {
+    this.assertIdle();
     const mm = this.requireTask(pid).mm;
     let written = 0;
     while (written < bytes.length) {
@@ -374,6 +502,7 @@ class Kernel implements KernelApi {
   }
 
   setSysctl<K extends SysctlName>(name: K, value: Sysctls[K]): void {
+    this.assertIdle();
     this.machine.sysctls.set(name, value);
   }
 
@@ -382,6 +511,7 @@ class Kernel implements KernelApi {
   }
 
   addProgram(source: ProgramSource): Program {
+    this.assertIdle();
     const program = assemble(source);
     this.machine.programs.set(program.name, program);
     return program;

@@ -42,6 +42,8 @@ export const COMM_MAX_BYTES = 15;
 /** Cut a name to at most 15 UTF-8 bytes at a whole character, as restart does with comm. */
 export function cutComm(name: string): string {
   const encoder = new TextEncoder();
+  // Most names fit whole: one encoding tells (every task created and restored comes here).
+  if (name.length <= COMM_MAX_BYTES && encoder.encode(name).length <= COMM_MAX_BYTES) return name;
   let out = '';
   for (const char of name) {
     if (encoder.encode(out + char).length > COMM_MAX_BYTES) break;

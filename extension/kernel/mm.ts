@@ -301,7 +301,19 @@ export class AddressSpace {
     this.pages.set(Math.floor(addr / PAGE_SIZE), data.slice());
   }
 
-  /** The touched pages of one mapping, ascending, as saved in an image (all-zero pages omitted). */
+  /**
+   * Install a page whose bytes the address space takes over (restart's prepared pages: views
+   * of a buffer nothing else writes to). The caller charges the memory (restoreAddressSpace).
+   */
+  adoptPage(addr: number, data: Uint8Array): void {
+    this.pages.set(Math.floor(addr / PAGE_SIZE), data);
+  }
+
+  /**
+   * The touched pages of one mapping, ascending, as saved in an image. All-zero pages are left
+   * for the writer to omit (it looks at every page anyway: looking here too cost a second pass
+   * over all of the task's memory).
+   */
   savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
     if (this.isSharedFile(vma)) return [];
     const out: { addr: number; data: Uint8Array }[] = [];
@@ -312,8 +324,7 @@ export class AddressSpace {
       .sort((a, b) => a - b);
     for (const index of indexes) {
       const data = this.pages.get(index);
-      if (data !== undefined && data.some((byte) => byte !== 0))
-        out.push({ addr: index * PAGE_SIZE, data });
+      if (data !== undefined) out.push({ addr: index * PAGE_SIZE, data });
     }
     return out;
   }

@@ -17,6 +17,7 @@ import type {
 import {
   FdType,
   OFlag,
+  PAGE_SIZE,
   Prot,
   TaskFlag,
   TaskState,
@@ -34,14 +35,16 @@ import { ERRNO, fail } from './errno';
 import { FdTable, OpenFile } from './files';
 import { flagsHex, hasFlag, unknownFlags, unknownFlagsReason } from './flags';
 import type { ReadResult } from './imageio';
-import { decodeImage } from './imageio';
+import { decodeImage, decodeImageSlices } from './imageio';
 import type { Machine } from './machine';
 import { cutComm, emptyProgram } from './machine';
 import { AddressSpace } from './mm';
+import { isHostInput } from './hostfile';
+import { runToEnd } from './sliced';
 import type { PidNamespace } from './pidns';
 import type { Task } from './task';
 import { NREGS, activeNs, describeTask, globalPid } from './task';
-import type { CallOutcome } from './types';
+import type { CallOutcome, CallProgress } from './types';
 import { RestartFlag } from './types';
 import type { Inode } from './vfs';
 import { MAY_EXEC, MAY_READ, MAY_WRITE, S_ISGID, S_ISUID } from './vfs';
@@ -162,6 +165,12 @@ const checkUnpriv: CheckStep<RestartContext> = {
   },
 };
 
+/** The image a descriptor reaches: from the file offset on, without moving it (the offset moves only if the restart succeeds). */
+function imageBytes(file: OpenFile): Uint8Array {
+  const data = file.inode.data;
+  return data.view(file.pos, data.size);
+}
+
 const checkFd: CheckStep<RestartContext> = {
   id: 'restart.fd',
   run(context, audit) {
@@ -184,10 +193,11 @@ const checkFd: CheckStep<RestartContext> = {
       );
     }
     context.input = entry.file;
-    const data = entry.file.inode.data;
-    // Read from the file offset without moving it: the offset moves only if the restart succeeds.
-    context.bytes = data.view(entry.file.pos, data.size);
-    context.read = decodeImage(context.bytes, context.machine.machineKey);
+    // The sliced call has judged these very bytes already (see sysRestartSlices).
+    if (context.read === null) {
+      context.bytes = imageBytes(entry.file);
+      context.read = decodeImage(context.bytes, context.machine.machineKey);
+    }
     if (context.read.ok) context.image = context.read.image;
     return audit.pass(
       'restart.fd',
@@ -881,8 +891,65 @@ export const RESTART_STEPS: readonly CheckStep<RestartContext>[] = [
 
 // ---- building the tasks (after every check passed; nothing here can fail) ---------------------
 
-function restoreAddressSpace(machine: Machine, saved: TaskImage): AddressSpace {
-  const mm = new AddressSpace(machine.accounting, saved.mm.exe);
+/** The address space of every restored task, its pages in place (charged at the commit). */
+type PreparedPages = Map<TaskImage, AddressSpace>;
+
+/** Pages prepared per slice (one PGARR's worth). */
+const PAGES_PER_SLICE = 1024;
+
+/**
+ * The bytes the restored pages will hold, prepared a slice at a time before anything is created:
+ * when the image is the kernel's own (read from a host file, which nothing in the machine can
+ * reach or change), its page data are taken as they are, with no second copy; from a file of the
+ * emulated VFS they are copied, into one buffer per task, so that later changes to the file and
+ * to the task never meet.
+ */
+function* preparePages(
+  context: RestartContext,
+  judged: number,
+): Generator<CallProgress, PreparedPages, void> {
+  const { machine } = context;
+  const image = imageOf(context);
+  const own = context.input !== null && isHostInput(context.input.inode);
+  const total = judged + imagePages(image) * PAGE_SIZE;
+  const prepared: PreparedPages = new Map();
+  let done = judged;
+  for (const task of image.tasks) {
+    const mm = new AddressSpace(machine.accounting, task.mm.exe);
+    let taskPages = 0;
+    for (const vma of task.vmas) taskPages += vma.pages.length;
+    // One buffer for all of a task's pages: one allocation outside the JavaScript heap per task,
+    // not one per slice (each one adds to the external memory that drives V8's full collections:
+    // a pause of up to 100 ms apiece on a loaded machine, several per 256 MiB restart).
+    const buffer = own ? null : new Uint8Array(taskPages * PAGE_SIZE);
+    let at = 0;
+    for (const vma of task.vmas) {
+      for (let first = 0; first < vma.pages.length; first += PAGES_PER_SLICE) {
+        const last = Math.min(vma.pages.length, first + PAGES_PER_SLICE);
+        for (let i = first; i < last; i++) {
+          const page = vma.pages[i] as { addr: number; data: Uint8Array };
+          if (buffer === null) mm.adoptPage(page.addr, page.data);
+          else {
+            buffer.set(page.data, at);
+            mm.adoptPage(page.addr, buffer.subarray(at, at + PAGE_SIZE));
+            at += PAGE_SIZE;
+          }
+        }
+        done += (last - first) * PAGE_SIZE;
+        yield { done, total };
+      }
+    }
+    prepared.set(task, mm);
+  }
+  return prepared;
+}
+
+function restoreAddressSpace(
+  machine: Machine,
+  saved: TaskImage,
+  prepared: PreparedPages,
+): AddressSpace {
+  const mm = prepared.get(saved) ?? new AddressSpace(machine.accounting, saved.mm.exe);
   mm.layout = {
     startCode: saved.mm.start_code,
     endCode: saved.mm.end_code,
@@ -896,7 +963,6 @@ function restoreAddressSpace(machine: Machine, saved: TaskImage): AddressSpace {
     envStart: saved.mm.env_start,
     envEnd: saved.mm.env_end,
   };
-  let pages = 0;
   for (const vma of saved.vmas) {
     const file = vma.file !== null ? machine.vfs.lookupRaw(vma.file) : null;
     mm.vmas.push({
@@ -908,10 +974,8 @@ function restoreAddressSpace(machine: Machine, saved: TaskImage): AddressSpace {
       path: vma.file,
       pgoff: vma.vm_pgoff,
     });
-    for (const page of vma.pages) mm.installPage(page.addr, page.data);
-    pages += vma.pages.length;
   }
-  machine.accounting.charge(pages);
+  machine.accounting.charge(mm.pages.size);
   return mm;
 }
 
@@ -949,6 +1013,7 @@ function fillTask(
   saved: TaskImage,
   openFiles: Map<number, OpenFile>,
   records: Map<number, OpenFileRecord>,
+  prepared: PreparedPages,
 ): void {
   const { machine } = context;
   task.comm = cutComm(saved.task.comm);
@@ -957,7 +1022,7 @@ function fillTask(
   task.superpriv = (saved.task.flags & TaskFlag.SUPERPRIV) !== 0;
   task.label = restoredTaskLabel(context, saved);
   task.mm.release();
-  task.mm = restoreAddressSpace(machine, saved);
+  task.mm = restoreAddressSpace(machine, saved, prepared);
   task.files = restoreFiles(machine, saved, openFiles, records);
   const exe = machine.vfs.lookupRaw(saved.mm.exe);
   const programName = exe?.runs ?? null;
@@ -1030,13 +1095,13 @@ function assignPids(machine: Machine, caller: Task, image: CheckpointImage, task
   });
 }
 
-function build(context: RestartContext): Task[] {
+function build(context: RestartContext, prepared: PreparedPages): Task[] {
   const { machine, caller } = context;
   const image = imageOf(context);
   const openFiles = new Map<number, OpenFile>();
   const records = new Map(image.openFiles.map((file) => [file.objref, file] as const));
   if (taskSelf(context)) {
-    fillTask(context, caller, image.tasks[0] as TaskImage, openFiles, records);
+    fillTask(context, caller, image.tasks[0] as TaskImage, openFiles, records, prepared);
     return [caller];
   }
   const tasks = image.tasks.map(() => machine.blankTask(copyCred(caller.cred), '', null));
@@ -1048,27 +1113,29 @@ function build(context: RestartContext): Task[] {
     const parentIndex =
       index === 0 ? -1 : image.tree.findIndex((other) => other.vpid === entry?.vppid);
     machine.adopt(parentIndex < 0 ? caller : (tasks[parentIndex] as Task), task);
-    fillTask(context, task, saved, openFiles, records);
+    fillTask(context, task, saved, openFiles, records, prepared);
   });
   return tasks;
 }
 
 /**
- * sys_restart as `caller`: 0 and the restored tasks on success (with RESTART_TASKSELF the caller
- * itself has become the restored task), -errno and nothing changed on failure.
+ * sys_restart as `caller`, a slice at a time: every check (the whole image judged) in the first
+ * slice, then the restored pages prepared a PGARR at a time, then, in the last slice, the tasks
+ * created all at once. Cancelled before the last slice, nothing was created. The kernel must not
+ * change between slices (the facade refuses other calls meanwhile).
  *
  * With `commit` false the call is only judged: every check runs as it would, and then nothing is
- * built, the descriptor's offset stays and the call log is left alone (a probe: "would this
- * restart succeed?").
+ * built (no pages prepared), the descriptor's offset stays and the call log is left alone (a
+ * probe: "would this restart succeed?").
  */
-export function sysRestart(
+export function* sysRestartSlices(
   machine: Machine,
   caller: Task,
   _crid: number,
   fd: number,
   flags: number,
   commit = true,
-): CallOutcome {
+): Generator<CallProgress, CallOutcome, void> {
   const audit = new Audit(`${describeTask(caller)} ${credSummary(caller.cred)}`);
   const context: RestartContext = {
     machine,
@@ -1084,6 +1151,25 @@ export function sysRestart(
     needsPidNs: false,
   };
   const callerPid = globalPid(caller);
+  // The longest part of a large restart comes first, a PGARR at a time: judging the image the
+  // descriptor reaches (restart.fd then takes the verdict; a call that fails an earlier check
+  // has judged an image for nothing, and says nothing of it).
+  const entry = caller.files.get(fd);
+  let judged = 0;
+  if (entry !== null && entry.file.readable && entry.file.inode.kind === 'file') {
+    context.bytes = imageBytes(entry.file);
+    const total = context.bytes.length;
+    const judging = decodeImageSlices(context.bytes, machine.machineKey);
+    for (let step = judging.next(); ; step = judging.next()) {
+      if (step.done === true) {
+        context.read = step.value;
+        break;
+      }
+      // Until the image is judged its page bytes are not known: about as many as its size.
+      yield { done: step.value, total: 2 * total };
+    }
+    judged = total;
+  }
   if (!runChecks(RESTART_STEPS, context, audit)) {
     const errno = audit.failure?.errno ?? 'EINVAL';
     const outcome: CallOutcome = {
@@ -1098,8 +1184,9 @@ export function sysRestart(
   }
   if (!commit)
     return { call: 'restart', caller: callerPid, ret: 0, errno: null, checks: audit.records };
+  const prepared = yield* preparePages(context, judged);
   const input = context.input as OpenFile;
-  const restored = build(context);
+  const restored = build(context, prepared);
   input.pos += context.bytes.length;
   const outcome: CallOutcome = {
     call: 'restart',
@@ -1112,4 +1199,19 @@ export function sysRestart(
   };
   machine.callLog.push(outcome);
   return outcome;
+}
+
+/**
+ * sys_restart as `caller`: 0 and the restored tasks on success (with RESTART_TASKSELF the caller
+ * itself has become the restored task), -errno and nothing changed on failure.
+ */
+export function sysRestart(
+  machine: Machine,
+  caller: Task,
+  crid: number,
+  fd: number,
+  flags: number,
+  commit = true,
+): CallOutcome {
+  return runToEnd(sysRestartSlices(machine, caller, crid, fd, flags, commit));
 }

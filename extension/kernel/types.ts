@@ -87,6 +87,12 @@ export interface WriteFileOptions {
   gid?: number;
   /** The program (in the kernel's program table) the file runs when executed. */
   runs?: string;
+  /**
+   * The file keeps `bytes` as they are instead of a copy: the caller gives them up and never
+   * writes to them again (a host handing over an image it has just read: no second copy of a
+   * large image in one event-loop turn).
+   */
+  adopt?: boolean;
 }
 
 /** A VFS entry as hosts see it. */
@@ -133,6 +139,49 @@ export interface CallOutcome {
    */
   reason?: string;
 }
+
+/**
+ * A file on the host (outside the emulated machine) that `checkpointAs` writes the image to:
+ * the transient caller holds it open for writing, as a shell redirection would, and the image
+ * streams out as the kernel writes it, never held whole in the emulated machine.
+ */
+export interface HostImageOutput {
+  /** The host's absolute path of the file: what the checks show for the descriptor. */
+  path: string;
+  /**
+   * Receives the image's bytes, in order. Chunks may be views of task memory: write or copy
+   * them before the kernel runs anything else (before the next slice of a sliced call).
+   */
+  write(chunks: readonly Uint8Array[]): void;
+}
+
+/**
+ * A file on the host that `restartAs` reads the image from: its path and its bytes. The kernel
+ * keeps the bytes (restored pages are views of them, with no second copy): the host must not
+ * change them afterwards.
+ */
+export interface HostImageInput {
+  /** The host's absolute path of the file: what the checks show for the descriptor. */
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** How far a sliced call has got: image bytes written (checkpoint), page bytes restored (restart). */
+export interface CallProgress {
+  done: number;
+  /** 0 until known. */
+  total: number;
+}
+
+/**
+ * A checkpoint or restart run a slice at a time, for hosts that keep an event loop turning:
+ * each `next()` does a bounded amount of work (the checks; one PGARR of at most 4 MiB of pages)
+ * and yields the progress; the value of the last `next()` is the call's outcome, exactly what the
+ * one-shot call returns (same checks, same image bytes, same restored tasks). `return()` cancels
+ * it: nothing of the call remains (no call logged, no task created, an output file as it was).
+ * While a sliced call runs, every other call that changes the kernel throws.
+ */
+export type SlicedCall = Generator<CallProgress, CallOutcome, void>;
 
 export type StepStatus = 'ran' | 'blocked' | 'sleeping' | 'exited' | 'killed';
 
@@ -205,15 +254,35 @@ export interface KernelApi {
   sysRestart(caller: number, crid: number, fd: number, flags: number): CallOutcome;
   /**
    * Checkpoint as a transient task of `user` (default credentials, root namespace) that opens
-   * `path` O_WRONLY|O_CREAT|O_TRUNC (0644) itself; the transient task is gone afterwards.
+   * `path` O_WRONLY|O_CREAT|O_TRUNC (0644) itself, or holds the host file `target` open for
+   * writing; the transient task is gone afterwards.
    */
-  checkpointAs(user: string | number, targetPid: number, path: string, flags: number): CallOutcome;
+  checkpointAs(
+    user: string | number,
+    targetPid: number,
+    target: string | HostImageOutput,
+    flags: number,
+  ): CallOutcome;
   /**
-   * Restart `path` as a transient task of `user` that opens it O_RDONLY itself. The restored
-   * tree is reparented to init when the transient task goes; with RESTART_TASKSELF the transient
-   * task becomes the restored task and stays.
+   * Restart `path` as a transient task of `user` that opens it O_RDONLY itself (or holds the
+   * host file `source` open for reading). The restored tree is reparented to init when the
+   * transient task goes; with RESTART_TASKSELF the transient task becomes the restored task and
+   * stays.
    */
-  restartAs(user: string | number, path: string, flags: number): CallOutcome;
+  restartAs(user: string | number, source: string | HostImageInput, flags: number): CallOutcome;
+  /** {@link checkpointAs} a slice at a time (see {@link SlicedCall}). */
+  checkpointInSlices(
+    user: string | number,
+    targetPid: number,
+    target: string | HostImageOutput,
+    flags: number,
+  ): SlicedCall;
+  /** {@link restartAs} a slice at a time (see {@link SlicedCall}). */
+  restartInSlices(
+    user: string | number,
+    source: string | HostImageInput,
+    flags: number,
+  ): SlicedCall;
   /**
    * Judges `restartAs(user, path, flags)` without making it: the same checks in the same order,
    * with `sysctls` standing in for the running values during this judgement only. Nothing is

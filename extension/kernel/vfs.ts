@@ -55,15 +55,19 @@ export function modeString(inode: Inode): string {
   return `0${inode.mode.toString(8).padStart(3, '0')} ${inode.uid}:${inode.gid}`;
 }
 
+const utf8 = new TextEncoder();
+
 /** Split an absolute path into components, resolving `.` and `..` lexically-free (by the walk). */
 function components(path: string): Result<string[]> {
   if (!path.startsWith('/')) return fail('ENOENT', `'${path}' is not an absolute path`);
-  if (new TextEncoder().encode(path).length >= PATH_MAX) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long text needs encoding to know its size
+  // (every path walk comes here: restart walks each path of an image several times).
+  if (path.length * 3 >= PATH_MAX && utf8.encode(path).length >= PATH_MAX) {
     return fail('ENAMETOOLONG', `path of more than ${PATH_MAX - 1} bytes`);
   }
   const parts = path.split('/').filter((part) => part !== '');
   for (const part of parts) {
-    if (new TextEncoder().encode(part).length > NAME_MAX) {
+    if (part.length * 3 > NAME_MAX && utf8.encode(part).length > NAME_MAX) {
       return fail(
         'ENAMETOOLONG',
         `component '${part.slice(0, 20)}...' is longer than ${NAME_MAX} bytes`,

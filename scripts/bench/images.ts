@@ -1,19 +1,36 @@
 /**
- * Deterministic benchmark images: one task (the e2e fixture's task) whose memory is `pages`
- * touched pages spread over several anonymous VMAs, every page filled from a seeded xorshift32
- * stream. The same arguments always give the same bytes, so a cached file can be checked
- * against a manifest instead of being rewritten on every run.
+ * Deterministic benchmark images: one task of the emulated kernel (the default world's
+ * `/usr/bin/counter`, spawned as hallyn, frozen and checkpointed by the kernel itself) with
+ * `pages` touched pages added in several anonymous VMAs, every page filled from a seeded
+ * xorshift32 stream. The same arguments always give the same bytes, so a cached file can be
+ * checked against a manifest instead of being rewritten on every run. The images restart in the
+ * default world (so the image editor's Restart This Image… restores them too) and in
+ * {@link benchWorld}.
+ *
+ * Paths are relative to the working directory: the benchmarks run from the repository root
+ * (`npm run bench`), bundled by esbuild into `.bench/dist/`.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readImage } from '../../extension/image/index';
 import {
   PAGE_SIZE,
+  VmFlag,
   VmaType,
   type CheckpointImage,
   type VmaRecord,
 } from '../../extension/image/model';
-import { oneTaskImage } from '../../test/e2e/fixtures';
+import {
+  CheckpointFlag,
+  createKernel,
+  defaultWorld,
+  imm,
+  v,
+  type KernelApi,
+  type WorldSpec,
+} from '../../extension/kernel/index';
+import { MMAP_BASE } from '../../extension/kernel/mm';
 
 /** What a benchmark image is made of. */
 export interface ImageSpec {
@@ -42,11 +59,88 @@ export const LARGE_IMAGE: ImageSpec = {
   seed: 0x5eed1e55,
 };
 
+/** The task of the checkpoint/restart benchmark (issue #13: 256 MiB of touched memory). */
+export const SCALE_IMAGE: ImageSpec = {
+  name: 'bench-256m.crimg',
+  label: '256 MiB',
+  pages: 65_536,
+  vmas: 4,
+  seed: 0x0c0ffee5,
+};
+
+/** The same task at 16 MiB, for `npm run bench -- --quick`. */
+export const SCALE_IMAGE_QUICK: ImageSpec = {
+  name: 'bench-16m.crimg',
+  label: '16 MiB',
+  pages: 4096,
+  vmas: 4,
+  seed: 0x0c0ffee5,
+};
+
 /** Bumped whenever the generator changes, so stale cached files are rewritten. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 3;
 
 /** Where the cached images live (git-ignored). */
-export const cacheDir = path.resolve(import.meta.dirname, '..', '..', '.bench');
+export const cacheDir = path.resolve('.bench');
+
+/** The kernel benchmark's program (core.ts): maps and touches one page, then idles. */
+export const TOUCHER_PATH = '/usr/bin/toucher';
+
+/** The images' task: the default world's counter. */
+const COUNTER_PATH = '/usr/bin/counter';
+
+/** The default world plus the toucher program (the kernel benchmark's task in core.ts). */
+export function benchWorld(): WorldSpec {
+  const world = defaultWorld();
+  world.programs.push({
+    name: 'toucher',
+    items: [
+      { op: 'mmap', pages: imm(1), prot: 3, dst: 'buf' },
+      { op: 'store', addr: v('buf'), data: { value: imm(1) } },
+      { op: 'label', name: 'idle' },
+      { op: 'sleep', ticks: imm(1) },
+      { op: 'jump', target: 'idle' },
+    ],
+  });
+  world.files.push({
+    path: TOUCHER_PATH,
+    kind: 'file',
+    mode: 0o755,
+    uid: 0,
+    gid: 0,
+    contents: '#!crlab toucher\n',
+    runs: 'toucher',
+  });
+  return world;
+}
+
+/** A kernel of {@link benchWorld} with a fixed clock. */
+export function benchKernel(): KernelApi {
+  return createKernel({ world: benchWorld(), clock: () => 1_224_000_000 });
+}
+
+/**
+ * The default world's counter, spawned as hallyn, run a few steps, frozen and checkpointed by the
+ * kernel: a task every default-world kernel can restart.
+ */
+function templateImage(): CheckpointImage {
+  const kernel = benchKernel();
+  const spawned = kernel.spawn({ user: 'hallyn', exe: COUNTER_PATH });
+  if (!spawned.ok) throw new Error(`bench: cannot spawn the counter: ${spawned.reason}`);
+  kernel.run(spawned.pid, { steps: 10 });
+  kernel.freeze(spawned.pid);
+  const outcome = kernel.checkpointAs(
+    'hallyn',
+    spawned.pid,
+    '/tmp/template.crimg',
+    CheckpointFlag.SUBTREE,
+  );
+  const bytes = kernel.readFile('/tmp/template.crimg');
+  if (outcome.ret <= 0 || bytes === null) throw new Error('bench: the template checkpoint failed');
+  const read = readImage(bytes);
+  if (!read.ok) throw new Error(`bench: the template image is invalid: ${read.error.message}`);
+  return read.image;
+}
 
 /** Page memory of a spec: one buffer (not 262 144 small allocations), filled by xorshift32. */
 function seededPages(spec: ImageSpec): Uint8Array {
@@ -69,16 +163,20 @@ function seededPages(spec: ImageSpec): Uint8Array {
   return memory;
 }
 
-/** The image model of a spec; pages are views into one seeded buffer. */
+/**
+ * The image model of a spec: the counter's own mappings (program, variables, stack) and the
+ * seeded ones; pages are views into one seeded buffer.
+ */
 export function benchImage(spec: ImageSpec): CheckpointImage {
-  const image = oneTaskImage();
+  const image = templateImage();
   const task = image.tasks[0];
-  if (task === undefined) throw new Error('the fixture image has no task');
+  if (task === undefined) throw new Error('the template image has no task');
   const memory = seededPages(spec);
   const perVma = Math.ceil(spec.pages / spec.vmas);
-  // VMAs start at 256 MiB with a one-page hole between them, far below TASK_SIZE.
+  // VMAs start at 256 MiB with a one-page hole between them, between the program's data and
+  // its stack, far below TASK_SIZE.
   let start = 0x1000_0000;
-  const vmas: VmaRecord[] = [];
+  const seeded: VmaRecord[] = [];
   for (let first = 0; first < spec.pages; first += perVma) {
     const count = Math.min(perVma, spec.pages - first);
     const pages = [];
@@ -89,7 +187,7 @@ export function benchImage(spec: ImageSpec): CheckpointImage {
         data: memory.subarray(offset, offset + PAGE_SIZE),
       });
     }
-    vmas.push({
+    seeded.push({
       vma_type: VmaType.ANON,
       vm_start: start,
       vm_end: start + count * PAGE_SIZE,
@@ -101,7 +199,13 @@ export function benchImage(spec: ImageSpec): CheckpointImage {
     });
     start += (count + 1) * PAGE_SIZE;
   }
-  task.vmas = vmas;
+  // Any anonymous mmap of the task's own (at MMAP_BASE) gives way to the seeded mappings; its
+  // program, variables and stack (VM_GROWSDOWN) stay.
+  const kept = task.vmas.filter(
+    (vma) =>
+      vma.file !== null || vma.vm_start < MMAP_BASE || (vma.vm_flags & VmFlag.GROWSDOWN) !== 0,
+  );
+  task.vmas = [...kept, ...seeded].sort((a, b) => a.vm_start - b.vm_start);
   return image;
 }
 

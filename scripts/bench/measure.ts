@@ -3,6 +3,7 @@
  * (one run when a single run already takes longer than the budget), so one slow run caused by
  * the garbage collector or the page cache does not decide the number.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export interface MeasureOptions {
@@ -26,6 +27,22 @@ export function measure(work: () => unknown, options: MeasureOptions = {}): numb
     total += elapsed;
   }
   return median(durations);
+}
+
+/**
+ * Runs each of `works` in turn, `runs` times (A B C A B C ...), and returns each one's median:
+ * for figures compared with each other, so a change in the machine's load weighs on all alike.
+ */
+export function measureInterleaved(works: readonly (() => unknown)[], runs: number): number[] {
+  const durations: number[][] = works.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    works.forEach((work, index) => {
+      const started = performance.now();
+      work();
+      durations[index]?.push(performance.now() - started);
+    });
+  }
+  return durations.map(median);
 }
 
 export function median(values: readonly number[]): number {
@@ -71,4 +88,35 @@ export function against(ms: number, references: readonly Reference[]): string {
     (reference) => `${formatRatio(ms / reference.ms)} ${reference.name} ${formatMs(reference.ms)}`,
   );
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** `412 MB/s` (decimal megabytes, as disks and `dd` count them). */
+export function formatRate(bytes: number, ms: number): string {
+  return `${Number((bytes / 1e6 / (ms / 1000)).toPrecision(3))} MB/s`;
+}
+
+/** This process's resident memory now and at its peak (VmRSS, VmHWM), in bytes. */
+export function memoryNow(): { rss: number; peak: number } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (key: string): number =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kib('VmRSS') * 1024, peak: kib('VmHWM') * 1024 };
+}
+
+/**
+ * Resets VmHWM to the current RSS (Linux `clear_refs` 5), so the next peak covers what follows
+ * only. False when the kernel refuses (the peak then covers the process's whole life).
+ */
+export function resetPeak(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Collects garbage when node runs with --expose-gc (the bench runner passes it). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }

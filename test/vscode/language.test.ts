@@ -415,7 +415,27 @@ describe('the .crlab language in VS Code', function () {
     assert.ok(run, 'a Run Scenario lens');
     assert.equal(run.range.start.line, positionOf(document, 'spawn counter').line);
     assert.equal((run.command?.arguments?.[0] as vscode.Uri).toString(), document.uri.toString());
-    assert.equal(lenses.length, 1, 'one lens, above the first script statement');
+    const open = lenses.find((l) => l.command?.command === 'crlab.lab.loadScenario');
+    assert.ok(open, 'an Open in Lab lens');
+    assert.equal(open.range.start.line, run.range.start.line);
+    assert.equal(lenses.length, 2, 'two lenses, above the first script statement');
+  });
+
+  it('opens a scenario in the lab from its lens: the session starts from that file', async () => {
+    const document = await vscode.workspace.openTextDocument(scenario('10-counter.crlab'));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      document.uri,
+    );
+    const open = lenses.find((l) => l.command?.command === 'crlab.lab.loadScenario');
+    assert.ok(open?.command, 'an Open in Lab lens');
+    const loaded = await vscode.commands.executeCommand<boolean>(
+      open.command.command,
+      ...(open.command.arguments ?? []),
+    );
+    assert.equal(loaded, true, 'the lab loaded the scenario');
+    const { lab } = (await crlabExtension().activate()) as CrlabApi;
+    assert.equal(lab.session.origin, document.uri.toString(), 'the session starts from the file');
   });
 
   it('runs a scenario and marks each failed expect line with what was expected and what happened', async () => {

@@ -1,0 +1,53 @@
+/**
+ * Calls made a slice at a time (generators of progress, see SlicedCall in types.ts), and the
+ * one-shot calls that are the same generators run to their end, so both give the same result.
+ */
+import type { CallProgress } from './types';
+
+/** Runs a sliced call to its end and returns its value. */
+export function runToEnd<T>(slices: Generator<CallProgress, T, void>): T {
+  for (;;) {
+    const step = slices.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** How a host runs a sliced call between the turns of its event loop (see {@link runInTurns}). */
+export interface TurnOptions {
+  /** Slices run back to back until this many milliseconds have passed; then the loop turns. */
+  budgetMs: number;
+  /** Milliseconds from a monotonic clock (the host's `performance.now`). */
+  now: () => number;
+  /** Resolves on a later turn of the host's event loop (a timer, not a microtask). */
+  nextTurn: () => Promise<void>;
+  /** Told the call's latest progress before each turn. */
+  onProgress?: (progress: CallProgress) => void;
+  /** Asked before each slice; true cancels the call (its `return()`), and null comes back. */
+  cancelled?: () => boolean;
+}
+
+/**
+ * Runs a sliced call as a host with an event loop must: slices back to back for at most about
+ * `budgetMs` (plus one slice), then a turn of the loop, so that the host stays responsive and
+ * a cancellation requested meanwhile is seen. The value is the call's, or null when cancelled
+ * (a cancelled call has changed nothing: see checkpointInSlices/restartInSlices).
+ */
+export async function runInTurns<T>(
+  slices: Generator<CallProgress, T, void>,
+  options: TurnOptions,
+): Promise<T | null> {
+  let turnStarted = options.now();
+  for (;;) {
+    if (options.cancelled?.() === true) {
+      slices.return(undefined as never);
+      return null;
+    }
+    const step = slices.next();
+    if (step.done === true) return step.value;
+    if (options.now() - turnStarted >= options.budgetMs) {
+      options.onProgress?.(step.value);
+      await options.nextTurn();
+      turnStarted = options.now();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The interpreter (issue #13, item 4): instructions per second of a compute loop written in a
+ * `.crlab` program, run by the scenario interpreter (`run compute N steps`: the emulated CPU
+ * executing the program's instructions, with its variables in the task's memory), against the
+ * same loop in plain JavaScript. Both compute the same value, which is checked.
+ *
+ * Usage (from the repository root): node --expose-gc .bench/dist/interpreter.mjs [--quick]
+ */
+import { performance } from 'node:perf_hooks';
+import { runScenario } from '../../extension/lab/index';
+import { MAX_RUN_STEPS } from '../../extension/lab/vocabulary';
+import { formatMs, formatRatio, median } from './measure';
+
+const quick = process.argv.includes('--quick');
+const STEPS = quick ? 200_000 : 2_000_000;
+
+function print(line: string): void {
+  console.log(line);
+}
+
+const PROGRAM = `
+program compute
+  set i = 0
+  set acc = 0
+loop:
+  set acc = acc + i * 3
+  set acc = acc % 1000003
+  set i = i + 1
+  if i < 100000000 goto loop
+  exit 0
+end
+spawn compute as hallyn -> compute
+`;
+
+/** The same loop in plain JavaScript, for `iterations` turns. */
+function plainLoop(iterations: number): number {
+  let i = 0;
+  let acc = 0;
+  do {
+    acc = acc + i * 3;
+    acc = acc % 1000003;
+    i = i + 1;
+  } while (i < iterations);
+  return acc;
+}
+
+interface EmulatedRun {
+  ms: number;
+  /** This process's CPU time (user + system). */
+  cpuMs: number;
+  acc: number;
+  i: number;
+  /** Instructions before `loop:`, and from `loop:` to the jump back, inclusive. */
+  prologue: number;
+  perTurn: number;
+}
+
+function emulated(steps: number): EmulatedRun {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  // The language runs at most MAX_RUN_STEPS steps per statement: repeat it for more.
+  const runs: string[] = [];
+  for (let left = steps; left > 0; left -= MAX_RUN_STEPS)
+    runs.push(`run compute ${Math.min(MAX_RUN_STEPS, left)} steps\n`);
+  const result = runScenario(`${PROGRAM}${runs.join('')}`);
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const kernel = result.session?.kernel;
+  const task = kernel?.tasks().find((info) => info.comm === 'compute');
+  const program = kernel?.program('compute');
+  if (task === undefined || program === undefined || program === null)
+    throw new Error(
+      `bench interpreter: the scenario did not run: ${JSON.stringify(result.diagnostics)}`,
+    );
+  const prologue = program.labels['loop'] ?? 0;
+  const jump = program.code.findIndex((ins, index) => index >= prologue && ins.op === 'jump');
+  return {
+    ms,
+    cpuMs: (used.user + used.system) / 1000,
+    acc: task.vars['acc'] ?? NaN,
+    i: task.vars['i'] ?? NaN,
+    prologue,
+    perTurn: jump - prologue + 1,
+  };
+}
+
+function main(): void {
+  // Parsing, checking, booting and one step, measured alone and taken off the run.
+  const setups = [0, 1, 2].map(() => emulated(1));
+  const setupMs = median(setups.map((run) => run.ms));
+  const setupCpuMs = median(setups.map((run) => run.cpuMs));
+  const { prologue, perTurn } = setups[0] as EmulatedRun;
+  // Whole turns only, so both loops stop at the same point.
+  const turns = Math.floor(STEPS / perTurn);
+  const steps = prologue + turns * perTurn;
+  const emulatedRuns = Array.from({ length: quick ? 1 : 3 }, () => emulated(steps));
+  const last = emulatedRuns[emulatedRuns.length - 1] as EmulatedRun;
+  const emulatedMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.ms)) - setupMs);
+  const emulatedCpuMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.cpuMs)) - setupCpuMs);
+  let acc = 0;
+  const runs = quick ? 5 : 25;
+  // CPU time over all the runs together: Linux may count it in scheduler ticks of a few ms.
+  const plainCpu = process.cpuUsage();
+  const plainMs = median(
+    Array.from({ length: runs }, () => {
+      const started = performance.now();
+      acc = plainLoop(turns);
+      return performance.now() - started;
+    }),
+  );
+  const plainUsed = process.cpuUsage(plainCpu);
+  const plainCpuMs = (plainUsed.user + plainUsed.system) / 1000 / runs;
+  const same =
+    acc === last.acc && last.i === turns
+      ? 'the same result'
+      : `DIFFERENT results: ${acc} vs ${last.acc} after ${last.i} turns`;
+  const rate = (ms: number): string =>
+    `${Number(((steps / ms) * 1000).toPrecision(3)).toLocaleString('en-US')} instructions/s`;
+  print(
+    `bench plain JS loop (${turns.toLocaleString('en-US')} turns): ${formatMs(plainMs)}, ${rate(plainMs)} (${perTurn} lab instructions a turn)`,
+  );
+  print(
+    `bench interpreter .crlab compute loop (${steps.toLocaleString('en-US')} steps): ${formatMs(emulatedMs)}, ${rate(emulatedMs)} (${formatRatio(emulatedMs / plainMs)} plain JS's time; CPU ${formatMs(emulatedCpuMs)}, ${formatRatio(emulatedCpuMs / Math.max(plainCpuMs, 1e-3))} plain JS's; setup ${formatMs(setupMs)} not counted) [${same}]`,
+  );
+}
+
+main();

@@ -1,0 +1,115 @@
+/**
+ * The writer a slice at a time (ImageEncoder): the chunks, concatenated, are the image; every
+ * slice is bounded; page contents come out as the model's own arrays; the size is known before
+ * the first byte; a signed image signs what was handed out.
+ */
+import assert from 'node:assert/strict';
+import { readImage } from '../../../extension/image/reader';
+import { ImageEncoder, PAGES_PER_PGARR, writeImage } from '../../../extension/image/writer';
+import { MACHINE_KEY, bigImage, containerImage, sampleImage, signedImage } from './fixtures';
+
+interface Drained {
+  slices: Uint8Array[][];
+  bytes: Uint8Array;
+  sizes: number[];
+  written: number[];
+}
+
+function drain(encoder: ImageEncoder): Drained {
+  const slices: Uint8Array[][] = [];
+  const sizes: number[] = [];
+  const written: number[] = [];
+  for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
+    slices.push(chunks);
+    sizes.push(encoder.size);
+    written.push(encoder.written);
+  }
+  const all = slices.flat();
+  const bytes = new Uint8Array(all.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of all) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { slices, bytes, sizes, written };
+}
+
+describe('ImageEncoder: the writer in slices', () => {
+  it('gives the bytes of an image the reader accepts, whatever the image', () => {
+    for (const image of [sampleImage(), containerImage(), bigImage(3000)]) {
+      const { bytes, sizes, written } = drain(new ImageEncoder(image));
+      const read = readImage(bytes);
+      assert.ok(read.ok, read.ok ? '' : read.error.message);
+      assert.deepEqual(writeImage(read.image), bytes);
+      // The size is known before the first byte, and is what came out.
+      const first = written.findIndex((count) => count > 0);
+      assert.ok(first >= 0);
+      assert.ok(sizes.slice(first).every((size) => size === bytes.length));
+      assert.equal(written.at(-1), bytes.length);
+      assert.deepEqual(
+        written,
+        [...written].sort((a, b) => a - b),
+      );
+    }
+  });
+
+  it('hands out at most one PGARR of pages per slice, as the model’s own page arrays', () => {
+    const image = bigImage(3000);
+    const modelPages = new Set(
+      image.tasks.flatMap((t) => t.vmas.flatMap((v) => v.pages.map((p) => p.data))),
+    );
+    const { slices } = drain(new ImageEncoder(image));
+    let pageChunks = 0;
+    for (const slice of slices) {
+      const pages = slice.filter((chunk) => modelPages.has(chunk));
+      assert.ok(pages.length <= PAGES_PER_PGARR, `${pages.length} pages in one slice`);
+      // Everything else in a slice is record fields: small.
+      const fields = slice.filter((chunk) => !modelPages.has(chunk));
+      assert.ok(fields.every((chunk) => chunk.length <= 64 * 1024));
+      pageChunks += pages.length;
+    }
+    // bigImage leaves every 7th page all zero: those are skipped.
+    const nonZero = [...modelPages].filter((data) => data.some((byte) => byte !== 0)).length;
+    assert.equal(pageChunks, nonZero);
+    assert.ok(nonZero > 2500);
+    assert.ok(slices.length >= Math.ceil(3000 / PAGES_PER_PGARR));
+  });
+
+  it('skips all-zero pages in slices, looking at a bounded number of pages per slice', () => {
+    const image = bigImage(5000);
+    const task = image.tasks[0];
+    assert.ok(task !== undefined);
+    const pages = task.vmas.flatMap((vma) => vma.pages);
+    for (const page of pages.slice(0, 2500)) page.data.fill(0);
+    const nonZero = pages.filter((page) => page.data.some((byte) => byte !== 0)).length;
+    assert.ok(nonZero > 2000 && nonZero < 2500);
+    const encoder = new ImageEncoder(image);
+    // Before any byte: slices that only look at pages (at most PAGES_PER_PGARR each).
+    let looking = 0;
+    let chunks = encoder.next();
+    while (chunks !== null && chunks.length === 0) {
+      looking++;
+      chunks = encoder.next();
+    }
+    assert.ok(looking >= Math.floor(5000 / PAGES_PER_PGARR) - 1, `${looking} slices`);
+    const read = readImage(writeImage(image));
+    assert.ok(read.ok);
+    assert.equal(
+      read.image.tasks[0]?.vmas.reduce((sum, vma) => sum + vma.pages.length, 0),
+      nonZero,
+    );
+  });
+
+  it('signs exactly the bytes it handed out', () => {
+    const key = { keyId: 'machine', key: MACHINE_KEY };
+    const { bytes } = drain(new ImageEncoder(signedImage(), { signingKey: key }));
+    assert.deepEqual(bytes, writeImage(signedImage(), { signingKey: key }));
+    const read = readImage(bytes, { keys: { machine: MACHINE_KEY } });
+    assert.ok(read.ok, read.ok ? '' : read.error.message);
+    assert.equal(read.signature, 'verified');
+  });
+
+  it('refuses SIGNED without a key, as writeImage does', () => {
+    assert.throws(() => new ImageEncoder(signedImage()), /signingKey/);
+  });
+});
