@@ -33,6 +33,8 @@ import { LabFileSystem } from './session/labFiles';
 import { LabService } from './session/labService';
 import { openExampleCommand, showWalkthroughCommand } from './walkthrough';
 import { debugCommands, registerDebugging } from './debug/activate';
+import { host, type HostKind } from './host/index';
+import { activationLine } from './host/runtime';
 
 /** What command factories are built from. */
 interface CommandDependencies extends ImageActionContext {
@@ -73,10 +75,13 @@ export interface CrlabApi {
   readonly labPanel: LabPanelProvider;
   /** The CRIU dump view's provider: its open dumps (tests use it). */
   readonly criuDumps: CriuDumpEditorProvider;
+  /** Which bundle runs: `node` (package.json `main`) or `web` (`browser`, no Node.js). */
+  readonly host: HostKind;
 }
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
+  console.info(activationLine(host.kind));
   // Modules without a vscode import (the editor's model, the debug session) translate through
   // @vscode/l10n: give it the window's bundle before anything renders.
   if (vscode.l10n.bundle !== undefined) l10n.config({ contents: vscode.l10n.bundle });
@@ -116,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): CrlabApi {
   for (const [id, factory] of Object.entries(commandFactories)) {
     context.subscriptions.push(vscode.commands.registerCommand(id, factory(dependencies)));
   }
-  return { imageEditor: images, criuDumps, language, lab, labPanel };
+  return { imageEditor: images, criuDumps, language, lab, labPanel, host: host.kind };
 }
 
 /** Nothing to do: every registration is disposed through `context.subscriptions`. */

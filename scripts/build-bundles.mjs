@@ -1,5 +1,6 @@
 // The esbuild bundles, all into dist/:
 //   dist/extension.js               the extension host code (cjs, `vscode` external)
+//   dist/web/extension.js           the same for the web worker extension host (scripts/build-web.mjs)
 //   dist/webview/image-viewer.{js,css}  the image editor's webview (browser, iife)
 //   dist/webview/lab-panel.{js,css}     the Checkpoint/Restart panel's webview (browser, iife)
 //   dist/webview/criu-viewer.{js,css}   the CRIU dump view's webview (browser, iife)
@@ -11,6 +12,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { webBundlePath, webExtensionBundle } from './build-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fromRoot = (...parts) => path.join(root, ...parts);
@@ -96,6 +98,15 @@ function vscodeTestBundles() {
 /** Builds every bundle; rejects with esbuild's errors when one fails. */
 export async function buildBundles() {
   const started = Date.now();
-  await Promise.all([extensionBundle(), webviewBundles(), cliBundle(), vscodeTestBundles()]);
+  const [, webBytes] = await Promise.all([
+    extensionBundle(),
+    webExtensionBundle(),
+    webviewBundles(),
+    cliBundle(),
+    vscodeTestBundles(),
+  ]);
   console.log(`build: bundles written to dist/ in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(
+    `build: ${path.relative(root, webBundlePath)} is ${(webBytes / 1024).toFixed(1)} KiB, with no Node.js built-in module or global`,
+  );
 }

@@ -23,6 +23,8 @@ const stages = [
   // The same in Restricted Mode (workspace trust on, the folder untrusted), a window of its own.
   ['vscode restricted', 'node', ['scripts/vscode/run-vscode-tests.mjs', '--restricted']],
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
+  // The browser suite again, with the extension in the web worker extension host (no Node.js).
+  ['e2e web worker', 'node', ['scripts/vscode/run-e2e-tests.mjs', '--host=web']],
   // Every benchmark on small inputs: fails only when one cannot run, never on a figure.
   ['bench smoke', 'node', ['scripts/bench/run.mjs', '--quick', '--no-build']],
 ];

@@ -20,20 +20,43 @@ import {
   type PublishedCallOrigin,
 } from './session';
 
+/**
+ * The file a launch's path names. A path is a local file's, or a URI's (`program` of a file on
+ * a file system other than `file:`, as in the web worker extension host, where the workspace is
+ * `vscode-remote:`); a bare path under a workspace folder of another scheme (`${file}` there) is
+ * that folder's file.
+ */
+export function debugFileUri(path: string): vscode.Uri {
+  // Two letters or more before the colon: `c:\x` is a Windows path, not a URI.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(path)) return vscode.Uri.parse(path);
+  const local = vscode.Uri.file(path);
+  const folder = vscode.workspace.workspaceFolders?.find(
+    (candidate) =>
+      candidate.uri.scheme !== 'file' &&
+      (local.path === candidate.uri.path || local.path.startsWith(`${candidate.uri.path}/`)),
+  );
+  return folder ? folder.uri.with({ path: local.path }) : local;
+}
+
+/** A launch's path for `uri`: a local file's path, else the URI itself. */
+export function debugPathOf(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+}
+
 /** Files through the workspace file system, so remote and virtual workspaces work too. */
 export function workspaceDebugHost(
   publishCall?: (call: CallOutcome, origin: PublishedCallOrigin) => void,
 ): DebugHost {
   return {
     async readFile(path) {
-      return vscode.workspace.fs.readFile(vscode.Uri.file(path));
+      return vscode.workspace.fs.readFile(debugFileUri(path));
     },
     async writeFile(path, bytes) {
-      await vscode.workspace.fs.writeFile(vscode.Uri.file(path), bytes);
+      await vscode.workspace.fs.writeFile(debugFileUri(path), bytes);
     },
     async exists(path) {
       try {
-        await vscode.workspace.fs.stat(vscode.Uri.file(path));
+        await vscode.workspace.fs.stat(debugFileUri(path));
         return true;
       } catch {
         return false;
@@ -59,7 +82,7 @@ export function scenarioConfiguration(
     type: DEBUG_TYPE,
     request: 'launch',
     name: vscode.l10n.t('Debug {0}', uri.path.split('/').pop() ?? uri.fsPath),
-    program: uri.fsPath,
+    program: debugPathOf(uri),
     stopOnEntry: true,
   };
 }
@@ -199,7 +222,7 @@ async function announceCheckpoint(
   }
   const open = vscode.l10n.t('Open Image');
   const restart = vscode.l10n.t('Debug Restart…');
-  const image = vscode.Uri.file(result.path);
+  const image = debugFileUri(result.path);
   const choice = await vscode.window.showInformationMessage(
     vscode.l10n.t(
       'Checkpointed pid {0} as {1} to {2}',
@@ -223,7 +246,7 @@ async function announceCheckpoint(
       type: DEBUG_TYPE,
       request: 'launch',
       name: vscode.l10n.t('Restart {0} as {1}', image.path.split('/').pop() ?? '', as),
-      image: image.fsPath,
+      image: debugPathOf(image),
       as,
       ...(program !== undefined ? { program } : {}),
     };

@@ -27,6 +27,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as l10n from '@vscode/l10n';
+import { host } from '../host/index';
 import type { CallOutcome } from '../kernel/index';
 import type { InspectNode, InspectScope } from '../lab/inspect';
 import type {
@@ -92,9 +93,8 @@ const TASK_THREAD_BASE = 1000;
 /** Steps per slice of a run, between which requests (pause) are served. */
 const SLICE = 500;
 
-/** The next turn of the event loop (setImmediate is Node's; a web extension host has setTimeout). */
-const defer: (work: () => void) => void =
-  typeof setImmediate === 'function' ? (work) => setImmediate(work) : (work) => setTimeout(work, 0);
+/** The next turn of the event loop, in the Node.js and the web worker extension host alike. */
+const defer = (work: () => void): void => host.nextTurn(work);
 
 const threadIdOf = (pid: ThreadPid): number =>
   pid === null ? SCRIPT_THREAD : TASK_THREAD_BASE + pid;

@@ -5,71 +5,29 @@
  * failure at any step (a full disk, a read-only directory, an I/O error, a cancellation) removes
  * the temporary file and leaves the image exactly as it was.
  *
- * The file system is a parameter so that tests can fail any step on purpose.
+ * The file system is a parameter (the host's, extension/host/) so that tests can fail any step
+ * on purpose.
  */
-import {
-  closeSync,
-  constants,
-  fsyncSync,
-  openSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import path from 'node:path';
+import type { SaveFileSystem } from '../host/platform';
 
-/** What a file looked like when it was read: enough to tell that someone else changed it. */
-export interface FileStamp {
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly mode: number;
-}
-
-/** The few file operations a save needs. Every one throws (with a Node `code`) on failure. */
-export interface SaveFileSystem {
-  /** The file's stamp, or null when there is no such file. */
-  stamp(file: string): FileStamp | null;
-  /** Creates `file`, which must not exist, for writing. */
-  createExclusive(file: string, mode: number): number;
-  /** Writes `bytes` at the descriptor's position; returns how many were written. */
-  write(fd: number, bytes: Uint8Array): number;
-  fsync(fd: number): void;
-  close(fd: number): void;
-  rename(from: string, to: string): void;
-  unlink(file: string): void;
-}
-
-/** The real file system (node:fs). */
-export const nodeSaveFileSystem: SaveFileSystem = {
-  stamp(file) {
-    try {
-      const stat = statSync(file);
-      return { size: stat.size, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o7777 };
-    } catch {
-      return null;
-    }
-  },
-  createExclusive: (file, mode) =>
-    openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode),
-  write: (fd, bytes) => writeSync(fd, bytes, 0, bytes.length),
-  fsync: (fd) => fsyncSync(fd),
-  close: (fd) => closeSync(fd),
-  rename: (from, to) => renameSync(from, to),
-  unlink: (file) => unlinkSync(file),
-};
+export type { FileStamp, SaveFileSystem } from '../host/platform';
 
 /** Bytes `[offset, offset + length)` of what is being saved. */
 export type ChunkReader = (offset: number, length: number) => Uint8Array;
 
 const chunkSize = 1 << 20;
 let temporaryCount = 0;
+/**
+ * Tells this extension host's temporary files from another's (two windows saving the same image):
+ * random rather than the process id, which the web worker has not.
+ */
+const hostId = globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
 
-/** A fresh temporary name beside `file`: hidden, and named after the file and this process. */
+/** A fresh temporary name beside `file` (a path with slash or backslash separators): hidden, ours. */
 export function temporaryPathBeside(file: string): string {
   temporaryCount++;
-  const name = `.${path.basename(file)}.crlab-save-${process.pid}-${temporaryCount}`;
-  return path.join(path.dirname(file), name);
+  const cut = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1;
+  return `${file.slice(0, cut)}.${file.slice(cut)}.crlab-save-${hostId}-${temporaryCount}`;
 }
 
 /** True when `name` (a file name, not a path) is one of our temporary files. */
@@ -86,7 +44,7 @@ export function saveAtomically(
   file: string,
   size: number,
   read: ChunkReader,
-  fs: SaveFileSystem = nodeSaveFileSystem,
+  fs: SaveFileSystem,
   cancelled: () => boolean = () => false,
 ): void {
   const mode = fs.stamp(file)?.mode ?? 0o644;

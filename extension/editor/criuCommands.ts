@@ -3,16 +3,9 @@
  * Restart This CRIU Dump? (for the default world or a scenario's, into a report document and
  * the open view).
  */
-import path from 'node:path';
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import {
-  formatRestartMatrix,
-  fsDumpDirectory,
-  readDump,
-  whoMayRestart,
-  type RestartMatrix,
-} from '../criu/index';
+import { formatRestartMatrix, readDump, whoMayRestart, type RestartMatrix } from '../criu/index';
+import { baseName, readDumpDirectory } from '../host/workspaceFiles';
 import { defaultWorld, type WorldSpec } from '../kernel/index';
 import { checkScenario } from '../lab/index';
 import type { CommandCallback } from './commands';
@@ -39,7 +32,7 @@ async function inventoryOf(target: vscode.Uri): Promise<vscode.Uri | undefined> 
   const inventory =
     (stat.type & vscode.FileType.Directory) !== 0
       ? vscode.Uri.joinPath(target, inventoryName)
-      : path.basename(target.path) === inventoryName
+      : baseName(target) === inventoryName
         ? target
         : vscode.Uri.joinPath(target, '..', inventoryName);
   try {
@@ -70,7 +63,7 @@ export function openDumpCommand(): CommandCallback {
       void vscode.window.showErrorMessage(
         vscode.l10n.t(
           '{0} has no inventory.img: it is not a directory written by criu dump.',
-          path.basename(folder.path),
+          baseName(folder),
         ),
       );
       return undefined;
@@ -93,7 +86,7 @@ async function worldFromScenario(uri: vscode.Uri): Promise<WorldChoice | undefin
     void vscode.window.showErrorMessage(
       vscode.l10n.t(
         '{0} has mistakes (line {1}: {2}): its world cannot be built.',
-        path.basename(uri.path),
+        baseName(uri),
         first?.line ?? 0,
         first?.message ?? '',
       ),
@@ -102,7 +95,7 @@ async function worldFromScenario(uri: vscode.Uri): Promise<WorldChoice | undefin
   }
   return {
     world: checked.world,
-    name: vscode.l10n.t('the world of {0}', path.basename(uri.path)),
+    name: vscode.l10n.t('the world of {0}', baseName(uri)),
   };
 }
 
@@ -121,7 +114,7 @@ async function chooseWorld(argument: unknown): Promise<WorldChoice | undefined> 
       description: vscode.l10n.t('root, daemon, hallyn, oren'),
     },
     ...scenarios.map((uri) => ({
-      label: vscode.l10n.t('The world of {0}', path.basename(uri.path)),
+      label: vscode.l10n.t('The world of {0}', baseName(uri)),
       description: vscode.workspace.asRelativePath(uri),
       uri,
     })),
@@ -152,10 +145,10 @@ export function whoMayRestartCommand(context: CriuCommandContext): CommandCallba
     const choice = await chooseWorld(worldArgument);
     if (!choice) return undefined;
     const open = context.criuDumps.documentOf(inventory);
-    const directory = path.dirname(inventory.fsPath);
-    const dump = open?.dump ?? readDump(fsDumpDirectory(directory, fs, path.join));
+    const directory = vscode.Uri.joinPath(inventory, '..');
+    const dump = open?.dump ?? readDump(await readDumpDirectory(directory));
     const matrix = whoMayRestart(dump, { world: choice.world, worldName: choice.name });
-    const name = path.basename(directory);
+    const name = baseName(directory);
     await context.reports.show(
       vscode.l10n.t('Who may restart {0}.txt', name),
       `${formatRestartMatrix(matrix, name, true).join('\n')}\n`,

@@ -4,7 +4,8 @@
  * fail a save on purpose through `CrlabApi.imageEditor.safety`).
  */
 import * as vscode from 'vscode';
-import { nodeSaveFileSystem, type SaveFileSystem } from './atomicSave';
+import { host } from '../host/index';
+import type { SaveFileSystem } from './atomicSave';
 
 /** The questions, each answered by one of its choices. */
 export interface SafetyPrompts {
@@ -46,9 +47,10 @@ export const vscodePrompts: SafetyPrompts = {
 /** The editor's safety services: the questions and the save file system. */
 export interface DocumentSafety {
   prompts: SafetyPrompts;
-  fileSystem: SaveFileSystem;
+  /** The host's file system for saves, or null where there is none (the web worker host). */
+  fileSystem: SaveFileSystem | null;
 }
 
 export function defaultSafety(): DocumentSafety {
-  return { prompts: vscodePrompts, fileSystem: nodeSaveFileSystem };
+  return { prompts: vscodePrompts, fileSystem: host.localFiles?.save ?? null };
 }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { LocalFile } from '../host/index';
 import { fullValidationLimit, type ImageSource } from './imageModel';
 
 /** An image file held open for positioned reads; close it when the document goes away. */
@@ -8,36 +8,18 @@ export interface OpenFile {
 }
 
 /**
- * Opens a local image file. Small files are also read whole (for the full reader's verdict);
- * large ones are only ever read record by record.
+ * An image over a file of the host's file system (`host.localFiles`). Small files are also read
+ * whole (for the full reader's verdict); large ones are only ever read record by record.
  */
-export function openFileSource(path: string): OpenFile {
-  const fd = openSync(path, 'r');
+export function openFileSource(file: LocalFile): OpenFile {
   try {
-    const size = fstatSync(fd).size;
-    const bytes = size <= fullValidationLimit ? new Uint8Array(readFileSync(fd)) : null;
-    const read = (offset: number, length: number): Uint8Array => {
-      if (bytes) return bytes.subarray(offset, Math.min(size, offset + length));
-      const wanted = Math.max(0, Math.min(length, size - offset));
-      const buffer = new Uint8Array(wanted);
-      let done = 0;
-      while (done < wanted) {
-        const got = readSync(fd, buffer, done, wanted - done, offset + done);
-        if (got === 0) break;
-        done += got;
-      }
-      return buffer.subarray(0, done);
-    };
-    let closed = false;
-    return {
-      source: { size, read, bytes },
-      close: () => {
-        if (!closed) closeSync(fd);
-        closed = true;
-      },
-    };
+    const size = file.size;
+    const bytes = size <= fullValidationLimit ? file.read(0, size) : null;
+    const read = (offset: number, length: number): Uint8Array =>
+      bytes ? bytes.subarray(offset, Math.min(size, offset + length)) : file.read(offset, length);
+    return { source: { size, read, bytes }, close: () => file.close() };
   } catch (error) {
-    closeSync(fd);
+    file.close();
     throw error;
   }
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { host } from '../host/index';
+import { readWholeFile } from '../host/workspaceFiles';
 import { defaultMachineKey } from '../kernel/index';
 import { saveAtomically, type FileStamp } from './atomicSave';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
@@ -142,12 +144,12 @@ export class ImageDocument implements vscode.CustomDocument {
   private static async read(
     uri: vscode.Uri,
   ): Promise<{ source: ImageSource; file: OpenFile | null }> {
-    if (uri.scheme === 'file') {
-      const file = openFileSource(uri.fsPath);
+    if (uri.scheme === 'file' && host.localFiles) {
+      const file = openFileSource(host.localFiles.open(uri.fsPath));
       return { source: file.source, file };
     }
-    // Other file systems (remote, virtual) have no positioned reads in the API: read whole.
-    const bytes = await vscode.workspace.fs.readFile(uri);
+    // Other file systems (remote, virtual) and the web worker have no positioned reads: whole.
+    const bytes = await readWholeFile(uri);
     return { source: memorySource(bytes), file: null };
   }
 
@@ -193,7 +195,8 @@ export class ImageDocument implements vscode.CustomDocument {
 
   /** The stamp of the file on disk now (null for other file systems or no file). */
   private currentStamp(): FileStamp | null {
-    return this.uri.scheme === 'file' ? this.safety.fileSystem.stamp(this.uri.fsPath) : null;
+    const files = this.safety.fileSystem;
+    return this.uri.scheme === 'file' && files !== null ? files.stamp(this.uri.fsPath) : null;
   }
 
   /**
@@ -221,12 +224,13 @@ export class ImageDocument implements vscode.CustomDocument {
     this.saving = own;
     try {
       const size = this.currentModel.source.size;
-      if (uri.scheme === 'file') {
+      const files = this.safety.fileSystem;
+      if (uri.scheme === 'file' && files !== null) {
         saveAtomically(
           uri.fsPath,
           size,
           (offset, length) => this.read(offset, length),
-          this.safety.fileSystem,
+          files,
           () => cancellation?.isCancellationRequested === true,
         );
       } else {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
 /** Folder of the built webview bundles, relative to the extension root. */
@@ -19,7 +18,7 @@ export function imageViewerHtml(
     loading: vscode.l10n.t('Reading the image…'),
   },
 ): string {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = randomNonce();
   const distUri = vscode.Uri.joinPath(extensionUri, ...webviewDistFolder);
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, `${surface.bundle}.js`));
   const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(distUri, `${surface.bundle}.css`));
@@ -56,6 +55,12 @@ export function escapeAttribute(text: string): string {
     .replaceAll('"', '&quot;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;');
+}
+
+/** 16 random bytes in base64, by Web Crypto (the Node.js and the web worker host both have it). */
+function randomNonce(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes));
 }
 
 /** Text for markup: the surface's title and loading line are ours, escaped all the same. */

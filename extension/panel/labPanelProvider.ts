@@ -140,7 +140,11 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
         const call = shown.call;
         if (isExternalLabCall(call)) {
           const line = check.line ?? call.line;
-          if (line > 0) await openLine(vscode.Uri.file(call.source), line);
+          // A debugger's source is a path, or a URI where files are not `file:` (the web worker).
+          const source = /^[a-z][a-z0-9+.-]+:/i.test(call.source)
+            ? vscode.Uri.parse(call.source)
+            : vscode.Uri.file(call.source);
+          if (line > 0) await openLine(source, line);
           return;
         }
         const link = checkLink(

@@ -14,6 +14,7 @@
  * (a checkpoint of hundreds of MiB) in slices or a worker behind the same signatures.
  */
 import * as vscode from 'vscode';
+import { host } from '../host/index';
 import type { CallOutcome, RestoreCredsMode } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
 import {
@@ -91,7 +92,7 @@ function isPersistedLab(value: unknown): value is PersistedLab {
 
 /** Lets the extension host breathe between slices of a long replay. */
 function yieldToHost(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => host.nextTurn(resolve));
 }
 
 export class LabService implements vscode.Disposable {

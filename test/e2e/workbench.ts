@@ -27,6 +27,11 @@ export interface E2eEnvironment {
   readonly scratch: string;
   /** Where screenshots go (git-ignored). */
   readonly artifacts: string;
+  /**
+   * The extension host the runner put the extension in: `node` (package.json `main`) or `web`
+   * (the web worker extension host, package.json `browser`; `--host=web`).
+   */
+  readonly extensionHost: 'node' | 'web';
 }
 
 export function e2eEnvironment(): E2eEnvironment {
@@ -40,6 +45,7 @@ export function e2eEnvironment(): E2eEnvironment {
     workspace: read('CRLAB_E2E_WORKSPACE'),
     scratch: read('CRLAB_E2E_SCRATCH'),
     artifacts: read('CRLAB_E2E_ARTIFACTS'),
+    extensionHost: process.env.CRLAB_E2E_HOST === 'web' ? 'web' : 'node',
   };
 }
 

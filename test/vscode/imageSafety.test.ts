@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { nodeSaveFileSystem, type SaveFileSystem } from '../../extension/editor/atomicSave';
+import type { SaveFileSystem } from '../../extension/editor/atomicSave';
+import { nodeSaveFileSystem } from '../../extension/host/node';
 import type { SafetyPrompts } from '../../extension/editor/documentSafety';
 import type { ImageDocument } from '../../extension/editor/imageDocument';
 import type { CrlabApi } from '../../extension/extension';
@@ -90,7 +91,7 @@ describe('image editor: data safety', () => {
   const files = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('files');
   let autoSave: string | undefined;
   let prompts: SafetyPrompts;
-  let fileSystem: SaveFileSystem;
+  let fileSystem: SaveFileSystem | null;
   before(async () => {
     autoSave = files().inspect<string>('autoSave')?.globalValue;
     await files().update('autoSave', 'off', vscode.ConfigurationTarget.Global);

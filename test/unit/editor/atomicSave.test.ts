@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   isTemporarySaveName,
-  nodeSaveFileSystem,
   saveAtomically,
   type SaveFileSystem,
 } from '../../../extension/editor/atomicSave';
+import { nodeSaveFileSystem } from '../../../extension/host/node';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -71,7 +71,7 @@ function assertUntouched(dir: string, image: string, original: Uint8Array): void
 describe('image editor save (atomic)', () => {
   it('replaces the image whole, keeping its mode, and leaves nothing beside it', () => {
     const { dir, image } = workspace();
-    saveAtomically(image, replacement.length, reader);
+    saveAtomically(image, replacement.length, reader, nodeSaveFileSystem);
     assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
     assert.equal(statSync(image).mode & 0o777, 0o640);
     assert.deepEqual(readdirSync(dir), ['passwd.crimg']);

@@ -3,6 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFileSource } from '../../../extension/editor/fileSource';
+import { host } from '../../../extension/host/index';
+
+/** Opens `file` the way the image editor does in the Node.js extension host. */
+function open(file: string): ReturnType<typeof openFileSource> {
+  assert.ok(host.localFiles, 'the Node.js platform has local files');
+  return openFileSource(host.localFiles.open(file));
+}
 
 describe('openFileSource (positioned reads of a local image)', () => {
   const folder = mkdtempSync(path.join(tmpdir(), 'crlab-file-source-'));
@@ -14,7 +21,7 @@ describe('openFileSource (positioned reads of a local image)', () => {
       file,
       Uint8Array.from({ length: 100 }, (_, i) => i),
     );
-    const opened = openFileSource(file);
+    const opened = open(file);
     try {
       assert.equal(opened.source.size, 100);
       assert.deepEqual([...opened.source.read(10, 3)], [10, 11, 12]);
@@ -28,6 +35,6 @@ describe('openFileSource (positioned reads of a local image)', () => {
   });
 
   it('throws for a missing file', () => {
-    assert.throws(() => openFileSource(path.join(folder, 'missing.crimg')), /ENOENT/);
+    assert.throws(() => open(path.join(folder, 'missing.crimg')), /ENOENT/);
   });
 });

@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { saveAtomically } from '../../../extension/editor/atomicSave';
+import { nodeSaveFileSystem } from '../../../extension/host/node';
 
 const [image] = process.argv.slice(2);
 if (image === undefined) throw new Error('usage: save-probe.ts IMAGE');
@@ -15,8 +16,11 @@ const before = readFileSync(image);
 const replacement = new Uint8Array(before.length).fill(0x5a);
 let code: string | null = null;
 try {
-  saveAtomically(image, replacement.length, (offset, length) =>
-    replacement.subarray(offset, offset + length),
+  saveAtomically(
+    image,
+    replacement.length,
+    (offset, length) => replacement.subarray(offset, offset + length),
+    nodeSaveFileSystem,
   );
 } catch (error) {
   code = (error as NodeJS.ErrnoException).code ?? String(error);
