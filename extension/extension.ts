@@ -2,6 +2,7 @@
  * The extension's entry point. Everything the extension contributes at run time is registered
  * here, in one place; the work is done by the small factories this file names.
  */
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import {
   openImageCommand,
@@ -76,10 +77,20 @@ export interface CrlabApi {
 
 /** Called by VS Code on the first activation event (see package.json `activationEvents`). */
 export function activate(context: vscode.ExtensionContext): CrlabApi {
-  const { provider: images, registration } = ImageEditorProvider.register(context);
+  // Modules without a vscode import (the editor's model, the debug session) translate through
+  // @vscode/l10n: give it the window's bundle before anything renders.
+  if (vscode.l10n.bundle !== undefined) l10n.config({ contents: vscode.l10n.bundle });
+  // The extension's log (Output: Checkpoint/Restart Lab): dropped webview messages and the like.
+  const log = vscode.window.createOutputChannel('Checkpoint/Restart Lab', { log: true });
+  context.subscriptions.push(log);
+  const { provider: images, registration } = ImageEditorProvider.register(context, (line) =>
+    log.warn(line),
+  );
   const reports = new ReportDocuments();
-  const { provider: criuDumps, registration: criuRegistration } =
-    CriuDumpEditorProvider.register(context);
+  const { provider: criuDumps, registration: criuRegistration } = CriuDumpEditorProvider.register(
+    context,
+    (line) => log.warn(line),
+  );
   context.subscriptions.push(registration, reports.register(), criuRegistration);
 
   // The lab session and its views: the panel, the status bar, the session's files.

@@ -15,7 +15,7 @@ const exampleName = /^(images\/)?[A-Za-z0-9_-]+\.(crlab|crimg)$/;
 export function openExampleCommand(context: vscode.ExtensionContext): CommandCallback {
   return async (name?: unknown): Promise<vscode.Uri | undefined> => {
     if (typeof name !== 'string' || !exampleName.test(name)) {
-      void vscode.window.showErrorMessage(`Not an example name: ${String(name)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Not an example name: {0}', String(name)));
       return undefined;
     }
     const candidates = [
@@ -32,7 +32,7 @@ export function openExampleCommand(context: vscode.ExtensionContext): CommandCal
         return uri;
       }
     }
-    void vscode.window.showErrorMessage(`The example ${name} was not found.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('The example {0} was not found.', name));
     return undefined;
   };
 }

@@ -20,6 +20,8 @@ const stages = [
   // A real VS Code (code-server, installed into .vscode-test/ on first use): tests inside its
   // extension host, then Debian's Chromium driving its workbench.
   ['vscode', 'node', ['scripts/vscode/run-vscode-tests.mjs']],
+  // The same in Restricted Mode (workspace trust on, the folder untrusted), a window of its own.
+  ['vscode restricted', 'node', ['scripts/vscode/run-vscode-tests.mjs', '--restricted']],
   ['e2e', 'node', ['scripts/vscode/run-e2e-tests.mjs']],
   // Every benchmark on small inputs: fails only when one cannot run, never on a figure.
   ['bench smoke', 'node', ['scripts/bench/run.mjs', '--quick', '--no-build']],

@@ -1,7 +1,10 @@
 /**
- * A small getopt: `--flag`, `--option VALUE`, `--option=VALUE`, `-o VALUE`, repeatable options,
- * and positionals. Anything unknown is a usage error naming the command's `--help`.
+ * Command line options through Node's own `util.parseArgs`: `--flag`, `--option VALUE`,
+ * `--option=VALUE`, `-o VALUE` (or `-oVALUE`), repeatable options, `--` and positionals. Node does
+ * the splitting; this module only turns its tokens into the CLI's shape and its usage errors,
+ * each naming the command's `--help`.
  */
+import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from './errors';
 
 export interface OptionSpec {
@@ -22,49 +25,66 @@ export interface ParsedArgs {
   lists: Map<string, string[]>;
 }
 
+type NodeOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** The `util.parseArgs` options of a spec; `--help`/`-h` exist on every command. */
+function nodeOptions(spec: OptionSpec): NodeOptions {
+  const options: NodeOptions = { help: { type: 'boolean', short: 'h' } };
+  for (const name of spec.flags ?? []) options[name] = { type: 'boolean' };
+  for (const name of spec.values ?? []) options[name] = { type: 'string' };
+  for (const name of spec.lists ?? []) options[name] = { type: 'string', multiple: true };
+  for (const [short, name] of Object.entries(spec.aliases ?? {})) {
+    const option = options[name];
+    if (option) option.short = short;
+  }
+  return options;
+}
+
 export function parseArgs(argv: readonly string[], spec: OptionSpec, command: string): ParsedArgs {
+  const options = nodeOptions(spec);
+  // Not strict: Node's own errors would not name `crlab COMMAND --help`; the tokens say the same
+  // and the checks below give our messages.
+  const { tokens } = parseNodeArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const parsed: ParsedArgs = {
     positionals: [],
     flags: new Set(),
     values: new Map(),
     lists: new Map(),
   };
-  const flags = new Set(['help', ...(spec.flags ?? [])]);
-  const values = new Set(spec.values ?? []);
-  const lists = new Set(spec.lists ?? []);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--') {
-      parsed.positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    let name: string | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    } else if (arg.startsWith('-') && arg.length > 1 && !/^-[0-9]/.test(arg)) {
-      const short = arg.slice(1);
-      name = short === 'h' ? 'help' : spec.aliases?.[short];
-      if (name === undefined)
-        throw new CliError(`${command}: unknown option ${arg} (see crlab ${command} --help)`);
-    } else {
-      parsed.positionals.push(arg);
+  const unknown = (raw: string): CliError =>
+    new CliError(`${command}: unknown option ${raw} (see crlab ${command} --help)`);
+  let negativeAt = -1;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      parsed.positionals.push(token.value);
       continue;
     }
-    if (flags.has(name)) {
-      if (inline !== undefined) throw new CliError(`${command}: --${name} takes no value`);
-      parsed.flags.add(name);
+    // A negative number (`-5`) is an argument, not a group of short options.
+    const raw = argv[token.index] ?? '';
+    if (/^-[0-9]/.test(raw)) {
+      if (negativeAt !== token.index) parsed.positionals.push(raw);
+      negativeAt = token.index;
       continue;
     }
-    if (!values.has(name) && !lists.has(name)) {
-      throw new CliError(`${command}: unknown option --${name} (see crlab ${command} --help)`);
+    const option = options[token.name];
+    if (option === undefined) throw unknown(token.rawName.startsWith('--') ? token.rawName : raw);
+    if (option.type === 'boolean') {
+      if (token.value !== undefined)
+        throw new CliError(`${command}: --${token.name} takes no value`);
+      parsed.flags.add(token.name);
+      continue;
     }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new CliError(`${command}: --${name} needs a value`);
-    if (values.has(name)) parsed.values.set(name, value);
-    else parsed.lists.set(name, [...(parsed.lists.get(name) ?? []), value]);
+    if (token.value === undefined) throw new CliError(`${command}: --${token.name} needs a value`);
+    if (option.multiple === true)
+      parsed.lists.set(token.name, [...(parsed.lists.get(token.name) ?? []), token.value]);
+    else parsed.values.set(token.name, token.value);
   }
   return parsed;
 }

@@ -8,6 +8,7 @@ import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import type { CallOutcome } from '../kernel/index';
 import type { CrlabLaunchArguments } from './launch';
+import { requireTrust } from '../trust';
 import { DEBUG_COMMANDS, DEBUG_TYPE } from './launch';
 import {
   CHECKPOINT_REQUEST,
@@ -150,6 +151,7 @@ async function pickUser(title: string, suggested: string[]): Promise<string | un
  * shows the outcome and offers to open the image or to debug its restart.
  */
 async function checkpointTask(argument?: unknown): Promise<CheckpointTaskResult | undefined> {
+  if (!requireTrust(vscode.l10n.t('Checkpointing a task'))) return undefined;
   const context = isCallStackContext(argument) ? argument : undefined;
   const session = crlabSession(context);
   if (session === undefined) {
@@ -231,6 +233,8 @@ async function announceCheckpoint(
 
 /** "Debug Scenario": the given `.crlab`, or the one in the active editor. */
 async function debugScenario(uri?: unknown): Promise<boolean> {
+  // VS Code asks before any debug session in Restricted Mode; the command asks first, by name.
+  if (!requireTrust(vscode.l10n.t('Debugging a scenario'))) return false;
   const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
   if (target === undefined || !target.path.endsWith('.crlab')) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open a .crlab scenario to debug it.'));

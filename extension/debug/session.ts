@@ -39,7 +39,7 @@ import type {
 } from '../lab/stepper';
 import { EXCEPTION_FILTERS, LabStepper } from '../lab/stepper';
 import type { CrlabLaunchArguments } from './launch';
-import { RESTORE_MODES, restartFlags } from './launch';
+import { RESTORE_MODES, launchArgumentsProblem, restartFlags } from './launch';
 
 /** What the session needs from its host: files, and where checkpoint/restart calls are shown. */
 export interface DebugHost {
@@ -236,6 +236,8 @@ export class CrlabDebugSession extends DebugSession {
     args: CrlabLaunchArguments,
   ): Promise<void> {
     try {
+      const problem = launchArgumentsProblem(args);
+      if (problem !== null) throw new LaunchError(problem);
       if (args.image !== undefined) await this.launchImage(args);
       else if (args.program !== undefined) await this.launchScenario(args.program);
       else

@@ -14,8 +14,11 @@ export function openImageCommand(): CommandCallback {
   return async () => {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
-      openLabel: 'Open Image',
-      filters: { 'Checkpoint images': ['crimg'], 'All files': ['*'] },
+      openLabel: vscode.l10n.t('Open Image'),
+      filters: {
+        [vscode.l10n.t('Checkpoint images')]: ['crimg'],
+        [vscode.l10n.t('All files')]: ['*'],
+      },
     });
     const uri = picked?.[0];
     if (uri) await openInImageEditor(uri);
@@ -30,7 +33,9 @@ export function openInImageEditorCommand(): CommandCallback {
   return async (target?: unknown) => {
     const uri = target instanceof vscode.Uri ? target : activeResource();
     if (!uri) {
-      void vscode.window.showInformationMessage('Open or select a .crimg file first.');
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Open or select a .crimg file first.'),
+      );
       return;
     }
     await openInImageEditor(uri);

@@ -26,7 +26,9 @@ import {
   type DumpNode,
   type RestartMatrix,
 } from '../criu/index';
+import { visibleText } from '../image/index';
 import { defaultWorld } from '../kernel/index';
+import { messageGate, type GateLog } from '../webviewGate';
 import { readImageViewerSettings } from './imageEditorProvider';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
 
@@ -43,8 +45,19 @@ const maxShownProblems = 1000;
  */
 export const autoMatrixProcesses = 64;
 
+/**
+ * A row as the view shows it: text from the dump (comm, paths, strings of unknown fields) with its
+ * invisible and reordering characters written as ⟨U+XXXX⟩, as the image editor shows them; the
+ * key and file stay as they are, since the view sends them back.
+ */
 function toNodeView(node: DumpNode): CriuNodeView {
-  return { ...node };
+  return {
+    ...node,
+    label: visibleText(node.label),
+    value: visibleText(node.value),
+    type: visibleText(node.type),
+    problem: node.problem === null ? null : visibleText(node.problem),
+  };
 }
 
 /** The matrix as the view shows it. */
@@ -52,19 +65,19 @@ export function matrixView(matrix: RestartMatrix): CriuMatrixView {
   return {
     world: matrix.worldName,
     rows: matrix.rows.map((row) => ({
-      user: row.user,
+      user: visibleText(row.user),
       uid: row.uid,
       allowed: row.allowed,
       check: row.refusedBy?.id ?? null,
       errno: row.errno,
       reason: row.allowed
         ? vscode.l10n.t('every restart check passes')
-        : (row.refusedBy?.reason ?? row.reason ?? ''),
+        : visibleText(row.refusedBy?.reason ?? row.reason ?? ''),
       source: row.source,
     })),
-    notes: matrix.notes.map((note) => `${note.subject}: ${note.text}`),
-    limits: [...matrix.limits],
-    error: matrix.error,
+    notes: matrix.notes.map((note) => visibleText(`${note.subject}: ${note.text}`)),
+    limits: matrix.limits.map(visibleText),
+    error: matrix.error === null ? null : visibleText(matrix.error),
   };
 }
 
@@ -122,6 +135,11 @@ export class CriuDumpDocument implements vscode.CustomDocument {
     this.changed.fire();
   }
 
+  /** The children of the row `key` as the view is sent them (none for an unknown key). */
+  childViews(key: string): CriuNodeView[] {
+    return (this.tree.children(key) ?? []).map(toNodeView);
+  }
+
   /** What the view shows first. */
   view(): CriuDumpView {
     const dump = this.dump;
@@ -152,10 +170,14 @@ export class CriuDumpDocument implements vscode.CustomDocument {
         : []),
     ];
     return {
-      title: path.basename(this.directory),
-      summary,
+      title: visibleText(path.basename(this.directory)),
+      summary: summary.map((item) => ({ ...item, value: visibleText(item.value) })),
       files: this.source.files.map((file) => ({ name: file.name, size: file.size })),
-      problems: dump.problems.slice(0, maxShownProblems).map((problem) => ({ ...problem })),
+      problems: dump.problems.slice(0, maxShownProblems).map((problem) => ({
+        ...problem,
+        field: visibleText(problem.field),
+        message: visibleText(problem.message),
+      })),
       roots: this.tree.roots().map(toNodeView),
       matrix: this.matrix === null ? null : matrixView(this.matrix),
       version: this.version,
@@ -187,11 +209,15 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
   private readonly views = new Map<CriuDumpDocument, Set<OpenView>>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('crlab.criu');
 
-  static register(context: vscode.ExtensionContext): {
+  /** `log` hears of every message from a view that is dropped (see extension/webviewGate.ts). */
+  static register(
+    context: vscode.ExtensionContext,
+    log: GateLog = () => undefined,
+  ): {
     provider: CriuDumpEditorProvider;
     registration: vscode.Disposable;
   } {
-    const provider = new CriuDumpEditorProvider(context);
+    const provider = new CriuDumpEditorProvider(context, log);
     const registration = vscode.Disposable.from(
       vscode.window.registerCustomEditorProvider(criuDumpViewType, provider, {
         supportsMultipleEditorsPerDocument: true,
@@ -202,7 +228,10 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
     return { provider, registration };
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext) {}
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: GateLog,
+  ) {}
 
   /** The open dump of `uri` (its inventory.img), if a CRIU view shows it. */
   documentOf(uri: vscode.Uri): CriuDumpDocument | undefined {
@@ -292,50 +321,61 @@ export class CriuDumpEditorProvider implements vscode.CustomReadonlyEditorProvid
       view.shown = ready;
     };
     const sendChildren = (key: string): void => {
-      const children = document.tree.children(key) ?? [];
-      send({ type: 'criuChildren', key, children: children.map(toNodeView) });
+      send({ type: 'criuChildren', key, children: document.childViews(key) });
     };
     const subscriptions: vscode.Disposable[] = [
-      webview.onDidReceiveMessage((message: unknown) => {
-        if (!isCriuViewerToHostMessage(message)) return;
-        switch (message.type) {
-          case 'ready':
-            ready = true;
-            showDump();
-            // The tree first; the restart answer (a kernel per user) right after.
-            setTimeout(() => document.answerIfSmall(), 0);
-            break;
-          case 'criuRequestChildren':
-            for (const key of message.keys) sendChildren(key);
-            break;
-          case 'criuRequestBytes': {
-            if (message.version !== document.version) return;
-            const size = document.source.files.find((f) => f.name === message.file)?.size;
-            if (size === undefined) return;
-            const offset = Math.min(message.offset, size);
-            const length = Math.min(message.length, size - offset);
-            const data = document.source.read(message.file, offset, length) ?? new Uint8Array(0);
-            send({
-              type: 'criuBytes',
-              file: message.file,
-              offset,
-              data: encodeBytes(data),
-              version: message.version,
-            });
-            break;
-          }
-          case 'criuLocate': {
-            const found = document.tree.locate(message.file, message.offset);
-            if (found === null) return;
-            for (const key of found.slice(0, -1)) sendChildren(key);
-            send({ type: 'criuReveal', path: found, file: message.file, offset: message.offset });
-            break;
-          }
-          case 'criuAskWorld':
-            void vscode.commands.executeCommand('crlab.criu.whoMayRestart', document.uri);
-            break;
-        }
-      }),
+      webview.onDidReceiveMessage(
+        messageGate(
+          'CRIU viewer',
+          isCriuViewerToHostMessage,
+          (message) => {
+            switch (message.type) {
+              case 'ready':
+                ready = true;
+                showDump();
+                // The tree first; the restart answer (a kernel per user) right after.
+                setTimeout(() => document.answerIfSmall(), 0);
+                break;
+              case 'criuRequestChildren':
+                for (const key of message.keys) sendChildren(key);
+                break;
+              case 'criuRequestBytes': {
+                if (message.version !== document.version) return;
+                const size = document.source.files.find((f) => f.name === message.file)?.size;
+                if (size === undefined) return;
+                const offset = Math.min(message.offset, size);
+                const length = Math.min(message.length, size - offset);
+                const data =
+                  document.source.read(message.file, offset, length) ?? new Uint8Array(0);
+                send({
+                  type: 'criuBytes',
+                  file: message.file,
+                  offset,
+                  data: encodeBytes(data),
+                  version: message.version,
+                });
+                break;
+              }
+              case 'criuLocate': {
+                const found = document.tree.locate(message.file, message.offset);
+                if (found === null) return;
+                for (const key of found.slice(0, -1)) sendChildren(key);
+                send({
+                  type: 'criuReveal',
+                  path: found,
+                  file: message.file,
+                  offset: message.offset,
+                });
+                break;
+              }
+              case 'criuAskWorld':
+                void vscode.commands.executeCommand('crlab.criu.whoMayRestart', document.uri);
+                break;
+            }
+          },
+          this.log,
+        ),
+      ),
       document.onDidChange(() => {
         showDump();
         setTimeout(() => document.answerIfSmall(), 0);

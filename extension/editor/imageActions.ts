@@ -44,7 +44,9 @@ async function imageBytes(context: ImageActionContext, uri: vscode.Uri): Promise
 }
 
 function noImage(): undefined {
-  void vscode.window.showInformationMessage('Open a .crimg image in the image editor first.');
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('Open a .crimg image in the image editor first.'),
+  );
   return undefined;
 }
 
@@ -72,14 +74,19 @@ export function restartImage(
     restartFlagNames.filter((flag) => (flags & RestartFlag[flag]) !== 0).join(' | ') || '0';
   const verdict =
     outcome.errno === null
-      ? `restored ${(outcome.restored ?? []).length} task(s)`
-      : `refused: ${outcome.errno}`;
+      ? vscode.l10n.t('restored {0} task(s)', (outcome.restored ?? []).length)
+      : vscode.l10n.t('refused: {0}', outcome.errno);
   const lines = [
-    `Restart of ${name} as ${user}, flags ${flagText}, in a fresh default-world kernel`,
-    `Result: ${verdict}`,
-    ...(outcome.reason ? [`Reason: ${outcome.reason}`] : []),
+    vscode.l10n.t(
+      'Restart of {0} as {1}, flags {2}, in a fresh default-world kernel',
+      name,
+      user,
+      flagText,
+    ),
+    vscode.l10n.t('Result: {0}', verdict),
+    ...(outcome.reason ? [vscode.l10n.t('Reason: {0}', outcome.reason)] : []),
     '',
-    'Checks, in the order the kernel made them (✓ pass, ✗ fail, – skip):',
+    vscode.l10n.t('Checks, in the order the kernel made them (✓ pass, ✗ fail, – skip):'),
     ...outcome.checks.map((check) => `  ${formatCheck(check)}`),
     '',
   ];
@@ -169,9 +176,9 @@ export function verifyImage(name: string, bytes: Uint8Array): VerifyReport {
   }
   const signature = verdict.signature;
   const detail = {
-    none: 'unsigned',
-    verified: 'signature verified with the machine key',
-    unverified: 'signed with a key the lab does not hold: restart would refuse it',
+    none: vscode.l10n.t('unsigned'),
+    verified: vscode.l10n.t('signature verified with the machine key'),
+    unverified: vscode.l10n.t('signed with a key the lab does not hold: restart would refuse it'),
   }[signature];
   return {
     valid: signature !== 'unverified',
@@ -179,7 +186,7 @@ export function verifyImage(name: string, bytes: Uint8Array): VerifyReport {
     errno: signature === 'unverified' ? 'EBADMSG' : null,
     offset: signature === 'unverified' ? (verdict.image.sign?.offset ?? null) : null,
     field: signature === 'unverified' ? 'SIGN.key_id' : null,
-    message: `${name}: valid, ${detail}`,
+    message: vscode.l10n.t('{0}: valid, {1}', name, detail),
   };
 }
 
@@ -205,7 +212,9 @@ export function showJsonCommand(context: ImageActionContext): CommandCallback {
       content = `${JSON.stringify(decodeImageJson(await imageBytes(context, uri)), null, 2)}\n`;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(`${fileName(uri)} has no JSON form: ${message}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('{0} has no JSON form: {1}', fileName(uri), message),
+      );
       return undefined;
     }
     const document = await vscode.workspace.openTextDocument({ language: 'json', content });
@@ -223,9 +232,9 @@ export function compareWithCommand(context: ImageActionContext): CommandCallback
     if (!other) {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
-        openLabel: 'Compare',
-        title: `Compare ${fileName(uri)} with…`,
-        filters: { 'Checkpoint images': ['crimg'] },
+        openLabel: vscode.l10n.t('Compare'),
+        title: vscode.l10n.t('Compare {0} with…', fileName(uri)),
+        filters: { [vscode.l10n.t('Checkpoint images')]: ['crimg'] },
       });
       other = picked?.[0];
     }
@@ -239,7 +248,11 @@ export function compareWithCommand(context: ImageActionContext): CommandCallback
       const verdict = readImage(side.bytes);
       if (!verdict.ok) {
         void vscode.window.showErrorMessage(
-          `${fileName(side.uri)} is not a valid image: ${formatImageError(verdict.error)}`,
+          vscode.l10n.t(
+            '{0} is not a valid image: {1}',
+            fileName(side.uri),
+            formatImageError(verdict.error),
+          ),
         );
         return undefined;
       }
@@ -250,10 +263,14 @@ export function compareWithCommand(context: ImageActionContext): CommandCallback
     const differences = diffImages(a, b);
     const title = `${fileName(uri)} ↔ ${fileName(other)}`;
     const lines = [
-      `Compare ${uri.fsPath || uri.toString()} (a) with ${other.fsPath || other.toString()} (b)`,
+      vscode.l10n.t(
+        'Compare {0} (a) with {1} (b)',
+        uri.fsPath || uri.toString(),
+        other.fsPath || other.toString(),
+      ),
       differences.length === 0
-        ? 'No differences.'
-        : `${differences.length} difference(s), by meaning (path: a -> b):`,
+        ? vscode.l10n.t('No differences.')
+        : vscode.l10n.t('{0} difference(s), by meaning (path: a -> b):', differences.length),
       ...differences.map((d) => `  ${d.path}: ${d.a ?? '(absent)'} -> ${d.b ?? '(absent)'}`),
       '',
     ];
@@ -293,15 +310,15 @@ export function editFieldCommand(context: ImageActionContext): CommandCallback {
       typeof pathArgument === 'string'
         ? pathArgument
         : await vscode.window.showInputBox({
-            title: 'Edit field',
-            prompt: 'The field, as errors name it',
-            placeHolder: 'CRED.euid',
+            title: vscode.l10n.t('Edit field'),
+            prompt: vscode.l10n.t('The field, as errors name it'),
+            placeHolder: 'CRED.euid', // l10n-exempt: a field path
           });
     if (!fieldPath) return undefined;
     const input =
       typeof inputArgument === 'string'
         ? inputArgument
-        : await vscode.window.showInputBox({ title: `New value of ${fieldPath}` });
+        : await vscode.window.showInputBox({ title: vscode.l10n.t('New value of {0}', fieldPath) });
     if (input === undefined) return undefined;
     const outcome = context.images.editFieldByPath(
       document,
@@ -328,9 +345,10 @@ export function goToOffsetCommand(context: ImageActionContext): CommandCallback 
     let offset = typeof offsetArgument === 'number' ? offsetArgument : null;
     if (offset === null) {
       const text = await vscode.window.showInputBox({
-        title: 'Go to offset',
-        prompt: `A byte offset below 0x${size.toString(16)} (decimal or 0x hex)`,
-        validateInput: (value) => (parse(value) === null ? 'Not an offset in this image' : null),
+        title: vscode.l10n.t('Go to offset'),
+        prompt: vscode.l10n.t('A byte offset below 0x{0} (decimal or 0x hex)', size.toString(16)),
+        validateInput: (value) =>
+          parse(value) === null ? vscode.l10n.t('Not an offset in this image') : null,
       });
       if (text === undefined) return undefined;
       offset = parse(text);

@@ -1,7 +1,9 @@
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { defaultMachineKey } from '../kernel/index';
+import { saveAtomically, type FileStamp } from './atomicSave';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
+import { isTrusted, restrictedEditReason } from '../trust';
+import type { DocumentSafety } from './documentSafety';
 import { openFileSource, type OpenFile } from './fileSource';
 import { ImageModel, memorySource, type ImageSource } from './imageModel';
 
@@ -22,7 +24,10 @@ interface BackupJson {
   runs: { offset: number; hex: string }[];
 }
 
-const copyChunk = 1 << 20;
+/** True when two stamps describe the same version of a file. */
+function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
+  return a !== null && b !== null && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
 
 function fileNameOf(uri: vscode.Uri): string {
   return uri.path.slice(uri.path.lastIndexOf('/') + 1);
@@ -87,6 +92,12 @@ export class ImageDocument implements vscode.CustomDocument {
   private changeCount = 0;
   /** True while this document writes its own file, so the watcher does not reload it. */
   private saving = false;
+  /** The file as it was when last read or saved here: a different one was changed by others. */
+  private diskStamp: FileStamp | null;
+  /** A change on disk the user chose to keep their edits over (saving still asks). */
+  private acceptedStamp: FileStamp | null = null;
+  /** True while the user is being asked about a change on disk (one question at a time). */
+  private askingAboutDisk = false;
 
   /** Fires with the new model after every change: edit, undo, redo, revert, save, reload. */
   readonly onDidChange = this.changed.event;
@@ -97,7 +108,10 @@ export class ImageDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     private base: ImageSource,
     private file: OpenFile | null,
+    private readonly safety: DocumentSafety,
+    private readonly revertInEditor: (document: ImageDocument) => Thenable<void>,
   ) {
+    this.diskStamp = this.currentStamp();
     this.currentModel = this.buildModel();
     if (uri.scheme === 'file') {
       const folder = vscode.Uri.joinPath(uri, '..');
@@ -113,9 +127,14 @@ export class ImageDocument implements vscode.CustomDocument {
    * Reads `uri` and builds its model; with `backupId`, lays the backed-up edits over it. A file
    * that cannot be read throws; an invalid image does not.
    */
-  static async open(uri: vscode.Uri, backupId?: string): Promise<ImageDocument> {
+  static async open(
+    uri: vscode.Uri,
+    backupId: string | undefined,
+    safety: DocumentSafety,
+    revertInEditor: (document: ImageDocument) => Thenable<void>,
+  ): Promise<ImageDocument> {
     const { source, file } = await ImageDocument.read(uri);
-    const document = new ImageDocument(uri, source, file);
+    const document = new ImageDocument(uri, source, file, safety, revertInEditor);
     if (backupId !== undefined) await document.restoreBackup(vscode.Uri.parse(backupId));
     return document;
   }
@@ -172,15 +191,46 @@ export class ImageDocument implements vscode.CustomDocument {
     this.rebuild();
   }
 
-  /** Writes the image, edits included, to `uri` (the document's own file on save). */
+  /** The stamp of the file on disk now (null for other file systems or no file). */
+  private currentStamp(): FileStamp | null {
+    return this.uri.scheme === 'file' ? this.safety.fileSystem.stamp(this.uri.fsPath) : null;
+  }
+
+  /**
+   * True when the file on disk is not the one read or saved here (`unlessKept`: nor the change
+   * the user already chose to keep their edits over, which is not asked about again until save).
+   */
+  private changedOnDisk(unlessKept = false): boolean {
+    const now = this.currentStamp();
+    if (now === null || this.diskStamp === null || sameStamp(now, this.diskStamp)) return false;
+    return !(unlessKept && sameStamp(now, this.acceptedStamp));
+  }
+
+  /**
+   * Writes the image, edits included, to `uri` (the document's own file on save): to a temporary
+   * file beside it, renamed over it once whole, so that a failure (full disk, read-only folder,
+   * I/O error) leaves the file as it was and the edits unsaved. Saving over a file that another
+   * program changed since it was read asks first; declining cancels the save.
+   */
   async saveTo(uri: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
     const own = uri.toString() === this.uri.toString();
+    if (own && this.changedOnDisk()) {
+      const answer = await this.safety.prompts.overwriteChanged(fileNameOf(uri));
+      if (answer !== 'overwrite') throw new vscode.CancellationError();
+    }
     this.saving = own;
     try {
-      if (uri.scheme === 'file' && !this.currentModel.source.bytes) {
-        this.copyLargeTo(uri.fsPath, cancellation);
+      const size = this.currentModel.source.size;
+      if (uri.scheme === 'file') {
+        saveAtomically(
+          uri.fsPath,
+          size,
+          (offset, length) => this.read(offset, length),
+          this.safety.fileSystem,
+          () => cancellation?.isCancellationRequested === true,
+        );
       } else {
-        await vscode.workspace.fs.writeFile(uri, this.readAll());
+        await this.saveThroughWorkspace(uri);
       }
       if (own) await this.reread();
     } finally {
@@ -188,22 +238,19 @@ export class ImageDocument implements vscode.CustomDocument {
     }
   }
 
-  /** Streams a large image through the overlay into a temporary file, then renames it. */
-  private copyLargeTo(path: string, cancellation?: vscode.CancellationToken): void {
-    const temporary = `${path}.crlab-save-${process.pid}`;
-    const fd = openSync(temporary, 'w');
+  /**
+   * Other file systems (remote, virtual) through VS Code's API: a temporary file beside the
+   * target, renamed over it, as on disk.
+   */
+  private async saveThroughWorkspace(uri: vscode.Uri): Promise<void> {
+    const temporary = uri.with({
+      path: `${uri.path.slice(0, uri.path.lastIndexOf('/') + 1)}.${fileNameOf(uri)}.crlab-save`,
+    });
     try {
-      const size = this.currentModel.source.size;
-      for (let offset = 0; offset < size; offset += copyChunk) {
-        if (cancellation?.isCancellationRequested) throw new vscode.CancellationError();
-        const chunk = this.read(offset, Math.min(copyChunk, size - offset));
-        writeSync(fd, chunk, 0, chunk.length);
-      }
-      closeSync(fd);
-      renameSync(temporary, path);
+      await vscode.workspace.fs.writeFile(temporary, this.readAll());
+      await vscode.workspace.fs.rename(temporary, uri, { overwrite: true });
     } catch (error) {
-      closeSync(fd);
-      unlinkSync(temporary);
+      await Promise.resolve(vscode.workspace.fs.delete(temporary)).catch(() => undefined);
       throw error;
     }
   }
@@ -242,7 +289,10 @@ export class ImageDocument implements vscode.CustomDocument {
     const runs = parseBackup(text, this.base.size);
     if (!runs) {
       void vscode.window.showWarningMessage(
-        `The unsaved edits of ${fileNameOf(this.uri)} were not restored: the file changed since they were backed up.`,
+        vscode.l10n.t(
+          'The unsaved edits of {0} were not restored: the file changed since they were backed up.',
+          fileNameOf(this.uri),
+        ),
       );
       return;
     }
@@ -251,7 +301,18 @@ export class ImageDocument implements vscode.CustomDocument {
   }
 
   private buildModel(): ImageModel {
-    return new ImageModel(fileNameOf(this.uri), this.overlay.over(this.base), editorKeys());
+    const readOnly = isTrusted() ? null : restrictedEditReason();
+    return new ImageModel(
+      fileNameOf(this.uri),
+      this.overlay.over(this.base),
+      editorKeys(),
+      readOnly,
+    );
+  }
+
+  /** Builds the model again (its views follow): when workspace trust is granted, say. */
+  refresh(): void {
+    this.rebuild();
   }
 
   private rebuild(): void {
@@ -270,13 +331,36 @@ export class ImageDocument implements vscode.CustomDocument {
     this.file?.close();
     this.file = file;
     this.base = source;
+    this.diskStamp = this.currentStamp();
+    this.acceptedStamp = null;
     this.overlay.clear();
     this.rebuild();
   }
 
+  /**
+   * The file changed on disk while it has unsaved edits: asks whether to reload it (through VS
+   * Code's revert, which also clears its dirty state and undo stack) or to keep the edits.
+   */
+  private async askAboutDiskChange(): Promise<void> {
+    if (this.askingAboutDisk || !this.changedOnDisk(true)) return;
+    this.askingAboutDisk = true;
+    try {
+      const seen = this.currentStamp();
+      const answer = await this.safety.prompts.changedOnDisk(fileNameOf(this.uri));
+      if (answer === 'reload') await this.revertInEditor(this);
+      else this.acceptedStamp = seen;
+    } finally {
+      this.askingAboutDisk = false;
+    }
+  }
+
   private async reloadFromDisk(): Promise<void> {
-    // Our own save rereads the file itself; unsaved edits are not thrown away silently.
-    if (this.saving || this.hasEdits) return;
+    // Our own save rereads the file itself; unsaved edits are not thrown away without asking.
+    if (this.saving) return;
+    if (this.hasEdits) {
+      await this.askAboutDiskChange();
+      return;
+    }
     const versionBefore = this.changeCount;
     let read: { source: ImageSource; file: OpenFile | null };
     try {

@@ -9,8 +9,12 @@ import {
 } from '../../webview/protocol';
 import { encodeFieldValue } from '../image/field-edit';
 import { resignImage } from '../image/resign';
+import { fromVisibleText } from '../image/visible-text';
 import { defaultMachineKey } from '../kernel/index';
 import type { ByteEdit } from './byteOverlay';
+import { isTrusted, restrictedEditReason } from '../trust';
+import { messageGate, type GateLog } from '../webviewGate';
+import { defaultSafety, type DocumentSafety } from './documentSafety';
 import { ImageDocument, machineKeyId } from './imageDocument';
 import { imageViewerHtml, imageViewerOptions } from './imageViewerHtml';
 
@@ -83,13 +87,26 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   /** VS Code listens here for edits (undo stack, dirty state). */
   readonly onDidChangeCustomDocument = this.edits.event;
 
+  /**
+   * What documents ask before losing work (a file changed on disk, a save over such a file) and
+   * the file system they save through. Tests replace either to script answers or fail a save.
+   */
+  readonly safety: DocumentSafety = defaultSafety();
+
   /** Creates the provider and registers it; `subscriptions` receives every disposable. */
-  static register(context: vscode.ExtensionContext): {
+  static register(
+    context: vscode.ExtensionContext,
+    log: GateLog = () => undefined,
+  ): {
     provider: ImageEditorProvider;
     registration: vscode.Disposable;
   } {
-    const provider = new ImageEditorProvider(context);
+    const provider = new ImageEditorProvider(context, log);
     const registration = vscode.Disposable.from(
+      // Trust granted: images become editable (their fields get edit controls again).
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const document of provider.documents.values()) document.refresh();
+      }),
       vscode.window.registerCustomEditorProvider(imageEditorViewType, provider, {
         supportsMultipleEditorsPerDocument: true,
         webviewOptions: { retainContextWhenHidden: false },
@@ -100,7 +117,10 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     return { provider, registration };
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext) {}
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: GateLog,
+  ) {}
 
   /** The open document of `uri`, if an image editor shows it. */
   documentOf(uri: vscode.Uri): ImageDocument | undefined {
@@ -120,7 +140,9 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     openContext: vscode.CustomDocumentOpenContext,
     _cancellation?: vscode.CancellationToken,
   ): Promise<ImageDocument> {
-    const document = await ImageDocument.open(uri, openContext.backupId);
+    const document = await ImageDocument.open(uri, openContext.backupId, this.safety, (doc) =>
+      this.revertInEditor(doc),
+    );
     const key = uri.toString();
     this.documents.set(key, document);
     this.publishProblems(document);
@@ -170,17 +192,24 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
    * says), encodes it and applies it as an undoable edit.
    */
   editField(document: ImageDocument, request: FieldEditRequest): EditOutcome {
+    if (!isTrusted()) return { ok: false, message: restrictedEditReason() };
     const fields = document.model.fields(request.recordIndex);
     const field = fields ? findLeaf(fields.fields, request.fieldPath, request.offset) : null;
     if (!field || field.size !== request.size)
       return {
         ok: false,
-        message: `${request.fieldPath} is not at 0x${request.offset.toString(16)} of record ${request.recordIndex} any more`,
+        message: vscode.l10n.t(
+          '{0} is not at 0x{1} of record {2} any more',
+          request.fieldPath,
+          request.offset.toString(16),
+          request.recordIndex,
+        ),
       };
-    const encoded = encodeFieldValue(field, request.input);
+    // Text is shown (and so edited) with its invisible characters written out: take them back.
+    const encoded = encodeFieldValue(field, fromVisibleText(request.input));
     if (!encoded.ok) return { ok: false, message: encoded.message };
-    const edit = document.editAt(field.offset, encoded.bytes, `Set ${field.path}`);
-    if (!edit) return { ok: true, message: `${field.path} is unchanged` };
+    const edit = document.editAt(field.offset, encoded.bytes, vscode.l10n.t('Set {0}', field.path));
+    if (!edit) return { ok: true, message: vscode.l10n.t('{0} is unchanged', field.path) };
     this.applyEdit(document, edit);
     const now = findLeaf(
       document.model.fields(request.recordIndex)?.fields ?? [],
@@ -215,28 +244,40 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
         });
       }
     }
-    return { ok: false, message: `the image has no field ${fieldPath}` };
+    return { ok: false, message: vscode.l10n.t('the image has no field {0}', fieldPath) };
   }
 
   /** Re-computes the SIGN MAC with the lab's machine key, as an undoable edit. */
   signWithMachineKey(document: ImageDocument): EditOutcome {
+    if (!isTrusted()) return { ok: false, message: restrictedEditReason() };
     const size = document.model.view.byteLength;
     const result = resignImage(
       (offset, length) => document.read(offset, length),
       size,
       defaultMachineKey(),
     );
-    if (!result.ok) return { ok: false, message: `Cannot sign: ${result.message}` };
+    if (!result.ok)
+      return { ok: false, message: vscode.l10n.t('Cannot sign: {0}', result.message) };
     if (result.slot.keyId !== machineKeyId)
       return {
         ok: false,
-        message: `Cannot sign: SIGN.key_id names \`${result.slot.keyId}\`, not the machine key \`${machineKeyId}\``,
+        message: vscode.l10n.t(
+          'Cannot sign: SIGN.key_id names `{0}`, not the machine key `{1}`',
+          result.slot.keyId,
+          machineKeyId,
+        ),
       };
-    const edit = document.editAt(result.slot.offset, result.signature, 'Sign with Machine Key');
+    const edit = document.editAt(
+      result.slot.offset,
+      result.signature,
+      vscode.l10n.t('Sign with Machine Key'),
+    );
     if (edit) this.applyEdit(document, edit);
     return {
       ok: true,
-      message: edit ? 'Signed with the machine key.' : 'The signature was already valid.',
+      message: edit
+        ? vscode.l10n.t('Signed with the machine key.')
+        : vscode.l10n.t('The signature was already valid.'),
     };
   }
 
@@ -253,6 +294,17 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     cancellation: vscode.CancellationToken,
   ): Promise<void> {
     await document.saveTo(destination, cancellation);
+  }
+
+  /**
+   * Reverts `document` through VS Code, so that its dirty state and undo stack go with the edits:
+   * VS Code's revert acts on the active editor, so the document's editor is shown first.
+   */
+  private async revertInEditor(document: ImageDocument): Promise<void> {
+    await vscode.commands.executeCommand('vscode.openWith', document.uri, imageEditorViewType, {
+      preview: false,
+    });
+    await vscode.commands.executeCommand('workbench.action.files.revert');
   }
 
   async revertCustomDocument(document: ImageDocument): Promise<void> {
@@ -282,7 +334,9 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     if (document.model.signature === 'invalid' && !problems.some((d) => d.code === 'EBADMSG')) {
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(0, 0, 0, 0),
-        'The signature cannot be verified: the image changed after it was signed (Sign with Machine Key re-signs it).',
+        vscode.l10n.t(
+          'The signature cannot be verified: the image changed after it was signed (Sign with Machine Key re-signs it).',
+        ),
         vscode.DiagnosticSeverity.Warning,
       );
       diagnostic.source = 'crlab image';
@@ -316,45 +370,56 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
       });
     };
     const subscriptions: vscode.Disposable[] = [
-      webview.onDidReceiveMessage((message: unknown) => {
-        if (!isImageViewerToHostMessage(message)) return;
-        switch (message.type) {
-          case 'ready':
-            ready = true;
-            showImage();
-            if (view.pendingOffset !== undefined) {
-              send({ type: 'selectOffset', offset: view.pendingOffset });
-              delete view.pendingOffset;
+      webview.onDidReceiveMessage(
+        messageGate(
+          'image viewer',
+          isImageViewerToHostMessage,
+          (message) => {
+            switch (message.type) {
+              case 'ready':
+                ready = true;
+                showImage();
+                if (view.pendingOffset !== undefined) {
+                  send({ type: 'selectOffset', offset: view.pendingOffset });
+                  delete view.pendingOffset;
+                }
+                break;
+              case 'requestFields':
+                for (const index of message.indexes) {
+                  const fields = document.model.fields(index);
+                  if (fields) send({ type: 'recordFields', fields });
+                }
+                break;
+              case 'requestBytes': {
+                const size = document.model.view.byteLength;
+                const offset = Math.min(message.offset, size);
+                const length = Math.min(message.length, size - offset);
+                send({
+                  type: 'bytes',
+                  offset,
+                  data: encodeBytes(document.read(offset, length)),
+                  version: message.version,
+                });
+                break;
+              }
+              case 'editField': {
+                const outcome =
+                  message.version !== document.version
+                    ? {
+                        ok: false,
+                        message: vscode.l10n.t(
+                          'The image changed meanwhile: look again and retry.',
+                        ),
+                      }
+                    : this.editField(document, message);
+                send({ type: 'editResult', requestId: message.requestId, ...outcome });
+                break;
+              }
             }
-            break;
-          case 'requestFields':
-            for (const index of message.indexes) {
-              const fields = document.model.fields(index);
-              if (fields) send({ type: 'recordFields', fields });
-            }
-            break;
-          case 'requestBytes': {
-            const size = document.model.view.byteLength;
-            const offset = Math.min(message.offset, size);
-            const length = Math.min(message.length, size - offset);
-            send({
-              type: 'bytes',
-              offset,
-              data: encodeBytes(document.read(offset, length)),
-              version: message.version,
-            });
-            break;
-          }
-          case 'editField': {
-            const outcome =
-              message.version !== document.version
-                ? { ok: false, message: 'The image changed meanwhile: look again and retry.' }
-                : this.editField(document, message);
-            send({ type: 'editResult', requestId: message.requestId, ...outcome });
-            break;
-          }
-        }
-      }),
+          },
+          this.log,
+        ),
+      ),
       document.onDidChange(showImage),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('crlab.imageEditor')) showImage();

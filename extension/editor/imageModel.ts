@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type {
   FieldView,
   ImageView,
@@ -12,6 +13,7 @@ import {
   memoryReader,
   readImage,
   recordFieldTree,
+  visibleText,
   type FieldNode,
   type PositionedReader,
   type RecordIndexEntry,
@@ -47,7 +49,11 @@ const summaryOfReader: Readonly<Record<SignatureStatus, SignatureSummary>> = {
 /** Field trees are nested at most this deep in the view (the format's own nesting is 3). */
 const maxFieldDepth = 16;
 
-function toFieldView(node: FieldNode, depth: number): FieldView {
+/**
+ * @param readOnly why no field may be edited (Restricted Mode), or null: each leaf then gets the
+ *   edit control its type allows.
+ */
+function toFieldView(node: FieldNode, depth: number, readOnly: string | null): FieldView {
   const children = depth < maxFieldDepth ? (node.children ?? []) : [];
   return {
     name: node.name,
@@ -55,10 +61,13 @@ function toFieldView(node: FieldNode, depth: number): FieldView {
     type: node.type,
     offset: node.offset,
     size: node.size,
-    value: node.display,
-    children: children.map((child) => toFieldView(child, depth + 1)),
+    // What the viewer shows: invisible and reordering characters made visible (raw keeps them).
+    value: visibleText(node.display),
+    children: children.map((child) => toFieldView(child, depth + 1, readOnly)),
     raw: node.value,
-    ...(children.length === 0 && node.children === undefined ? { editor: fieldControl(node) } : {}),
+    ...(children.length === 0 && node.children === undefined
+      ? { editor: readOnly === null ? fieldControl(node) : { kind: 'readonly', reason: readOnly } }
+      : {}),
   };
 }
 
@@ -80,11 +89,13 @@ export class ImageModel {
 
   /**
    * @param keys the keys signatures are verified with, by key id (the lab's machine key).
+   * @param readOnly why the image may not be edited (Restricted Mode), or null.
    */
   constructor(
     fileName: string,
     readonly source: ImageSource,
     keys: Readonly<Record<string, Uint8Array>> = {},
+    readonly readOnly: string | null = null,
   ) {
     const index = indexRecords(source.read, source.size);
     this.entries = index.entries.filter(
@@ -105,14 +116,17 @@ export class ImageModel {
     if (source.bytes) {
       const verdict = readImage(source.bytes, { keys: { ...keys } });
       if (!verdict.ok) {
-        problems.push({ ...verdict.error });
+        problems.push({ ...verdict.error, message: visibleText(verdict.error.message) });
         if (signed) signature = 'invalid';
       } else {
         signature = summaryOfReader[verdict.signature];
       }
     } else {
       const mib = Math.floor(fullValidationLimit / (1024 * 1024));
-      notice = `This image is larger than ${mib} MiB: its record framing was checked, not every field.`;
+      notice = l10n.t(
+        'This image is larger than {0} MiB: its record framing was checked, not every field.',
+        mib,
+      );
     }
     const damage = index.damage;
     // The reader's verdict and the index usually name the same damage: show it once.
@@ -125,7 +139,13 @@ export class ImageModel {
       });
     }
     this.signature = signature;
-    this.view = { fileName, byteLength: source.size, records, problems, notice };
+    this.view = {
+      fileName: visibleText(fileName),
+      byteLength: source.size,
+      records,
+      problems,
+      notice,
+    };
   }
 
   /** The fields of record `index` (parsed once, then cached), or undefined for no such record. */
@@ -140,7 +160,7 @@ export class ImageModel {
       const tree = recordFieldTree(recordBytes, entry.offset);
       result = {
         index,
-        fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0)),
+        fields: (tree.root.children ?? []).map((node) => toFieldView(node, 0, this.readOnly)),
         error: tree.error,
       };
     } catch (error) {

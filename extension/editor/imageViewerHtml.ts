@@ -7,15 +7,16 @@ export const webviewDistFolder = ['dist', 'webview'] as const;
 /**
  * The image viewer's page: a strict CSP (nothing but our own bundle, by nonce), no inline
  * script or style, resources only from `dist/webview`. Image data never appears here; it is
- * posted after the ready handshake and rendered with textContent.
+ * posted after the ready handshake and rendered with textContent. The extension's translated
+ * strings for the display language ride on `<body data-l10n>` (webview/l10n.ts reads them).
  */
 export function imageViewerHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
   surface: { bundle: string; title: string; loading: string } = {
     bundle: 'image-viewer',
-    title: 'Checkpoint image',
-    loading: 'Reading the image…',
+    title: vscode.l10n.t('Checkpoint image'),
+    loading: vscode.l10n.t('Reading the image…'),
   },
 ): string {
   const nonce = randomBytes(16).toString('base64');
@@ -33,7 +34,7 @@ export function imageViewerHtml(
     `img-src ${webview.cspSource}`,
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -41,11 +42,20 @@ export function imageViewerHtml(
 <link rel="stylesheet" href="${styleUri.toString()}">
 <title>${escapeHtml(surface.title)}</title>
 </head>
-<body>
+<body data-l10n="${escapeAttribute(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <main id="app" aria-busy="true"><p class="loading">${escapeHtml(surface.loading)}</p></main>
 <script nonce="${nonce}" src="${scriptUri.toString()}"></script>
 </body>
 </html>`;
+}
+
+/** `text` safe inside a double-quoted HTML attribute. */
+export function escapeAttribute(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('"', '&quot;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;');
 }
 
 /** Text for markup: the surface's title and loading line are ours, escaped all the same. */

@@ -28,7 +28,10 @@ export interface JsonField {
   /** `u16`, `s32`, `u64`, `char[64]`, `u8[4096]`, `enum VmaType`. */
   type: string;
   size: number;
-  /** Numbers as numbers, text as a string, bytes as `hex` or `base64` text (see `encoding`). */
+  /**
+   * Numbers as numbers, text as a string, bytes as `hex` or `base64` text (see `encoding`); a
+   * char array whose bytes are not its text NUL-padded (not UTF-8) is `hex` too.
+   */
   value: number | string;
   encoding?: 'hex' | 'base64';
   /** Enum and flag names, for people; ignored by encode. */
@@ -77,6 +80,19 @@ function isBytes(type: string): boolean {
   return /^u8\[\d+\]$/.test(type);
 }
 
+/** `text` as UTF-8 in `size` bytes, NUL-padded, or null when it does not fit. */
+function textBytes(text: string, size: number): Uint8Array | null {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length > size) return null;
+  const bytes = new Uint8Array(size);
+  bytes.set(encoded);
+  return bytes;
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array): boolean {
+  return a !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 function isText(type: string): boolean {
   return /^char\[\d+\]$/.test(type);
 }
@@ -110,7 +126,14 @@ export function decodeImageJson(bytes: Uint8Array): ImageJson {
         field.encoding = node.size <= HEX_LIMIT ? 'hex' : 'base64';
         field.value = field.encoding === 'hex' ? toHex(raw) : toBase64(raw);
       } else if (isText(node.type)) {
-        field.value = typeof node.value === 'string' ? node.value : '';
+        const text = typeof node.value === 'string' ? node.value : '';
+        // Bytes that are not the text padded with NULs (not UTF-8, say, where the reader lets
+        // it pass, as in SIGN.key_id) stay bytes: the form is lossless.
+        if (sameBytes(textBytes(text, node.size), raw)) field.value = text;
+        else {
+          field.encoding = 'hex';
+          field.value = toHex(raw);
+        }
       } else {
         field.value = readInteger(raw, node.type.startsWith('s'));
         if (node.display !== String(field.value) && node.display !== '')
@@ -214,6 +237,12 @@ function encodeField(input: unknown, where: string): Uint8Array {
     if (encoding !== 'hex' && encoding !== 'base64') fail(name, '"encoding" is hex or base64');
     const bytes = encoding === 'hex' ? fromHex(value) : fromBase64(value);
     if (bytes === null) fail(name, encoding === 'hex' ? 'not hex' : 'not base64');
+    if (bytes.length !== size) fail(name, `${bytes.length} bytes where ${size} are needed`);
+    return bytes;
+  }
+  if (isText(type) && field.encoding === 'hex') {
+    const bytes = typeof value === 'string' ? fromHex(value) : null;
+    if (bytes === null) fail(name, 'not hex');
     if (bytes.length !== size) fail(name, `${bytes.length} bytes where ${size} are needed`);
     return bytes;
   }

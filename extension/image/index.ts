@@ -49,8 +49,16 @@ export {
   flagNames,
   hexValue,
 } from './display';
-export { Sha256, sha256, hmacSha256, macEquals } from './hmac';
+export {
+  createHmacSha256,
+  createSha256,
+  sha256,
+  hmacSha256,
+  macEquals,
+  type IncrementalDigest,
+} from './hmac';
 export { checkPath, checkText, checkCharArray, decodeUtf8Lossy, isUtf8 } from './text-rules';
+export { fromVisibleText, visibleText } from './visible-text';
 export {
   decodeImageJson,
   encodeImageJson,

@@ -73,6 +73,7 @@ import {
   type VmaRecord,
 } from './model';
 import { charArrayText, checkCharArray, checkPath, checkText, textValue } from './text-rules';
+import { visibleText } from './visible-text';
 
 /** How far the reader trusts a signature. */
 export type SignatureStatus = 'none' | 'verified' | 'unverified';
@@ -108,6 +109,8 @@ const MAX_GROUPS = 8189;
 const MAX_VMAS = 1024;
 const MAX_FDS = 1024;
 const MAX_PAGES = 1024;
+/** Zero bytes past a cut payload that the EPIPE naming parses: the widest fixed field (char[64]). */
+const PAD_SLACK = 64;
 
 /** Record type number -> name. */
 export const RECORD_NAMES: ReadonlyMap<number, string> = new Map(
@@ -447,10 +450,12 @@ class ImageJudge {
     }
     const bodyStart = offset + HEADER_SIZE;
     if (bodyStart + len > this.bytes.length) {
-      // Name the first field cut short: parse the payload padded with zeros to its full len
-      // (bounded: len <= 32767) and find the first field ending past the available bytes.
+      // Name the first field cut short: parse the payload padded with zeros and find the first
+      // field ending past the available bytes. The padding is bounded by the bytes present, not
+      // by `len` (a 32767 the image only claims): a field of up to PAD_SLACK bytes that is cut
+      // still parses whole, a longer one (text) is the field the parse could not finish.
       const available = this.bytes.length - bodyStart;
-      const padded = new Uint8Array(len);
+      const padded = new Uint8Array(Math.min(len, available + PAD_SLACK));
       padded.set(this.bytes.subarray(bodyStart));
       const cls = debugBodyClass.get(type);
       const partial = cls === undefined ? null : runDebug(cls, padded).parsed;
@@ -576,7 +581,7 @@ class ImageJudge {
     if (rec.type === RecordType.LSM_INFO) {
       lsm = this.checkFields(rec as ParsedRecord<CrimgDebug.LsmInfo>, (f): string => {
         const name = f.charArray('lsmName');
-        if (!KNOWN_LSMS.has(name)) f.fail('lsm_name', `unknown LSM '${name}'`);
+        if (!KNOWN_LSMS.has(name)) f.fail('lsm_name', `unknown LSM '${visibleText(name)}'`);
         return name;
       });
       rec = this.next({
@@ -642,7 +647,7 @@ class ImageJudge {
             'EBADMSG',
             sign.offset ?? 0,
             'SIGN.sig',
-            `the MAC does not verify with key '${sign.key_id}'`,
+            `the MAC does not verify with key '${visibleText(sign.key_id)}'`,
           );
         }
         signature = 'verified';
@@ -683,7 +688,7 @@ class ImageJudge {
       const ver = f.charArray('version');
       const machine = f.charArray('machine');
       if (machine !== EXPECTED_KERNEL.machine)
-        f.fail('machine', `machine '${machine}', not '${EXPECTED_KERNEL.machine}'`);
+        f.fail('machine', `machine '${visibleText(machine)}', not '${EXPECTED_KERNEL.machine}'`);
       return { offset: rec.offset, ...version, time, flags, release, version: ver, machine };
     });
     const h = head;
@@ -843,6 +848,7 @@ class ImageJudge {
 
   private readCred(vpid: number): CredRecord {
     const rec = this.next<CrimgDebug.Cred>(this.taskExpect(vpid, [RecordType.CRED]));
+    let announcedGroups = 0;
     const cred = this.checkFields(rec, (f, p): CredRecord => {
       const ids = ['uid', 'suid', 'euid', 'fsuid', 'gid', 'sgid', 'egid', 'fsgid'] as const;
       const values = ids.map((id) => f.got(p[id]));
@@ -860,6 +866,7 @@ class ImageJudge {
       if ((securebits & ~0x3f) !== 0) f.fail('securebits', `unknown bits in ${hex(securebits)}`);
       const ngroups = f.got(p.ngroups);
       if (ngroups > MAX_GROUPS) f.fail('ngroups', `ngroups ${ngroups} above ${MAX_GROUPS}`);
+      announcedGroups = ngroups;
       const [uid, suid, euid, fsuid, gid, sgid, egid, fsgid] = values as [
         number,
         number,
@@ -885,12 +892,13 @@ class ImageJudge {
         cap_effective: effective,
         cap_bset: bset,
         securebits,
-        groups: new Array<number>(ngroups).fill(0),
+        // Filled from GROUPINFO: nothing is allocated for groups the image only announces.
+        groups: [],
         label: null,
       };
     });
     const c = cred;
-    const ngroups = c.groups.length;
+    const ngroups = announcedGroups;
     let next = this.next<DebugParsed>(
       ngroups > 0
         ? this.taskExpect(vpid, [RecordType.GROUPINFO], {
@@ -916,7 +924,7 @@ class ImageJudge {
           if (i > 0 && previous !== undefined && g <= previous) {
             f.fail(`groups[${i}]`, `group ${g} does not ascend after ${previous}`);
           }
-          c.groups[i] = g;
+          c.groups.push(g);
         }
       });
       next = this.next(this.taskExpect(vpid, [RecordType.SECURITY, RecordType.MM]));

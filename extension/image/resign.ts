@@ -6,7 +6,7 @@
  * Pure: no I/O, no `node:`.
  */
 import { recordFieldTree, type FieldNode } from './field-tree';
-import { Sha256 } from './hmac';
+import { createHmacSha256 } from './hmac';
 import { indexRecords, type PositionedReader, type RecordIndexEntry } from './record-index';
 
 /** Where an image's signature is and the key id it names. */
@@ -22,7 +22,6 @@ export type ResignResult =
   | { readonly ok: true; readonly slot: SignatureSlot; readonly signature: Uint8Array }
   | { readonly ok: false; readonly message: string };
 
-const BLOCK_SIZE = 64;
 const CHUNK = 1 << 20;
 
 function findField(nodes: readonly FieldNode[], path: string): FieldNode | undefined {
@@ -62,18 +61,13 @@ export function findSignatureSlot(
 
 /** HMAC-SHA256 under `key` of bytes `[0, end)` read in chunks. */
 export function hmacOfPrefix(read: PositionedReader, end: number, key: Uint8Array): Uint8Array {
-  const blockKey = new Uint8Array(BLOCK_SIZE);
-  blockKey.set(key.length > BLOCK_SIZE ? new Sha256().update(key).digest() : key);
-  const inner = new Sha256().update(blockKey.map((byte) => byte ^ 0x36));
+  const mac = createHmacSha256(key);
   for (let offset = 0; offset < end; offset += CHUNK) {
     const chunk = read(offset, Math.min(CHUNK, end - offset));
-    inner.update(chunk);
+    mac.update(chunk);
     if (chunk.length === 0) break;
   }
-  return new Sha256()
-    .update(blockKey.map((byte) => byte ^ 0x5c))
-    .update(inner.digest())
-    .digest();
+  return mac.digest();
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The text rules of image-format.md: strict UTF-8, fixed char arrays, NUL-terminated text
- * and absolute paths. Each check returns null when the bytes are fine, or a one-line reason.
+ * and absolute paths. Each check returns null when the bytes are fine, or a one-line reason
+ * (image text in it with its invisible and line-breaking characters written as ⟨U+XXXX⟩).
  */
+import { visibleText } from './visible-text';
 
 /** Length of the valid UTF-8 sequence starting at `i`, or 0 when it is not valid. */
 function sequenceLength(bytes: Uint8Array, i: number, end: number): number {
@@ -101,12 +103,13 @@ const encoder = new TextEncoder();
 
 /** An absolute path: no empty, `.` or `..` component, no trailing `/`, components <= 255 bytes. */
 export function checkPath(path: string): string | null {
-  if (!path.startsWith('/')) return `'${path}' is not absolute`;
+  if (!path.startsWith('/')) return `'${visibleText(path)}' is not absolute`;
   if (path === '/') return null;
-  if (path.endsWith('/')) return `'${path}' has a trailing '/'`;
+  if (path.endsWith('/')) return `'${visibleText(path)}' has a trailing '/'`;
   for (const component of path.slice(1).split('/')) {
-    if (component === '') return `'${path}' has an empty component`;
-    if (component === '.' || component === '..') return `'${path}' has a '${component}' component`;
+    if (component === '') return `'${visibleText(path)}' has an empty component`;
+    if (component === '.' || component === '..')
+      return `'${visibleText(path)}' has a '${component}' component`;
     // A UTF-16 unit is at most 3 UTF-8 bytes: only a long component needs encoding to tell.
     if (component.length * 3 <= MAX_COMPONENT) continue;
     const size = encoder.encode(component).length;

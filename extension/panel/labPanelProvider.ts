@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { LabError, parseLsmRule, type LsmRule } from '../lab/session';
 import { isExternalLabCall } from '../lab/session-external';
 import { kernelFileUri } from '../session/labFiles';
+import { messageGate } from '../webviewGate';
 import type { LabService } from '../session/labService';
 import {
   isLabPanelToHostMessage,
@@ -66,21 +67,24 @@ export class LabPanelProvider implements vscode.WebviewViewProvider {
     this.view = view;
     this.ready = false;
     view.webview.options = labPanelOptions(this.extensionUri);
-    view.webview.onDidReceiveMessage((message: unknown) => {
-      if (!isLabPanelToHostMessage(message)) {
-        this.lab.log.warn(
-          `panel: dropped a malformed message: ${JSON.stringify(message)?.slice(0, 200) ?? String(message)}`,
-        );
-        return;
-      }
-      void this.handle(message).catch((error: unknown) => {
-        const text = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof vscode.CancellationError))
-          void vscode.window.showErrorMessage(
-            error instanceof LabError ? text : vscode.l10n.t('Lab: {0}', text),
-          );
-      });
-    });
+    // Through the one gate: a malformed message is dropped and logged by its shape, never its
+    // contents (extension/webviewGate.ts).
+    view.webview.onDidReceiveMessage(
+      messageGate(
+        'panel',
+        isLabPanelToHostMessage,
+        (message) => {
+          void this.handle(message).catch((error: unknown) => {
+            const text = error instanceof Error ? error.message : String(error);
+            if (!(error instanceof vscode.CancellationError))
+              void vscode.window.showErrorMessage(
+                error instanceof LabError ? text : vscode.l10n.t('Lab: {0}', text),
+              );
+          });
+        },
+        (line) => this.lab.log.warn(line),
+      ),
+    );
     view.onDidDispose(() => {
       if (this.view === view) {
         this.view = undefined;

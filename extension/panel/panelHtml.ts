@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { escapeAttribute } from '../editor/imageViewerHtml';
 
 /** Folder of the built webview bundles, relative to the extension root. */
 const webviewDist = ['dist', 'webview'] as const;
@@ -37,7 +38,7 @@ export function labPanelHtml(webview: vscode.Webview, extensionUri: vscode.Uri):
 <link rel="stylesheet" href="${style.toString()}">
 <title>Checkpoint/Restart</title>
 </head>
-<body>
+<body data-l10n="${escapeAttribute(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <main id="app" aria-busy="true"><p class="loading">Starting the lab…</p></main>
 <script nonce="${token}" src="${script.toString()}"></script>
 </body>

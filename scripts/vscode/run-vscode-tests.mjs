@@ -4,18 +4,33 @@
 // the tests end. Each test's result is read from a results file and printed here, and any
 // failure (or no result at all) makes this script exit non-zero.
 // Needs `npm run build` first (dist/extension.js and dist/test/vscode/).
+//
+// `--restricted` runs test/vscode/restricted instead, in a window with workspace trust on and
+// the examples folder untrusted (Restricted Mode), in a run of its own: the other suites keep
+// trust off.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './browser.mjs';
 import { writeFixtures } from './fixtures.mjs';
 import { ensureVsCode } from './install.mjs';
 import { repoRoot } from './paths.mjs';
-import { prepareRun, startCodeServer } from './server.mjs';
+import { prepareRun, quietSettings, startCodeServer } from './server.mjs';
+
+const restricted = process.argv.includes('--restricted');
+// The summary line's label (scripts/test.mjs counts `LABEL: N passed, M failed`).
+const label = restricted ? 'restricted' : 'vscode';
 
 const timeoutMs = 5 * 60_000;
 const started = Date.now();
 
-const testEntry = path.join(repoRoot, 'dist', 'test', 'vscode', 'index.js');
+const testEntry = path.join(
+  repoRoot,
+  'dist',
+  'test',
+  'vscode',
+  ...(restricted ? ['restricted'] : []),
+  'index.js',
+);
 if (!existsSync(testEntry) || !existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
   console.error('vscode tests: dist/ is not built; run `npm run build` first');
   process.exit(1);
@@ -25,13 +40,25 @@ const installSeconds = ensureVsCode();
 if (installSeconds > 0.5)
   console.log(`vscode tests: installed VS Code in ${installSeconds.toFixed(1)}s`);
 
-const run = prepareRun('vscode-tests');
+const run = prepareRun(restricted ? 'vscode-restricted' : 'vscode-tests');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
 const resultsFile = path.join(run.runDir, 'results.jsonl');
 
+// Restricted Mode: trust on, no folder trusted, and no prompt at startup (the tests look at what
+// the extension does while untrusted).
+const restrictedSettings = {
+  ...quietSettings,
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+const folder = restricted ? fixtures.examples : fixtures.plain;
+
 const server = await startCodeServer({
-  folder: fixtures.plain,
+  folder,
   run,
+  ...(restricted ? { settings: restrictedSettings, workspaceTrust: true } : {}),
   // This release build honours the `payload` URL parameter only with the smoke-test driver on.
   extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
   env: { CRLAB_TEST_RESULTS: resultsFile, CRLAB_TEST_FIXTURES: run.runDir + '/fixtures' },
@@ -76,8 +103,8 @@ try {
     ['extensionDevelopmentPath', remote(repoRoot)],
     ['extensionTestsPath', remote(testEntry)],
   ]);
-  const url = `${server.url}?folder=${encodeURIComponent(fixtures.plain)}&payload=${encodeURIComponent(payload)}`;
-  console.log(`vscode tests: VS Code on ${server.url}, workspace ${fixtures.plain}`);
+  const url = `${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`;
+  console.log(`${label} tests: VS Code on ${server.url}, workspace ${folder}`);
   // Only the navigation is awaited: the page's load event can come late on a busy machine, and
   // what this runner waits for is VS Code's codeAutomationExit (or the time limit below).
   await page.goto(url, { waitUntil: 'commit' });
@@ -105,6 +132,6 @@ try {
 for (const failure of failures) {
   console.log(`\n  ${failure.title}\n${failure.stack || failure.message}`);
 }
-console.log(`\nvscode: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`\n${label}: ${counts.passed} passed, ${counts.failed} failed`);
 console.log(`vscode tests: finished in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 process.exit(exitCode);

@@ -149,6 +149,9 @@ export function prepareRun(name, { keep = false } = {}) {
  * @param {ReturnType<typeof prepareRun>} options.run folders from prepareRun()
  * @param {Record<string, unknown>} [options.settings] user settings (quietSettings by default)
  * @param {string[]} [options.extraArgs] more code-server arguments
+ * @param {boolean} [options.workspaceTrust] keep workspace trust on (default off: every folder
+ *   is trusted); with it, and `security.workspace.trust.enabled` in the settings, a folder no one
+ *   trusted opens in Restricted Mode
  * @param {Record<string, string>} [options.env] more environment for the server and its extension host
  * @param {number} [options.port] the port to listen on (a free one by default)
  * @returns {Promise<{ port: number, url: string, pid: number, stop: () => Promise<void> }>}
@@ -158,6 +161,7 @@ export async function startCodeServer({
   run,
   settings = quietSettings,
   extraArgs = [],
+  workspaceTrust = false,
   env = {},
   port: wantedPort,
 }) {
@@ -175,7 +179,7 @@ export async function startCodeServer({
     `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir',

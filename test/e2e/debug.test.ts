@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   e2eEnvironment,
+  failOnCspViolations,
   launchBrowser,
   openWorkbench,
   quickOpen,
@@ -39,12 +40,15 @@ async function goToLine(page: Page, line: number): Promise<void> {
 describe('debugging a scenario in the browser', function () {
   this.timeout(180_000);
   const env = e2eEnvironment();
+  // Any Content Security Policy violation in any frame fails the test it happened in.
+  const csp = failOnCspViolations();
   let browser: BrowserContext;
   let page: Page;
 
   before(async () => {
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    csp.watch(page);
     await openWorkbench(page, env);
   });
 

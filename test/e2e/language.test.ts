@@ -5,11 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
-import { e2eEnvironment, launchBrowser, openWorkbench, runCommand, screenshot } from './workbench';
+import {
+  e2eEnvironment,
+  failOnCspViolations,
+  launchBrowser,
+  openWorkbench,
+  runCommand,
+  screenshot,
+} from './workbench';
 
 describe('the .crlab language in the browser', function () {
   this.timeout(180_000);
   const env = e2eEnvironment();
+  // Any Content Security Policy violation in any frame fails the test it happened in.
+  const csp = failOnCspViolations();
   let browser: BrowserContext;
   let page: Page;
 
@@ -61,6 +70,7 @@ describe('the .crlab language in the browser', function () {
   before(async () => {
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    csp.watch(page);
     await openWorkbench(page, env);
   });
 

@@ -12,6 +12,7 @@ import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { hostileText } from './fixtures';
 import {
   e2eEnvironment,
+  failOnCspViolations,
   launchBrowser,
   openWorkbench,
   quickOpen,
@@ -215,6 +216,8 @@ async function checkRows(panel: Frame): Promise<string[]> {
 describe('the Checkpoint/Restart panel in a browser', function () {
   this.timeout(180_000);
   const env = e2eEnvironment();
+  // Any Content Security Policy violation in any frame fails the test it happened in.
+  const csp = failOnCspViolations();
   let browser: BrowserContext;
   let page: Page;
 
@@ -223,6 +226,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     writeFileSync(path.join(env.workspace, 'debug-passwd.crlab'), debuggedPasswd);
     browser = await launchBrowser(env);
     page = await browser.newPage();
+    csp.watch(page);
     await openWorkbench(page, env);
     // The secondary side bar (empty here) would take the panel's width.
     if (await page.locator('.part.auxiliarybar').isVisible())

@@ -17,15 +17,18 @@ interface Manifest {
 
 const onlyInImageEditor = 'activeCustomEditorId == crlab.imageEditor';
 
-/** The image editor's actions, each with whether it has an editor-title button. */
-const actions: [string, boolean][] = [
-  ['crlab.imageEditor.restart', true],
-  ['crlab.imageEditor.verify', true],
-  ['crlab.imageEditor.showJson', true],
-  ['crlab.imageEditor.compareWith', true],
-  ['crlab.imageEditor.signWithMachineKey', true],
-  ['crlab.imageEditor.editField', true],
-  ['crlab.imageEditor.goToOffset', false],
+/**
+ * The image editor's actions, each with whether it has an editor-title button and whether it
+ * changes the image (those are hidden in Restricted Mode too: `isWorkspaceTrusted`).
+ */
+const actions: [string, boolean, boolean][] = [
+  ['crlab.imageEditor.restart', true, false],
+  ['crlab.imageEditor.verify', true, false],
+  ['crlab.imageEditor.showJson', true, false],
+  ['crlab.imageEditor.compareWith', true, false],
+  ['crlab.imageEditor.signWithMachineKey', true, true],
+  ['crlab.imageEditor.editField', true, true],
+  ['crlab.imageEditor.goToOffset', false, false],
 ];
 
 describe('image editor actions in the manifest', () => {
@@ -34,15 +37,16 @@ describe('image editor actions in the manifest', () => {
   it('are in the palette only while an image editor is active, with codicons in its title', async () => {
     const { commands, menus } = manifest().contributes;
     const registered = await vscode.commands.getCommands(true);
-    for (const [id, inTitle] of actions) {
+    for (const [id, inTitle, changes] of actions) {
+      const when = changes ? `${onlyInImageEditor} && isWorkspaceTrusted` : onlyInImageEditor;
       const command = commands.find((entry) => entry.command === id);
       assert.ok(command, `${id} is contributed`);
       assert.match(command.icon ?? '', /^\$\([a-z-]+\)$/, `${id} has a codicon`);
       assert.ok(registered.includes(id), `${id} is registered`);
       const palette = menus['commandPalette']?.find((item) => item.command === id);
-      assert.equal(palette?.when, onlyInImageEditor, `${id} is hidden elsewhere`);
+      assert.equal(palette?.when, when, `${id} is hidden elsewhere`);
       const title = menus['editor/title']?.find((item) => item.command === id);
-      if (inTitle) assert.equal(title?.when, onlyInImageEditor, `${id} is in the editor title`);
+      if (inTitle) assert.equal(title?.when, when, `${id} is in the editor title`);
       else assert.equal(title, undefined);
     }
   });

@@ -37,6 +37,8 @@ export async function run(): Promise<void> {
     forbidOnly: true,
     forbidPending: true,
     reporter: ResultFileReporter,
+    // CRLAB_TEST_GREP=pattern runs only the matching tests (while working on one feature).
+    ...(process.env['CRLAB_TEST_GREP'] ? { grep: process.env['CRLAB_TEST_GREP'] } : {}),
   });
   const folder = __dirname;
   // Files run in name order: 00-activation must see the extension before anything activates it.

@@ -20,16 +20,19 @@ import { vscodeApi } from '../image-viewer/state';
 import { appElement, element, makeLink } from '../shared/dom';
 import { missingChildren, visibleRows, type CriuRow } from './rows';
 import { CriuTreeView } from './treeView';
+import * as l10n from '@vscode/l10n';
+import { loadStrings } from '../l10n';
 import '../image-viewer/style.css';
 import './style.css';
 
 registerComponents();
+loadStrings(document.body);
 
 const app = appElement();
 
 const headerSlot = element('div', 'header-slot');
 const matrixSlot = element('section', 'criu-matrix');
-matrixSlot.setAttribute('aria-label', 'Who may restart this dump?');
+matrixSlot.setAttribute('aria-label', l10n.t('Who may restart this dump?'));
 const problemsSlot = element('div', 'problems-slot');
 const toolbar = element('div', 'toolbar criu-toolbar');
 const hexCaption = element('span', 'criu-hex-caption');
@@ -39,7 +42,7 @@ const panes = element('div', 'panes');
 const treeViewport = element('div', 'tree-viewport');
 const hexViewport = element('div', 'hex-viewport');
 const details = element('aside', 'inspector criu-details');
-details.setAttribute('aria-label', 'Details');
+details.setAttribute('aria-label', l10n.t('Details'));
 panes.append(treeViewport, hexViewport, details);
 
 /** What the viewer keeps across hide/show of its tab (getState/setState). */
@@ -114,20 +117,23 @@ function refreshRows(): void {
 function renderDetails(): void {
   const node = nodeOf(selected);
   if (!node || !shown) {
-    details.replaceChildren(element('p', 'inspector-hint', 'Select a row to see its bytes.'));
+    details.replaceChildren(
+      element('p', 'inspector-hint', l10n.t('Select a row to see its bytes.')),
+    );
     return;
   }
   const radix = shown.settings.offsetRadix;
   const facts: [string, string][] = [
-    ['Type', node.type],
-    ['Value', node.value],
+    [l10n.t('Type'), node.type],
+    [l10n.t('Value'), node.value],
   ];
   if (node.file !== null) {
-    facts.push(['File', node.file]);
-    facts.push(['Offset', formatOffset(node.offset, radix)]);
-    facts.push(['Size', `${node.size} bytes`]);
+    facts.push([l10n.t('File'), node.file]);
+    facts.push([l10n.t('Offset'), formatOffset(node.offset, radix)]);
+    facts.push([l10n.t('Size'), l10n.t('{0} bytes', node.size)]);
   }
-  if (!node.known) facts.push(['Schema', 'not in our schema: kept as read, with its bytes']);
+  if (!node.known)
+    facts.push([l10n.t('Schema'), l10n.t('not in our schema: kept as read, with its bytes')]);
   const list = element('dl', 'inspector-facts');
   for (const [name, value] of facts) list.append(element('dt', '', name), element('dd', '', value));
   const parts: HTMLElement[] = [element('h2', 'inspector-title', node.label), list];
@@ -192,8 +198,12 @@ function summary(view: CriuDumpView): HTMLElement {
   const count = view.problems.length;
   header.append(
     badge(
-      count === 0 ? 'no problems' : `${count} problem${count === 1 ? '' : 's'}`,
-      `${count} problems`,
+      count === 0
+        ? l10n.t('no problems')
+        : count === 1
+          ? l10n.t('1 problem')
+          : l10n.t('{0} problems', count),
+      l10n.t('{0} problems', count),
     ),
   );
   return header;
@@ -201,7 +211,7 @@ function summary(view: CriuDumpView): HTMLElement {
 
 function problems(view: CriuDumpView): HTMLElement {
   const section = element('section', 'problems');
-  section.setAttribute('aria-label', 'Problems');
+  section.setAttribute('aria-label', l10n.t('Problems'));
   if (view.problems.length === 0) return section;
   const list = element('ul', 'problem-list');
   for (const problem of view.problems.slice(0, 200)) {
@@ -214,7 +224,10 @@ function problems(view: CriuDumpView): HTMLElement {
       element('code', 'problem-field', problem.field),
       element('span', 'problem-message', problem.message),
     );
-    item.setAttribute('aria-label', `${where} (${problem.field}): ${problem.message}. Go to it.`);
+    item.setAttribute(
+      'aria-label',
+      l10n.t('{0} ({1}): {2}. Go to it.', where, problem.field, problem.message),
+    );
     makeLink(item, () => post({ type: 'criuLocate', file: problem.file, offset: problem.offset }));
     list.append(item);
   }
@@ -225,14 +238,16 @@ function problems(view: CriuDumpView): HTMLElement {
 function matrix(view: CriuMatrixView | null): HTMLElement[] {
   const heading = element('div', 'criu-matrix-heading');
   heading.append(
-    element('h2', 'criu-matrix-title', 'Who may restart this dump?'),
+    element('h2', 'criu-matrix-title', l10n.t('Who may restart this dump?')),
     element(
       'span',
       'criu-matrix-world',
-      view === null ? 'not worked out yet' : `sys_restart as each user of ${view.world}`,
+      view === null
+        ? l10n.t('not worked out yet')
+        : l10n.t('sys_restart as each user of {0}', view.world),
     ),
     button(
-      view === null ? 'Ask…' : 'Another world…',
+      view === null ? l10n.t('Ask…') : l10n.t('Another world…'),
       () => post({ type: 'criuAskWorld' }),
       'secondary',
     ),
@@ -240,12 +255,19 @@ function matrix(view: CriuMatrixView | null): HTMLElement[] {
   if (view === null) return [heading];
   if (view.error !== null) return [heading, element('p', 'record-error', view.error)];
   const grid = dataGrid(
-    'Who may restart this dump?',
-    ['User', 'Verdict', 'Check', 'Errno', 'Why', 'In the dump'],
+    l10n.t('Who may restart this dump?'),
+    [
+      l10n.t('User'),
+      l10n.t('Verdict'),
+      l10n.t('Check'),
+      l10n.t('Errno'),
+      l10n.t('Why'),
+      l10n.t('In the dump'),
+    ],
     view.rows.map((row) => ({
       cells: [
         `${row.user} (${row.uid})`,
-        row.allowed ? 'may restart' : 'refused',
+        row.allowed ? l10n.t('may restart') : l10n.t('refused'),
         row.check ?? '',
         row.errno ?? '',
         row.reason,
@@ -273,7 +295,11 @@ function matrix(view: CriuMatrixView | null): HTMLElement[] {
   });
   const more = element('details', 'criu-matrix-notes');
   more.append(
-    element('summary', '', `What the mapping left out (${view.notes.length}) and cannot know`),
+    element(
+      'summary',
+      '',
+      l10n.t('What the mapping left out ({0}) and cannot know', view.notes.length),
+    ),
   );
   const list = element('ul', '');
   for (const text of [...view.notes, ...view.limits]) list.append(element('li', '', text));

@@ -4,6 +4,7 @@
  */
 import type { ImageViewerSettings } from '../protocol';
 import { formatOffset } from '../image-viewer/format';
+import * as l10n from '@vscode/l10n';
 import { span } from '../shared/dom';
 import { VirtualTree, type TreeCallbacks } from '../shared/treeView';
 import type { CriuRow } from './rows';
@@ -12,7 +13,7 @@ export class CriuTreeView extends VirtualTree<CriuRow> {
   private settings: ImageViewerSettings = { offsetRadix: 'hex', expandRecordsUpTo: 8 };
 
   constructor(viewport: HTMLElement, callbacks: TreeCallbacks<CriuRow>) {
-    super(viewport, callbacks, 'Processes, files, entries and fields', 'criu-row');
+    super(viewport, callbacks, l10n.t('Processes, files, entries and fields'), 'criu-row');
   }
 
   setRows(rows: readonly CriuRow[], settings: ImageViewerSettings): void {
@@ -27,7 +28,7 @@ export class CriuTreeView extends VirtualTree<CriuRow> {
   protected renderColumns(row: CriuRow, element: HTMLElement): void {
     if (row.kind === 'loading') {
       element.classList.add('tree-note');
-      element.append(span('tree-name', 'Reading…'));
+      element.append(span('tree-name', l10n.t('Reading…')));
       return;
     }
     const { node } = row;
@@ -50,12 +51,14 @@ export class CriuTreeView extends VirtualTree<CriuRow> {
       span('tree-offset criu-where', where),
       span('tree-size', node.size > 0 ? String(node.size) : ''),
     );
-    let label = `${node.label} ${node.value}, ${node.type}${where ? ` at ${where}` : ''}`;
+    let label = where
+      ? l10n.t('{0} {1}, {2} at {3}', node.label, node.value, node.type, where)
+      : l10n.t('{0} {1}, {2}', node.label, node.value, node.type);
     if (node.problem !== null) {
       element.classList.add('has-problem');
       element.append(span('tree-problem', '!'));
       element.title = node.problem;
-      label += `, problem: ${node.problem}`;
+      label += l10n.t(', problem: {0}', node.problem);
     }
     element.setAttribute('aria-label', label);
   }

@@ -2,6 +2,7 @@
  * Which control edits a field: the host's {@link FieldEditor} when it sent one, else a guess
  * from the field's type (numbers and text are editable, groups and byte arrays are not). Pure.
  */
+import * as l10n from '@vscode/l10n';
 import type { FieldEditor, FieldView } from '../protocol';
 import { numericValue } from './names';
 
@@ -10,9 +11,10 @@ const integerType = /^([us])(8|16|32|64)$/;
 /** The editor for `field`. */
 export function editorFor(field: FieldView): FieldEditor {
   if (field.editor) return field.editor;
-  if (field.children.length > 0) return { kind: 'readonly', reason: 'A group: edit its fields.' };
+  if (field.children.length > 0)
+    return { kind: 'readonly', reason: l10n.t('A group: edit its fields.') };
   if (field.path.startsWith('hdr.'))
-    return { kind: 'readonly', reason: 'Record headers are not edited here.' };
+    return { kind: 'readonly', reason: l10n.t('Record headers are not edited here.') };
   const integer = integerType.exec(field.type);
   if (integer) {
     const bits = Number(integer[2]);
@@ -25,12 +27,14 @@ export function editorFor(field: FieldView): FieldEditor {
   if (field.type.startsWith('enum ')) return { kind: 'number', min: 0, max: 2 ** 32 - 1 };
   if (field.type.startsWith('char[') || /\.(value|label)$/.test(field.path))
     return { kind: 'text', maxBytes: field.size, exact: false };
-  return { kind: 'readonly', reason: `A ${field.type} is not edited here.` };
+  return { kind: 'readonly', reason: l10n.t('A {0} is not edited here.', field.type) };
 }
 
 /** The text a number or text editor starts with. */
 export function initialInput(field: FieldView, editor: FieldEditor): string {
-  if (editor.kind === 'text') return typeof field.raw === 'string' ? field.raw : field.value;
+  // The value as shown, invisible and reordering characters written out (the host reads them
+  // back): raw text with a bidi override would be reordered inside the text field.
+  if (editor.kind === 'text') return field.value;
   const number = numericValue(field);
   if (number === null) return field.value;
   // Addresses and masks read better in hex, as the tree shows them.

@@ -3,6 +3,7 @@
  * counts, problems) and the list of problems, each a link to the record and field it blames.
  * Every string from the image is set with textContent.
  */
+import * as l10n from '@vscode/l10n';
 import type { ImageView, ImageViewerSettings, ProblemView, RecordFieldsView } from '../protocol';
 import { badge, tag } from '../ui/index';
 import { element, makeLink } from '../shared/dom';
@@ -10,12 +11,19 @@ import { formatOffset, formatSize } from './format';
 import { numericValue } from './names';
 import { imageCounts } from './tree';
 
-const signatureText: Record<NonNullable<ImageView['signature']>, string> = {
-  none: 'not signed',
-  valid: 'signed, verifies',
-  invalid: 'signed, does NOT verify',
-  unverified: 'signed, not verified',
-};
+/** A function, not a table: the strings are read after the page loaded its bundle. */
+function signatureText(signature: NonNullable<ImageView['signature']>): string {
+  switch (signature) {
+    case 'none':
+      return l10n.t('not signed');
+    case 'valid':
+      return l10n.t('signed, verifies');
+    case 'invalid':
+      return l10n.t('signed, does NOT verify');
+    case 'unverified':
+      return l10n.t('signed, not verified');
+  }
+}
 
 /** The HEAD facts the summary shows, once record 0's fields are known. */
 function headFacts(head: RecordFieldsView | undefined): {
@@ -52,20 +60,24 @@ export function summaryHeader(
   const root = element('header', 'image-header');
   const title = element('h1', 'file-name', view.fileName);
   root.append(title);
-  if (view.dirty === true) root.append(element('span', 'dirty-mark', 'modified'));
+  if (view.dirty === true) root.append(element('span', 'dirty-mark', l10n.t('modified')));
   const { tasks, pages } = imageCounts(view);
   const { kernel, time, flags } = headFacts(head);
   const items: [string, string, string][] = [
-    ['kernel', 'Kernel', kernel],
-    ['time', 'Time', time],
-    ['flags', 'Flags', flags],
-    ['signature', 'Signature', view.signature ? signatureText[view.signature] : 'unknown'],
-    ['tasks', 'Tasks', String(tasks)],
-    ['pages', 'Pages', String(pages)],
-    ['records', 'Records', String(view.records.length)],
+    ['kernel', l10n.t('Kernel'), kernel],
+    ['time', l10n.t('Time'), time],
+    ['flags', l10n.t('Flags'), flags],
+    [
+      'signature',
+      l10n.t('Signature'),
+      view.signature ? signatureText(view.signature) : l10n.t('unknown'),
+    ],
+    ['tasks', l10n.t('Tasks'), String(tasks)],
+    ['pages', l10n.t('Pages'), String(pages)],
+    ['records', l10n.t('Records'), String(view.records.length)],
     [
       'size',
-      'Size',
+      l10n.t('Size'),
       `${formatSize(view.byteLength)} (${formatOffset(view.byteLength, settings.offsetRadix)})`,
     ],
   ];
@@ -80,8 +92,12 @@ export function summaryHeader(
   const problems = view.problems.length;
   root.append(
     badge(
-      problems === 0 ? 'valid' : `${problems} problem${problems === 1 ? '' : 's'}`,
-      `${problems} problems`,
+      problems === 0
+        ? l10n.t('valid')
+        : problems === 1
+          ? l10n.t('1 problem')
+          : l10n.t('{0} problems', problems),
+      l10n.t('{0} problems', problems),
     ),
   );
   if (view.signature === 'invalid') root.classList.add('signature-invalid');
@@ -95,9 +111,9 @@ export function problemList(
   open: (offset: number) => void,
 ): HTMLElement {
   const section = element('section', 'problems');
-  section.setAttribute('aria-label', 'Problems');
+  section.setAttribute('aria-label', l10n.t('Problems'));
   if (problems.length === 0) {
-    const ok = element('p', 'no-problems', 'No problems found: the image reads as valid.');
+    const ok = element('p', 'no-problems', l10n.t('No problems found: the image reads as valid.'));
     ok.setAttribute('role', 'status');
     section.append(ok);
     return section;
@@ -109,7 +125,13 @@ export function problemList(
     item.dataset['offset'] = String(problem.offset);
     item.setAttribute(
       'aria-label',
-      `${problem.errno} at ${formatOffset(problem.offset, settings.offsetRadix)} (${problem.field}): ${problem.message}. Go to it.`,
+      l10n.t(
+        '{0} at {1} ({2}): {3}. Go to it.',
+        problem.errno,
+        formatOffset(problem.offset, settings.offsetRadix),
+        problem.field,
+        problem.message,
+      ),
     );
     item.append(tag(problem.errno));
     item.append(

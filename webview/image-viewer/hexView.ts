@@ -3,6 +3,7 @@
  * bytes asked from the host chunk by chunk as rows come into view. The selected field's bytes
  * are highlighted; clicking a byte, or Enter on the cursor, selects the field that holds it.
  */
+import * as l10n from '@vscode/l10n';
 import { ByteCache } from './byteCache';
 import { formatHexOffset, hexByte, printable } from './format';
 import { VirtualList } from '../shared/virtualList';
@@ -38,7 +39,7 @@ export class HexView {
     private readonly callbacks: HexCallbacks,
   ) {
     viewport.setAttribute('role', 'grid');
-    viewport.setAttribute('aria-label', 'Bytes of the image');
+    viewport.setAttribute('aria-label', l10n.t('Bytes of the image'));
     viewport.tabIndex = 0;
     this.list = new VirtualList(viewport, rowHeight, (index) => this.renderRow(index));
     this.list.onRender = (first, last) => {

@@ -4,6 +4,7 @@
  * An edit is only sent to the host (`editField`); the host validates it, and its refusal is
  * shown under the control. Every string from the image is set with textContent.
  */
+import * as l10n from '@vscode/l10n';
 import type { FieldEditor, FieldView, ImageViewerSettings, ProblemView } from '../protocol';
 import { button, checkbox, dropdown, tag, textField, type Control } from '../ui/index';
 import { element } from '../shared/dom';
@@ -52,9 +53,9 @@ function editControl(
 ): Control<string> {
   switch (editor.kind) {
     case 'number':
-      return textField(`New value of ${field.path}`, initialInput(field, editor), apply);
+      return textField(l10n.t('New value of {0}', field.path), initialInput(field, editor), apply);
     case 'text':
-      return textField(`New text of ${field.path}`, initialInput(field, editor), apply);
+      return textField(l10n.t('New text of {0}', field.path), initialInput(field, editor), apply);
     case 'enum': {
       const current = numericValue(field);
       const options = editor.options.map((option) => ({
@@ -62,7 +63,7 @@ function editControl(
         text: `${option.name} (${option.value})`,
       }));
       return dropdown(
-        `New value of ${field.path}`,
+        l10n.t('New value of {0}', field.path),
         options,
         current === null ? '' : String(current),
       );
@@ -70,7 +71,7 @@ function editControl(
     case 'flags': {
       const box = element('div', 'flag-boxes');
       box.setAttribute('role', 'group');
-      box.setAttribute('aria-label', `Bits of ${field.path}`);
+      box.setAttribute('aria-label', l10n.t('Bits of {0}', field.path));
       const states = checkedBits(numericValue(field) ?? 0, editor.bits);
       const boxes = editor.bits.map((bit, index) =>
         checkbox(bit.name, states[index] ?? false, () => {
@@ -98,7 +99,7 @@ function editSection(
   callbacks: InspectorCallbacks,
 ): HTMLElement {
   const section = element('section', 'inspector-edit');
-  section.setAttribute('aria-label', `Edit ${row.field.path}`);
+  section.setAttribute('aria-label', l10n.t('Edit {0}', row.field.path));
   const editor = editorFor(row.field);
   if (editor.kind === 'readonly') {
     section.append(element('p', 'edit-readonly', editor.reason));
@@ -114,23 +115,26 @@ function editSection(
   control.element.classList.add('edit-control');
   const limits =
     editor.kind === 'number'
-      ? `${editor.min} … ${editor.max}; decimal or 0x hex`
+      ? l10n.t('{0} … {1}; decimal or 0x hex', editor.min, editor.max)
       : editor.kind === 'text'
         ? editor.exact
-          ? `exactly ${editor.maxBytes} bytes, the length it has`
-          : `at most ${editor.maxBytes} bytes`
+          ? l10n.t('exactly {0} bytes, the length it has', editor.maxBytes)
+          : l10n.t('at most {0} bytes', editor.maxBytes)
         : editor.kind === 'flags'
-          ? 'tick the bits to set'
-          : 'choose a value';
-  section.append(element('label', 'edit-label', `New value (${limits})`), control.element);
-  const applyButton = button('Apply', apply);
+          ? l10n.t('tick the bits to set')
+          : l10n.t('choose a value');
+  section.append(
+    element('label', 'edit-label', l10n.t('New value ({0})', limits)),
+    control.element,
+  );
+  const applyButton = button(l10n.t('Apply'), apply);
   applyButton.classList.add('edit-apply');
   section.append(applyButton);
   const feedback = element('p', 'edit-status');
   feedback.setAttribute('role', 'status');
   feedback.setAttribute('aria-live', 'polite');
   if (status && status.key === row.key) {
-    feedback.textContent = status.state === 'pending' ? 'Applying…' : status.message;
+    feedback.textContent = status.state === 'pending' ? l10n.t('Applying…') : status.message;
     feedback.classList.add(`edit-${status.state}`);
     if (status.state === 'refused') feedback.setAttribute('role', 'alert');
   }
@@ -150,26 +154,36 @@ export function renderInspector(
   const at = (offset: number): string => formatOffset(offset, settings.offsetRadix);
   const parts: HTMLElement[] = [];
   if (!row) {
-    parts.push(element('p', 'inspector-hint', 'Select a record or field, or click a byte.'));
+    parts.push(
+      element('p', 'inspector-hint', l10n.t('Select a record or field, or click a byte.')),
+    );
   } else if (row.kind === 'task') {
     parts.push(
-      element('h2', 'inspector-title', `Task ${row.task.vpid}${taskLabel ? ` ${taskLabel}` : ''}`),
+      element(
+        'h2',
+        'inspector-title',
+        taskLabel
+          ? l10n.t('Task {0} {1}', row.task.vpid, taskLabel)
+          : l10n.t('Task {0}', row.task.vpid),
+      ),
     );
     parts.push(
       facts([
         ['vpid', String(row.task.vpid)],
-        ['First record', at(row.task.first.offset)],
-        ['Child tasks', String(row.task.children.length)],
+        [l10n.t('First record'), at(row.task.first.offset)],
+        [l10n.t('Child tasks'), String(row.task.children.length)],
       ]),
     );
   } else if (row.kind === 'record') {
     const { record } = row;
-    parts.push(element('h2', 'inspector-title', `${record.name} record ${record.index}`));
+    parts.push(
+      element('h2', 'inspector-title', l10n.t('{0} record {1}', record.name, record.index)),
+    );
     parts.push(
       facts([
-        ['Offset', at(record.offset)],
-        ['Size', `${formatSize(record.size)} (${record.size} bytes)`],
-        ['Parent', String(record.parent)],
+        [l10n.t('Offset'), at(record.offset)],
+        [l10n.t('Size'), l10n.t('{0} ({1} bytes)', formatSize(record.size), record.size)],
+        [l10n.t('Parent'), String(record.parent)],
       ]),
     );
     if (row.problem) parts.push(problemNote(row.problem, settings));
@@ -177,29 +191,30 @@ export function renderInspector(
     const { field } = row;
     parts.push(element('h2', 'inspector-title', field.path));
     const entries: [string, string][] = [
-      ['Type', field.type],
-      ['Offset', at(field.offset)],
-      ['Size', `${field.size} bytes`],
-      ['Value', field.value],
+      [l10n.t('Type'), field.type],
+      [l10n.t('Offset'), at(field.offset)],
+      [l10n.t('Size'), l10n.t('{0} bytes', field.size)],
+      [l10n.t('Value'), field.value],
     ];
     const name = identityName(field);
-    if (name !== null) entries.push([/uid$/.test(field.path) ? 'User' : 'Group', name]);
+    if (name !== null)
+      entries.push([/uid$/.test(field.path) ? l10n.t('User') : l10n.t('Group'), name]);
     parts.push(facts(entries));
     if (row.problem) parts.push(problemNote(row.problem, settings));
     parts.push(editSection(row, status, callbacks));
   } else if (row.kind === 'damage') {
-    parts.push(element('h2', 'inspector-title', 'Damaged bytes'));
+    parts.push(element('h2', 'inspector-title', l10n.t('Damaged bytes')));
     parts.push(
       facts([
-        ['Offset', at(row.offset)],
-        ['Size', `${row.size} bytes`],
+        [l10n.t('Offset'), at(row.offset)],
+        [l10n.t('Size'), l10n.t('{0} bytes', row.size)],
       ]),
     );
     parts.push(
       element(
         'p',
         'inspector-hint',
-        'These bytes are not part of any whole record: the image ends or breaks here.',
+        l10n.t('These bytes are not part of any whole record: the image ends or breaks here.'),
       ),
     );
     if (row.problem) parts.push(problemNote(row.problem, settings));

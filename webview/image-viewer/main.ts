@@ -4,6 +4,7 @@
  * inspector. It asks the host for record fields and byte windows as they come into view, and
  * sends edits to the host; it never reads or writes the file itself.
  */
+import * as l10n from '@vscode/l10n';
 import {
   decodeBytes,
   isHostToImageViewerMessage,
@@ -13,6 +14,7 @@ import {
   type ImageViewerToHostMessage,
   type RecordFieldsView,
 } from '../protocol';
+import { loadStrings } from '../l10n';
 import { button, registerComponents, textField } from '../ui/index';
 import { appElement, element } from '../shared/dom';
 import { parseOffset } from './format';
@@ -32,6 +34,7 @@ import {
 import { TreeView } from './treeView';
 import './style.css';
 
+loadStrings(document.body);
 registerComponents();
 
 const app = appElement();
@@ -44,7 +47,7 @@ const panes = element('div', 'panes');
 const treeViewport = element('div', 'tree-viewport');
 const hexViewport = element('div', 'hex-viewport');
 const inspector = element('aside', 'inspector');
-inspector.setAttribute('aria-label', 'Inspector');
+inspector.setAttribute('aria-label', l10n.t('Inspector'));
 panes.append(treeViewport, hexViewport, inspector);
 
 const saved = loadState();
@@ -239,23 +242,23 @@ const hexView = new HexView(hexViewport, {
 });
 
 function buildToolbar(): void {
-  const goTo = textField('Go to offset (0x hex or decimal)', '', () => go());
+  const goTo = textField(l10n.t('Go to offset (0x hex or decimal)'), '', () => go());
   goTo.element.classList.add('goto-offset');
-  goTo.element.setAttribute('placeholder', 'Go to offset, e.g. 0x1a0');
+  goTo.element.setAttribute('placeholder', l10n.t('Go to offset, e.g. 0x1a0'));
   const status = element('span', 'goto-status');
   status.setAttribute('role', 'status');
   const go = (): void => {
     const offset = parseOffset(goTo.read());
     if (offset === null || !shown || offset >= shown.view.byteLength) {
       status.textContent = shown
-        ? `Not an offset in this file (0 … ${shown.view.byteLength - 1}).`
+        ? l10n.t('Not an offset in this file (0 … {0}).', shown.view.byteLength - 1)
         : '';
       return;
     }
     status.textContent = '';
     revealOffset(offset);
   };
-  toolbar.append(goTo.element, button('Go', go, 'secondary'), status);
+  toolbar.append(goTo.element, button(l10n.t('Go'), go, 'secondary'), status);
 }
 buildToolbar();
 

@@ -4,6 +4,7 @@
  * descriptors under FILES), then the closing records and any damaged tail. `visibleRows`
  * flattens what is expanded into the rows the virtual list shows. Pure, no DOM.
  */
+import * as l10n from '@vscode/l10n';
 import type { FieldView, ImageView, ProblemView, RecordFieldsView, RecordView } from '../protocol';
 
 /** A record and the records the stream puts under it. */
@@ -272,7 +273,7 @@ export function visibleRows(inputs: RowInputs): TreeRow[] {
         kind: 'note',
         key: `${key}:loading`,
         depth: depth + 1,
-        text: 'Reading fields…',
+        text: l10n.t('Reading fields…'),
         tone: 'loading',
       });
     } else {

@@ -3,6 +3,7 @@
  * the columns name, value, type, offset and size. Every string from the image is set with
  * textContent.
  */
+import * as l10n from '@vscode/l10n';
 import type { ImageViewerSettings } from '../protocol';
 import { span } from '../shared/dom';
 import { VirtualTree, type TreeCallbacks } from '../shared/treeView';
@@ -39,8 +40,8 @@ function columns(
       return [row.text, '', '', '', ''];
     case 'damage':
       return [
-        'damaged bytes',
-        'not part of any whole record',
+        l10n.t('damaged bytes'),
+        l10n.t('not part of any whole record'),
         '',
         at(row.offset),
         formatSize(row.size),
@@ -63,7 +64,7 @@ export class TreeView extends VirtualTree<TreeRow> {
   private taskLabels: ReadonlyMap<string, string> = new Map();
 
   constructor(viewport: HTMLElement, callbacks: TreeCallbacks<TreeRow>) {
-    super(viewport, callbacks, 'Records and fields', 'tree-row');
+    super(viewport, callbacks, l10n.t('Records and fields'), 'tree-row');
   }
 
   /** Shows `rows`; the selected row keeps its place if it is still there. */

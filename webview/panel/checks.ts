@@ -4,6 +4,7 @@
  * object, result, errno, reason, and where it leads (an image record or a scenario line). The
  * deciding check is marked and scrolled into view.
  */
+import * as l10n from '@vscode/l10n';
 import type { LabCallSummaryView, LabCallView, LabCheckView } from '../protocol';
 import { button, dataGrid, tag } from '../ui/index';
 import { element, hex, onActivate } from './dom';
@@ -39,7 +40,7 @@ function historyList(
     element('h3', '', `${fromDebugger ? 'Debugging sessions' : 'Calls'} (${history.length})`),
   );
   if (history.length === 0) {
-    section.append(element('p', 'hint', 'No checkpoint or restart yet.'));
+    section.append(element('p', 'hint', l10n.t('No checkpoint or restart yet.')));
     return section;
   }
   const list = element('ul', 'history-list');
@@ -129,7 +130,7 @@ function callHeader(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
   if (subject !== undefined) {
     const line = element('p', 'call-subject');
     line.append(
-      element('span', 'label', 'Subject (the caller, the same for every check): '),
+      element('span', 'label', l10n.t('Subject (the caller, the same for every check): ')),
       element('code', '', subject),
     );
     header.append(line);
@@ -140,9 +141,13 @@ function callHeader(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
     header.append(note);
   }
   const exports = element('div', 'call-exports');
-  const markdown = button('Export Markdown', () => callbacks.exportReport('markdown'), 'secondary');
+  const markdown = button(
+    l10n.t('Export Markdown'),
+    () => callbacks.exportReport('markdown'),
+    'secondary',
+  );
   markdown.dataset['action'] = 'export-markdown';
-  const json = button('Export JSON', () => callbacks.exportReport('json'), 'secondary');
+  const json = button(l10n.t('Export JSON'), () => callbacks.exportReport('json'), 'secondary');
   json.dataset['action'] = 'export-json';
   exports.append(markdown, json);
   header.append(exports);
@@ -189,7 +194,10 @@ function checkTable(call: LabCallView, callbacks: ChecksCallbacks): HTMLElement 
     if (event.key === 'Enter') activate(rowOf(event.target));
   });
   for (const row of grid.querySelectorAll<HTMLElement>('vscode-data-grid-row[data-deciding]')) {
-    row.setAttribute('aria-label', `The deciding check: ${row.dataset['check'] ?? ''} failed`);
+    row.setAttribute(
+      'aria-label',
+      l10n.t('The deciding check: {0} failed', row.dataset['check'] ?? ''),
+    );
   }
   return grid;
 }
@@ -207,7 +215,7 @@ export function checksView(
   if (debuggerHistory.length > 0) lists.append(historyList(debuggerHistory, call, callbacks, true));
   root.append(lists);
   const main = element('section', 'call');
-  main.setAttribute('aria-label', 'Security checks');
+  main.setAttribute('aria-label', l10n.t('Security checks'));
   if (call === null) {
     main.append(
       element(
@@ -219,7 +227,7 @@ export function checksView(
   } else {
     main.append(callHeader(call, callbacks));
     if (call.checks.length === 0) {
-      main.append(element('p', 'hint', 'The call never reached the kernel’s checks.'));
+      main.append(element('p', 'hint', l10n.t('The call never reached the kernel’s checks.')));
     } else {
       const scroll = element('div', 'table-scroll');
       scroll.append(checkTable(call, callbacks));

@@ -2,6 +2,7 @@
  * The kernel: its sysctls (editable), the LSM policy (editable), the images in its files, and
  * the console transcript (the kernel log).
  */
+import * as l10n from '@vscode/l10n';
 import type { LabConsoleLineView, LabImageView, LabStateView } from '../protocol';
 import { button, dropdown, textArea } from '../ui/index';
 import { element } from './dom';
@@ -23,10 +24,10 @@ const sysctlHelp: Record<string, string> = {
 
 function imageList(images: readonly LabImageView[], callbacks: KernelCallbacks): HTMLElement {
   const section = element('section', 'kernel-images');
-  section.setAttribute('aria-label', 'Images in the kernel');
-  section.append(element('h3', '', `Images in the kernel (${images.length})`));
+  section.setAttribute('aria-label', l10n.t('Images in the kernel'));
+  section.append(element('h3', '', l10n.t('Images in the kernel ({0})', images.length)));
   if (images.length === 0) {
-    section.append(element('p', 'hint', 'No checkpoint image in the kernel’s files yet.'));
+    section.append(element('p', 'hint', l10n.t('No checkpoint image in the kernel’s files yet.')));
     return section;
   }
   const list = element('ul', 'image-list');
@@ -56,17 +57,21 @@ function imageList(images: readonly LabImageView[], callbacks: KernelCallbacks):
       'secondary',
     );
     restart.dataset['action'] = 'restart';
-    restart.setAttribute('aria-label', `Restart ${image.path}…`);
+    restart.setAttribute('aria-label', l10n.t('Restart {0}…', image.path));
     const who = button(
       'Who may restart?',
       () => callbacks.imageAction('whoMayRestart', image.path),
       'secondary',
     );
     who.dataset['action'] = 'who-may-restart';
-    who.setAttribute('aria-label', `Who may restart ${image.path}?`);
-    const open = button('Open', () => callbacks.imageAction('open', image.path), 'secondary');
+    who.setAttribute('aria-label', l10n.t('Who may restart {0}?', image.path));
+    const open = button(
+      l10n.t('Open'),
+      () => callbacks.imageAction('open', image.path),
+      'secondary',
+    );
     open.dataset['action'] = 'open';
-    open.setAttribute('aria-label', `Open ${image.path} in the image editor`);
+    open.setAttribute('aria-label', l10n.t('Open {0} in the image editor', image.path));
     actions.append(restart, who, open);
     item.append(actions);
     list.append(item);
@@ -77,7 +82,7 @@ function imageList(images: readonly LabImageView[], callbacks: KernelCallbacks):
 
 function consoleLog(lines: readonly LabConsoleLineView[], total: number): HTMLElement {
   const section = element('section', 'kernel-console');
-  section.setAttribute('aria-label', 'Console');
+  section.setAttribute('aria-label', l10n.t('Console'));
   section.append(
     element(
       'h3',
@@ -101,8 +106,8 @@ function consoleLog(lines: readonly LabConsoleLineView[], total: number): HTMLEl
 export function kernelView(state: LabStateView, callbacks: KernelCallbacks): HTMLElement {
   const root = element('div', 'kernel-view');
   const settings = element('section', 'kernel-settings');
-  settings.setAttribute('aria-label', 'Sysctls');
-  settings.append(element('h3', '', 'Sysctls'));
+  settings.setAttribute('aria-label', l10n.t('Sysctls'));
+  settings.append(element('h3', '', l10n.t('Sysctls')));
   for (const sysctl of state.sysctls) {
     const row = element('div', 'sysctl');
     row.dataset['sysctl'] = sysctl.name;
@@ -125,8 +130,8 @@ export function kernelView(state: LabStateView, callbacks: KernelCallbacks): HTM
   root.append(settings);
 
   const lsm = element('section', 'kernel-lsm');
-  lsm.setAttribute('aria-label', 'LSM policy');
-  lsm.append(element('h3', '', `LSM: ${state.lsm.name}`));
+  lsm.setAttribute('aria-label', l10n.t('LSM policy'));
+  lsm.append(element('h3', '', l10n.t('LSM: {0}', state.lsm.name)));
   const current = state.lsm.lines.find((line) => /^(none|dummy|label)$/.test(line));
   const policy = dropdown(
     'LSM policy',
@@ -138,7 +143,7 @@ export function kernelView(state: LabStateView, callbacks: KernelCallbacks): HTM
     state.lsm.lines.filter((line) => !/^(none|dummy|label)$/.test(line)).join('\n'),
     3,
   );
-  rules.element.setAttribute('placeholder', 'deny checkpoint domain passwd_t');
+  rules.element.setAttribute('placeholder', 'deny checkpoint domain passwd_t'); // l10n-exempt: an example rule of the language
   const apply = button(
     'Apply and replay',
     () => {

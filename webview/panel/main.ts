@@ -5,6 +5,7 @@
  * what the person asks for. It never changes the lab itself, and sets every text from the lab
  * with textContent.
  */
+import * as l10n from '@vscode/l10n';
 import {
   isHostToLabPanelMessage,
   type LabPanelToHostMessage,
@@ -19,7 +20,11 @@ import { matrixView } from './matrix';
 import { processTree } from './processTree';
 import { loadUiState, saveUiState, vscodeApi, type PanelTab, type PanelUiState } from './state';
 import { taskDetails } from './taskDetails';
+import { loadStrings } from '../l10n';
 import './style.css';
+
+// The extension's strings in the display language (on <body data-l10n>), before anything renders.
+loadStrings(document.body);
 
 registerComponents();
 
@@ -44,7 +49,7 @@ function updateUi(change: Partial<PanelUiState>): void {
 
 const toolbar = element('div', 'toolbar');
 toolbar.setAttribute('role', 'toolbar');
-toolbar.setAttribute('aria-label', 'Lab session');
+toolbar.setAttribute('aria-label', l10n.t('Lab session'));
 const sessionButtons: [string, LabSessionAction][] = [
   ['Spawn…', 'spawn'],
   ['Restart…', 'restart'],
@@ -68,8 +73,8 @@ status.setAttribute('role', 'status');
 toolbar.append(status);
 
 const processes = element('section', 'processes');
-processes.setAttribute('aria-label', 'Processes');
-const processesTitle = element('h2', 'column-title', 'Processes');
+processes.setAttribute('aria-label', l10n.t('Processes'));
+const processesTitle = element('h2', 'column-title', l10n.t('Processes'));
 const treeSlot = element('div', 'tree-slot');
 processes.append(processesTitle, treeSlot);
 const details = element('div', 'details-slot');
@@ -90,7 +95,7 @@ const tabbed = tabs(
   },
 );
 const right = element('section', 'right');
-right.setAttribute('aria-label', 'Checks and kernel');
+right.setAttribute('aria-label', l10n.t('Checks and kernel'));
 right.append(tabbed.element);
 
 const columns = element('div', 'columns');
@@ -157,7 +162,7 @@ function renderTree(current: LabStateView, focus: string | null): void {
   }
   treeSlot.replaceChildren(tree);
   const live = current.tasks.filter((task) => task.state !== 'exited').length;
-  processesTitle.textContent = `Processes (${live} live)`;
+  processesTitle.textContent = l10n.t('Processes ({0} live)', live);
 }
 
 function renderDetails(current: LabStateView): void {

@@ -3,6 +3,7 @@
  * kernel.ckpt_restore_creds mode, each cell allowed or the first failing check with its errno,
  * judged by the kernel without restarting anything. A cell opens its full check list.
  */
+import * as l10n from '@vscode/l10n';
 import type { LabImageView, LabMatrixView } from '../protocol';
 import { button, dataGrid } from '../ui/index';
 import { element } from './dom';
@@ -25,15 +26,15 @@ export function matrixView(
   callbacks: MatrixCallbacks,
 ): HTMLElement {
   const root = element('section', 'matrix-view');
-  root.setAttribute('aria-label', 'Who may restart this image?');
+  root.setAttribute('aria-label', l10n.t('Who may restart this image?'));
   const bar = element('div', 'matrix-bar');
-  const choose = button('Choose an image…', () => callbacks.chooseImage(), 'secondary');
+  const choose = button(l10n.t('Choose an image…'), () => callbacks.chooseImage(), 'secondary');
   choose.dataset['action'] = 'choose-image';
   bar.append(choose);
   for (const image of images.slice(0, 8)) {
     const quick = button(image.path, () => callbacks.whoMayRestart(image.path), 'secondary');
     quick.dataset['image'] = image.path;
-    quick.setAttribute('aria-label', `Who may restart ${image.path}?`);
+    quick.setAttribute('aria-label', l10n.t('Who may restart {0}?', image.path));
     bar.append(quick);
   }
   root.append(bar);

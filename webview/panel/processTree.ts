@@ -3,6 +3,7 @@
  * ARIA tree (a flat list of `treeitem` rows with levels). The arrow keys move, Left and Right
  * fold, Home and End jump; selection follows focus. Every text is set with textContent.
  */
+import * as l10n from '@vscode/l10n';
 import type { LabTaskView } from '../protocol';
 import { tag } from '../ui/index';
 import { element } from './dom';
@@ -126,11 +127,11 @@ function taskRow(task: LabTaskView): HTMLElement {
     element('span', 'task-pid', pidText(task)),
     element('span', 'task-comm', task.comm),
     element('span', 'task-user', task.user),
-    element('span', 'task-ids', `uid ${task.cred.uid} euid ${task.cred.euid}`),
+    element('span', 'task-ids', l10n.t('uid {0} euid {1}', task.cred.uid, task.cred.euid)),
     tag(task.state),
   );
   if (task.container !== null)
-    node.append(element('span', 'task-container', `container ${task.container}`));
+    node.append(element('span', 'task-container', l10n.t('container {0}', task.container)));
   node.setAttribute('aria-label', taskLabel(task));
   return node;
 }
@@ -150,7 +151,7 @@ export function processTree(
   const { rows, byPid } = layout(tasks, collapsed);
   const tree = element('div', 'process-tree');
   tree.setAttribute('role', 'tree');
-  tree.setAttribute('aria-label', 'Pid namespaces and tasks');
+  tree.setAttribute('aria-label', l10n.t('Pid namespaces and tasks'));
   const nodes: HTMLElement[] = [];
   const selectedKey = selectedPid === null ? null : taskKey(selectedPid);
   const tabStop = rows.some((row) => row.key === selectedKey)

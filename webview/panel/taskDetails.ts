@@ -2,6 +2,7 @@
  * The selected task: its actions (step, run, freeze or thaw, checkpoint), credentials,
  * capabilities by name, descriptors, mappings on demand and variables.
  */
+import * as l10n from '@vscode/l10n';
 import type { LabTaskAction, LabTaskView } from '../protocol';
 import { button } from '../ui/index';
 import { element, hex } from './dom';
@@ -58,7 +59,7 @@ export function taskDetails(
   callbacks: TaskDetailsCallbacks,
 ): HTMLElement {
   const root = element('section', 'task-details');
-  root.setAttribute('aria-label', 'Selected task');
+  root.setAttribute('aria-label', l10n.t('Selected task'));
   if (task === undefined) {
     root.append(
       element(
@@ -80,7 +81,7 @@ export function taskDetails(
   const live = task.state !== 'exited' && task.name !== null;
   const actions = element('div', 'task-actions');
   actions.setAttribute('role', 'toolbar');
-  actions.setAttribute('aria-label', `Actions on task ${task.pid}`);
+  actions.setAttribute('aria-label', l10n.t('Actions on task {0}', task.pid));
   const add = (text: string, action: LabTaskAction, enabled: boolean): void => {
     const control = button(text, () => callbacks.act(action, task.pid), 'secondary');
     control.dataset['action'] = action;

@@ -332,7 +332,11 @@ export const FULL_CAPS = (1n << 41n) - 1n;
  * The sample: `passwd` (pid 4242, two threads) run by uid 500 with euid/suid 0 and the full
  * capability sets, holding /etc/shadow open read-write, with a child `sh` (pid 4250) of uid 500.
  */
-export function sampleDump(layout: 'v1.1' | 'v1' = 'v1.1'): Record<string, Uint8Array> {
+export function sampleDump(
+  layout: 'v1.1' | 'v1' = 'v1.1',
+  // The comm of pid 4242 (its threads' too): hostile-input tests put markup and bidi text there.
+  comm = 'passwd',
+): Record<string, Uint8Array> {
   const h = (name: string, service = false): number[] => header(name, layout, service);
   const passwdCreds: CredsSpec = {
     uid: 500,
@@ -371,7 +375,7 @@ export function sampleDump(layout: 'v1.1' | 'v1' = 'v1.1'): Record<string, Uint8
       h('CORE'),
       entry(
         coreEntry({
-          comm: 'passwd',
+          comm,
           ...(current ? { creds: passwdCreds, ids: ids(7) } : {}),
           unknown: pb.uint(99, 7),
         }),
@@ -379,7 +383,7 @@ export function sampleDump(layout: 'v1.1' | 'v1' = 'v1.1'): Record<string, Uint8
     ),
     'core-4243.img': image(
       h('CORE'),
-      entry(coreEntry({ comm: 'passwd', ...(current ? { creds: passwdCreds, ids: ids(7) } : {}) })),
+      entry(coreEntry({ comm, ...(current ? { creds: passwdCreds, ids: ids(7) } : {}) })),
     ),
     'core-4250.img': image(
       h('CORE'),

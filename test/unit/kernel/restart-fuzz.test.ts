@@ -3,22 +3,19 @@
  * failure, nothing created on failure, and never more privilege than the caller had.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readImage, writeImage } from '../../../extension/image/index';
 import type { CheckpointImage } from '../../../extension/image/index';
 import type { SourceItem } from '../../../extension/kernel/index';
 import { defaultWorld, imm, v } from '../../../extension/kernel/index';
 import { boot, bytesOf, idle, runUntil, spawn, withProgram } from './helpers';
 
-/** A small deterministic generator (mulberry32): the same seed, the same mutations. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform draws in [0, 1) from fast-check's seeded generator (no bias towards the edges). */
+const uniform = fc.noBias(fc.integer({ min: 0, max: 0xffff_ffff })).map((n) => n / 0x1_0000_0000);
+
+/** A draw function over `g`, for the imperative rounds below. */
+function drawer(g: fc.GeneratorValue): () => number {
+  return () => g(() => uniform);
 }
 
 const ITEMS: SourceItem[] = [
@@ -46,47 +43,50 @@ describe('restart under seeded mutation (fuzz)', () => {
     const structure = read.records.map(
       (record) => [record.offset, record.offset + 8 + record.len] as const,
     );
-    const random = generator(0xc0ffee);
     let restored = 0;
     let refused = 0;
-    for (let round = 0; round < 300; round++) {
-      const bytes = original.slice();
-      const flips = 1 + Math.floor(random() * 3);
-      for (let flip = 0; flip < flips; flip++) {
-        const [start, end] = structure[Math.floor(random() * structure.length)] ?? [0, 8];
-        const at = start + Math.floor(random() * (end - start));
-        bytes[at] = Math.floor(random() * 256);
-      }
-      kernel.writeFile('/tmp/fuzz.crimg', bytes, { uid: 500, gid: 500 });
-      const tasksBefore = kernel.tasks().length;
-      const memoryBefore = kernel.memoryInUse();
-      const result = kernel.restartAs('hallyn', '/tmp/fuzz.crimg', 0);
-      if (result.ret === 0) {
-        restored++;
-        for (const pid of result.restored ?? []) {
-          const task = kernel.task(pid);
-          assert.ok(task);
-          for (const id of [task.cred.uid, task.cred.euid, task.cred.suid, task.cred.fsuid])
-            assert.equal(id, 500);
-          for (const id of [task.cred.gid, task.cred.egid, task.cred.sgid, task.cred.fsgid])
-            assert.equal(id, 500);
-          assert.ok(task.cred.groups.every((gid) => gid === 500));
-          assert.equal(task.cred.capPermitted, 0n);
-          assert.equal(task.cred.capEffective, 0n);
-          kernel.run(pid, { steps: 20 });
-          kernel.freeze(pid);
+    fc.assert(
+      fc.property(fc.gen(), (g) => {
+        const random = drawer(g);
+        const bytes = original.slice();
+        const flips = 1 + Math.floor(random() * 3);
+        for (let flip = 0; flip < flips; flip++) {
+          const [start, end] = structure[Math.floor(random() * structure.length)] ?? [0, 8];
+          const at = start + Math.floor(random() * (end - start));
+          bytes[at] = Math.floor(random() * 256);
         }
-      } else {
-        refused++;
-        const failed = result.checks.at(-1);
-        assert.ok(failed);
-        assert.equal(failed.result, 'fail');
-        assert.equal(failed.errno, result.errno);
-        assert.ok(failed.reason.length > 0);
-        assert.equal(kernel.tasks().length, tasksBefore);
-        assert.equal(kernel.memoryInUse(), memoryBefore);
-      }
-    }
+        kernel.writeFile('/tmp/fuzz.crimg', bytes, { uid: 500, gid: 500 });
+        const tasksBefore = kernel.tasks().length;
+        const memoryBefore = kernel.memoryInUse();
+        const result = kernel.restartAs('hallyn', '/tmp/fuzz.crimg', 0);
+        if (result.ret === 0) {
+          restored++;
+          for (const pid of result.restored ?? []) {
+            const task = kernel.task(pid);
+            assert.ok(task);
+            for (const id of [task.cred.uid, task.cred.euid, task.cred.suid, task.cred.fsuid])
+              assert.equal(id, 500);
+            for (const id of [task.cred.gid, task.cred.egid, task.cred.sgid, task.cred.fsgid])
+              assert.equal(id, 500);
+            assert.ok(task.cred.groups.every((gid) => gid === 500));
+            assert.equal(task.cred.capPermitted, 0n);
+            assert.equal(task.cred.capEffective, 0n);
+            kernel.run(pid, { steps: 20 });
+            kernel.freeze(pid);
+          }
+        } else {
+          refused++;
+          const failed = result.checks.at(-1);
+          assert.ok(failed);
+          assert.equal(failed.result, 'fail');
+          assert.equal(failed.errno, result.errno);
+          assert.ok(failed.reason.length > 0);
+          assert.equal(kernel.tasks().length, tasksBefore);
+          assert.equal(kernel.memoryInUse(), memoryBefore);
+        }
+      }),
+      { seed: 0xc0ffee, numRuns: 300 },
+    );
     assert.ok(refused > 0 && restored > 0, `${refused} refused, ${restored} restored`);
   });
 
@@ -96,7 +96,7 @@ describe('restart under seeded mutation (fuzz)', () => {
     const shell = spawn(kernel, 'hallyn', '/bin/sh');
     const notes = spawn(kernel, 'hallyn', '/usr/bin/notes', { parent: shell });
     runUntil(kernel, notes, 'checkpoint');
-    const random = generator(42);
+    let random: () => number = () => 0;
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
     const ids = [0, 1, 42, 500, 501];
     const paths = [
@@ -109,82 +109,86 @@ describe('restart under seeded mutation (fuzz)', () => {
       '/tmp/h.crimg',
     ];
     let restored = 0;
-    for (let round = 0; round < 200; round++) {
-      const read = readImage(bytesOf(kernel, '/tmp/h.crimg'));
-      assert.ok(read.ok);
-      const image: CheckpointImage = read.image;
-      const task = image.tasks[0];
-      assert.ok(task);
-      switch (Math.floor(random() * 6)) {
-        case 0:
-          task.cred.uid = pick(ids);
-          task.cred.euid = pick(ids);
-          task.cred.fsuid = task.cred.euid;
-          break;
-        case 1:
-          task.cred.egid = pick(ids);
-          task.cred.groups = [...new Set([pick(ids), pick(ids)])].sort((a, b) => a - b);
-          break;
-        case 2:
-          task.cred.cap_permitted = 1n << BigInt(Math.floor(random() * 41));
-          task.cred.cap_effective = random() < 0.5 ? task.cred.cap_permitted : 0n;
-          break;
-        case 3: {
-          const file = pick(image.openFiles);
-          file.path = pick(paths);
-          file.f_flags = pick([0, 1, 2]);
-          file.f_mode = file.f_flags === 0 ? 1 : file.f_flags === 1 ? 2 : 3;
-          file.fd_type = 1;
-          break;
+    fc.assert(
+      fc.property(fc.gen(), (g) => {
+        random = drawer(g);
+        const read = readImage(bytesOf(kernel, '/tmp/h.crimg'));
+        assert.ok(read.ok);
+        const image: CheckpointImage = read.image;
+        const task = image.tasks[0];
+        assert.ok(task);
+        switch (Math.floor(random() * 6)) {
+          case 0:
+            task.cred.uid = pick(ids);
+            task.cred.euid = pick(ids);
+            task.cred.fsuid = task.cred.euid;
+            break;
+          case 1:
+            task.cred.egid = pick(ids);
+            task.cred.groups = [...new Set([pick(ids), pick(ids)])].sort((a, b) => a - b);
+            break;
+          case 2:
+            task.cred.cap_permitted = 1n << BigInt(Math.floor(random() * 41));
+            task.cred.cap_effective = random() < 0.5 ? task.cred.cap_permitted : 0n;
+            break;
+          case 3: {
+            const file = pick(image.openFiles);
+            file.path = pick(paths);
+            file.f_flags = pick([0, 1, 2]);
+            file.f_mode = file.f_flags === 0 ? 1 : file.f_flags === 1 ? 2 : 3;
+            file.fd_type = 1;
+            break;
+          }
+          case 4: {
+            const vma = pick(task.vmas.filter((candidate) => candidate.file !== null));
+            vma.file = pick(paths);
+            vma.vm_page_prot = pick([1, 3, 5, 7]);
+            vma.vm_flags = vma.vm_page_prot | (random() < 0.5 ? 0x8 : 0);
+            break;
+          }
+          default:
+            task.mm.exe = pick(paths);
         }
-        case 4: {
-          const vma = pick(task.vmas.filter((candidate) => candidate.file !== null));
-          vma.file = pick(paths);
-          vma.vm_page_prot = pick([1, 3, 5, 7]);
-          vma.vm_flags = vma.vm_page_prot | (random() < 0.5 ? 0x8 : 0);
-          break;
+        let bytes: Uint8Array;
+        try {
+          bytes = writeImage(image);
+        } catch {
+          return; // a combination the writer cannot encode is not a restart input
         }
-        default:
-          task.mm.exe = pick(paths);
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = writeImage(image);
-      } catch {
-        continue; // a combination the writer cannot encode is not a restart input
-      }
-      kernel.writeFile('/tmp/fuzz.crimg', bytes, { uid: 500, gid: 500 });
-      const result = kernel.restartAs('hallyn', '/tmp/fuzz.crimg', 0);
-      if (result.ret !== 0) {
-        assert.equal(result.checks.at(-1)?.errno, result.errno);
-        continue;
-      }
-      restored++;
-      const pid = result.restored?.[0] ?? -1;
-      const info = kernel.task(pid);
-      assert.ok(info);
-      assert.deepEqual(
-        [info.cred.uid, info.cred.euid, info.cred.suid, info.cred.fsuid],
-        [500, 500, 500, 500],
-      );
-      assert.deepEqual([info.cred.egid, info.cred.groups], [500, [500]]);
-      assert.deepEqual([info.cred.capPermitted, info.cred.capEffective], [0n, 0n]);
-      for (const fd of info.fds) {
-        const reopened = kernel.openAs(shell, fd.path, fd.flags & 3);
-        assert.ok(
-          reopened >= 0,
-          `hallyn could not open ${fd.path} with flags ${fd.flags & 3} himself`,
+        kernel.writeFile('/tmp/fuzz.crimg', bytes, { uid: 500, gid: 500 });
+        const result = kernel.restartAs('hallyn', '/tmp/fuzz.crimg', 0);
+        if (result.ret !== 0) {
+          assert.equal(result.checks.at(-1)?.errno, result.errno);
+          return;
+        }
+        restored++;
+        const pid = result.restored?.[0] ?? -1;
+        const info = kernel.task(pid);
+        assert.ok(info);
+        assert.deepEqual(
+          [info.cred.uid, info.cred.euid, info.cred.suid, info.cred.fsuid],
+          [500, 500, 500, 500],
         );
-      }
-      for (const vma of info.vmas.filter((candidate) => candidate.file !== null)) {
-        assert.ok(
-          kernel.openAs(shell, vma.file ?? '', 0) >= 0,
-          `hallyn could not read ${vma.file ?? ''}`,
-        );
-      }
-      kernel.freeze(pid);
-      kernel.run(shell, { steps: 1 });
-    }
+        assert.deepEqual([info.cred.egid, info.cred.groups], [500, [500]]);
+        assert.deepEqual([info.cred.capPermitted, info.cred.capEffective], [0n, 0n]);
+        for (const fd of info.fds) {
+          const reopened = kernel.openAs(shell, fd.path, fd.flags & 3);
+          assert.ok(
+            reopened >= 0,
+            `hallyn could not open ${fd.path} with flags ${fd.flags & 3} himself`,
+          );
+        }
+        for (const vma of info.vmas.filter((candidate) => candidate.file !== null)) {
+          assert.ok(
+            kernel.openAs(shell, vma.file ?? '', 0) >= 0,
+            `hallyn could not read ${vma.file ?? ''}`,
+          );
+        }
+        kernel.freeze(pid);
+        kernel.run(shell, { steps: 1 });
+      }),
+      { seed: 42, numRuns: 200 },
+    );
     assert.ok(restored > 0);
   });
 });

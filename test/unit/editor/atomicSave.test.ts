@@ -1,0 +1,167 @@
+/**
+ * The image editor's save: a temporary file beside the image, renamed over it once whole. A
+ * failure at any step leaves the image byte for byte and mode as it was, and no temporary file:
+ * tested with failures injected at each step, and with a real full file system and a real
+ * read-only one (a tmpfs and a read-only bind mount in a private mount namespace).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  isTemporarySaveName,
+  nodeSaveFileSystem,
+  saveAtomically,
+  type SaveFileSystem,
+} from '../../../extension/editor/atomicSave';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+
+function workspace(): { dir: string; image: string; original: Uint8Array } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crlab-save-'));
+  const image = path.join(dir, 'passwd.crimg');
+  const original = Uint8Array.from({ length: 3 * 4096 + 17 }, (_, i) => (i * 7) & 0xff);
+  writeFileSync(image, original);
+  chmodSync(image, 0o640);
+  return { dir, image, original };
+}
+
+const replacement = new Uint8Array(3 * 4096 + 17).fill(0xa5);
+const reader = (offset: number, length: number): Uint8Array =>
+  replacement.subarray(offset, offset + length);
+
+function errno(code: string): Error {
+  return Object.assign(new Error(`injected ${code}`), { code });
+}
+
+/** The real file system, with `step` failing (after `partial` bytes, for `write`). */
+function failing(step: keyof SaveFileSystem, code: string, partial = 0): SaveFileSystem {
+  let written = 0;
+  return {
+    ...nodeSaveFileSystem,
+    [step]: (...args: never[]) => {
+      if (step === 'write' && written < partial) {
+        const [fd, bytes] = args as unknown as [number, Uint8Array];
+        const n = nodeSaveFileSystem.write(
+          fd,
+          bytes.subarray(0, Math.min(1000, partial - written)),
+        );
+        written += n;
+        return n;
+      }
+      throw errno(code);
+    },
+  };
+}
+
+function assertUntouched(dir: string, image: string, original: Uint8Array): void {
+  assert.deepEqual(new Uint8Array(readFileSync(image)), original, 'the image is as it was');
+  assert.equal(statSync(image).mode & 0o777, 0o640, 'its mode is as it was');
+  assert.deepEqual(readdirSync(dir), ['passwd.crimg'], 'no temporary file is left');
+}
+
+describe('image editor save (atomic)', () => {
+  it('replaces the image whole, keeping its mode, and leaves nothing beside it', () => {
+    const { dir, image } = workspace();
+    saveAtomically(image, replacement.length, reader);
+    assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
+    assert.equal(statSync(image).mode & 0o777, 0o640);
+    assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
+  });
+
+  it('writes on through short writes', () => {
+    const { image } = workspace();
+    const trickle: SaveFileSystem = {
+      ...nodeSaveFileSystem,
+      write: (fd, bytes) =>
+        nodeSaveFileSystem.write(fd, bytes.subarray(0, 1 + (bytes.length >> 3))),
+    };
+    saveAtomically(image, replacement.length, reader, trickle);
+    assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
+  });
+
+  const injected: Array<[keyof SaveFileSystem, string, number]> = [
+    ['createExclusive', 'EACCES', 0],
+    ['write', 'ENOSPC', 0],
+    ['write', 'ENOSPC', 5000],
+    ['write', 'EIO', 12_000],
+    ['fsync', 'EIO', 0],
+    ['close', 'EIO', 0],
+    ['rename', 'EXDEV', 0],
+  ];
+  for (const [step, code, partial] of injected) {
+    it(`a failed ${step} (${code}${partial ? ` after ${partial} bytes` : ''}) leaves the image as it was`, () => {
+      const { dir, image, original } = workspace();
+      assert.throws(
+        () => saveAtomically(image, replacement.length, reader, failing(step, code, partial)),
+        (error: NodeJS.ErrnoException) => error.code === code,
+      );
+      assertUntouched(dir, image, original);
+    });
+  }
+
+  it('a cancelled save leaves the image as it was', () => {
+    const { dir, image, original } = workspace();
+    assert.throws(
+      () => saveAtomically(image, replacement.length, reader, nodeSaveFileSystem, () => true),
+      (error: NodeJS.ErrnoException) => error.code === 'ECANCELED',
+    );
+    assertUntouched(dir, image, original);
+  });
+
+  it('names its temporary files so that they can be recognised', () => {
+    assert.ok(isTemporarySaveName('.passwd.crimg.crlab-save-123-4'));
+    assert.ok(!isTemporarySaveName('passwd.crimg'));
+  });
+
+  /** Runs save-probe.ts on `image` inside a private mount namespace prepared by `setup`. */
+  function probeInNamespace(
+    setup: string,
+    image: string,
+  ): { code: string | null; intact: boolean; files: string[] } {
+    const probe = path.join(ROOT, 'test', 'unit', 'editor', 'save-probe.ts');
+    const script = `set -e\n${setup}\nexec "${process.execPath}" --import tsx "${probe}" "${image}"`;
+    // Root needs only a mount namespace; anyone else maps themselves to root in a user one.
+    const flags = process.getuid?.() === 0 ? ['-m'] : ['-r', '-m'];
+    const result = spawnSync('unshare', [...flags, 'sh', '-c', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(
+      result.status,
+      0,
+      `the probe did not run (unshare and mount are needed for this test): ${result.stderr}`,
+    );
+    return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}');
+  }
+
+  it('on a full file system: ENOSPC, the image as it was, no temporary file', function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'crlab-full-'));
+    // 64 KiB holds the 40 000-byte image but not a second copy beside it.
+    const outcome = probeInNamespace(
+      `mount -t tmpfs -o size=64k tmpfs "${dir}"\nhead -c 40000 /dev/urandom > "${dir}/full.crimg"`,
+      `${dir}/full.crimg`,
+    );
+    assert.deepEqual(outcome, { code: 'ENOSPC', intact: true, files: ['full.crimg'] });
+  });
+
+  it('in a read-only folder: EROFS, the image as it was, no temporary file', function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'crlab-ro-'));
+    writeFileSync(path.join(dir, 'ro.crimg'), new Uint8Array(5000).fill(1));
+    const outcome = probeInNamespace(
+      `mount --bind "${dir}" "${dir}"\nmount -o remount,bind,ro "${dir}"`,
+      `${dir}/ro.crimg`,
+    );
+    assert.deepEqual(outcome, { code: 'EROFS', intact: true, files: ['ro.crimg'] });
+  });
+});
