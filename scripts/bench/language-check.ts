@@ -4,7 +4,8 @@
  * extension host: `analyzeScenario` (parse, name resolution, type checks: the diagnostics),
  * against lexing every line (the cheapest pass any check must make).
  *
- * Usage: node --import tsx scripts/bench/language-check.ts FOLDER
+ * Usage: node --import tsx scripts/bench/language-check.ts FOLDER [--quick]
+ * (`--quick`, the smoke run: a 200-line scenario and few repeats).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +13,10 @@ import { lexLine } from '../../extension/lab/index';
 import { analyzeScenario } from '../../extension/lab/language-service';
 import { formatMs, formatRatio, measure } from './measure';
 
-const LINES = 2000;
+const quick = process.argv.includes('--quick');
+const LINES = quick ? 200 : 2000;
 const SMALL_LINES = 40;
+const runs = quick ? { maxRuns: 3, budgetMs: 50 } : {};
 
 function print(line: string): void {
   console.log(line);
@@ -63,8 +66,8 @@ function benchCheck(source: string): void {
     throw new Error(`the generated scenario has mistakes: ${JSON.stringify(diagnostics[0])}`);
   }
   const lines = source.split('\n');
-  const lexMs = measure(() => lines.forEach((line, index) => lexLine(line, index + 1)));
-  const checkMs = measure(() => analyzeScenario(source).diagnostics);
+  const lexMs = measure(() => lines.forEach((line, index) => lexLine(line, index + 1)), runs);
+  const checkMs = measure(() => analyzeScenario(source).diagnostics, runs);
   print(
     `bench language check ${LINES}-line scenario: ${formatMs(checkMs)} (analyzeScenario, median; ${formatRatio(checkMs / lexMs)} lexing every line ${formatMs(lexMs)})`,
   );

@@ -16,9 +16,12 @@ import { ensureVsCode } from '../vscode/install.mjs';
 import { repoRoot } from '../vscode/paths.mjs';
 import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
 
-const LINES = 2000;
+// `--quick` (the smoke run of `npm test`): a 200-line scenario and two keystrokes per file,
+// enough to show the benchmark still runs end to end.
+const quick = process.argv.includes('--quick');
+const LINES = quick ? 200 : 2000;
 const LIMIT_MS = 500;
-const KEYSTROKES = 10;
+const KEYSTROKES = quick ? 2 : 10;
 const SMALL_LINES = 40;
 
 /** @param {string} line */
@@ -157,7 +160,13 @@ async function main() {
   mkdirSync(folder, { recursive: true });
   const check = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join('scripts', 'bench', 'language-check.ts'), folder],
+    [
+      '--import',
+      'tsx',
+      path.join('scripts', 'bench', 'language-check.ts'),
+      folder,
+      ...(quick ? ['--quick'] : []),
+    ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
   const large = `bench-${LINES}-lines.crlab`;

@@ -6,8 +6,11 @@
 //                                disk, against a raw write and a raw read (time and peak memory)
 //   scripts/bench/validation.ts  images per second through readImage and an unprivileged restart
 //   scripts/bench/interpreter.ts instructions per second of a .crlab compute loop against plain JS
+//   scripts/bench/lab.ts         the host stall of a checkpoint and restart of a 256 MiB task in the
+//                                lab session (as the panel runs them), and the kernel's slices
 //   scripts/bench/editor.mjs     the custom editor in the real VS Code (code-server + Chromium)
 //   scripts/bench/language.mjs   .crlab diagnostics on a 2 000-line scenario, keystroke to squiggle
+//                                (--quick: a 200-line one, two keystrokes)
 // Every line a benchmark prints starts with `bench `. The TypeScript benchmarks run as esbuild
 // bundles (.bench/dist/), built as the extension and the CLI are, so the figures are the shipped
 // code's.
@@ -60,7 +63,7 @@ function node(args) {
   });
 }
 
-const benches = ['core', 'scale', 'validation', 'interpreter'];
+const benches = ['core', 'scale', 'validation', 'interpreter', 'lab'];
 const bundleDir = path.join(repoRoot, '.bench', 'dist');
 
 /** The TypeScript benchmarks as Node bundles, with the extension's esbuild settings. */
