@@ -340,16 +340,23 @@ describe('hostile input in the browser', function () {
       null,
       'ready',
     ];
+    // The extension's log is a file of the server only when the extension runs in the Node.js
+    // host; in the web worker host VS Code keeps it in the browser (IndexedDB), out of this
+    // test's reach. There only the effects are checked: no malformed message makes the image
+    // dirty, and the well-formed edit posted after them (handled after them, in order) does.
+    const logOnDisk = env.extensionHost === 'node';
     for (const message of malformed) await postFromWebview(frame, message);
-    await until('the drops in the extension log', () =>
-      logged() - before >= malformed.length ? true : undefined,
-    );
+    if (logOnDisk)
+      await until('the drops in the extension log', () =>
+        logged() - before >= malformed.length ? true : undefined,
+      );
     assert.equal(await dirty.count(), 0, 'no malformed message changed the image');
 
     // The same channel, a well-formed edit: acted on (the image is now dirty).
     await postFromWebview(frame, edit);
     await dirty.waitFor({ timeout: 30_000 });
-    assert.equal(logged() - before, malformed.length, 'the well-formed edit was not dropped');
+    if (logOnDisk)
+      assert.equal(logged() - before, malformed.length, 'the well-formed edit was not dropped');
     await screenshot(page, env, 'hostile-messages');
     await page.keyboard.press('Escape');
     await quickOpen(page, 'messages.crimg');
