@@ -133,19 +133,33 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       await page.keyboard.press('Escape');
       continue;
     }
-    await rows.click();
-    // The palette closes, or the command asks something in the same widget (a file dialog).
-    await page.waitForFunction(
-      `(() => {
+    // The palette closes on accept, or the command asks something in the same widget (a file
+    // dialog). Once, under three parallel test runs, a click on the exact row did nothing and the
+    // palette stayed open for 30 s. Our reading (not confirmed by a probe): under load the list
+    // was still redrawing for the filter typed a moment earlier, so the mouseup landed on a row
+    // element that had been replaced and no click reached the list. Accepting hides the widget
+    // at once, so a palette still open on the same text seconds later was not accepted: click
+    // the row again.
+    const accepted = `(() => {
         const widget = document.querySelector('.quick-input-widget');
         const input = widget?.querySelector('input');
         return !widget || getComputedStyle(widget).display === 'none' ||
           input?.value !== ${JSON.stringify(`>${title}`)};
-      })()`,
-      undefined,
-      { timeout: 30_000 },
-    );
-    return;
+      })()`;
+    const acceptDeadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await rows.click({ timeout: 5_000 });
+      } catch {
+        // The row went away: the widget closed (accepted) or changed to the command's question.
+      }
+      try {
+        await page.waitForFunction(accepted, undefined, { timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (Date.now() > acceptDeadline) throw error;
+      }
+    }
   }
 }
 
