@@ -82,6 +82,12 @@ export type SignatureStatus = 'none' | 'verified' | 'unverified';
 export interface ReadOptions {
   /** Keys the reader holds, by key id (`machine`). */
   keys?: Record<string, Uint8Array>;
+  /**
+   * Hand each VMA's pages out a PGARR at a time (`VmaRecord.pageRuns`: the addresses and one view
+   * of the page data) instead of an object per page (`pages` stays empty). The kernel reads this
+   * way: a restart keeps the pages where they are and never needs a per-page object.
+   */
+  pageRuns?: boolean;
 }
 
 /** The verdict on an image. */
@@ -321,6 +327,7 @@ class ImageJudge {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly keys: Record<string, Uint8Array>,
+    private readonly pageRuns = false,
   ) {}
 
   private reject(
@@ -1081,67 +1088,118 @@ class ImageJudge {
       const dataStart = this.pos;
       const addrBytes = nr * 8;
       const total = addrBytes + nr * PAGE_SIZE;
-      // The addresses come first in the stream: each is judged as soon as its 8 bytes are there,
-      // and only a cut before a whole address, or inside the pages, is EPIPE.
-      const cut = (field: string): never =>
-        this.reject(
-          'EPIPE',
-          rec.offset,
-          field,
-          `the stream ends inside the page data of PGARR (${this.bytes.length - dataStart} of ${total} bytes)`,
-        );
-      for (let i = 0; i < nr; i++) {
-        const at = dataStart + 8 * i;
-        if (at + 8 > this.bytes.length) cut(`PGARR.addrs[${i}]`);
-        const hi = u32At(this.bytes, at + 4);
-        const addr = hi * TWO_POW_32 + u32At(this.bytes, at);
-        // One test for the common case; the rules one by one, in order, for the error.
-        if (
-          hi >= HI_2POW53 ||
-          addr % PAGE_SIZE !== 0 ||
-          addr < vma.vm_start ||
-          addr >= vma.vm_end ||
-          addr <= lastAddr
-        ) {
-          const field = `PGARR.addrs[${i}]`;
-          if (hi >= HI_2POW53) this.reject('EINVAL', rec.offset, field, 'address at or above 2^53');
-          if (addr % PAGE_SIZE !== 0)
-            this.reject('EINVAL', rec.offset, field, `${hex(addr)} is not page aligned`);
-          if (addr < vma.vm_start || addr >= vma.vm_end) {
-            this.reject(
-              'EINVAL',
-              rec.offset,
-              field,
-              `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
-            );
-          }
-          this.reject(
-            'EINVAL',
-            rec.offset,
-            field,
-            `${hex(addr)} does not ascend after ${hex(lastAddr)}`,
-          );
-        }
-        lastAddr = addr;
-      }
+      lastAddr = this.judgeAddresses(rec.offset, vma, dataStart, nr, lastAddr);
       const available = this.bytes.length - dataStart;
-      if (available < total) cut(`PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`);
-      // The whole record with its page arrays, through the generated (normal-mode) parser.
-      const whole = new Crimg.Record(
-        streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
-      );
-      const addrs = whole.addrs ?? [];
-      const pages = whole.pages ?? [];
-      for (let i = 0; i < nr; i++) {
-        const addr = addrs[i];
-        const data = pages[i];
-        if (addr === undefined || data === undefined)
-          this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
-        vma.pages.push({ offset: rec.offset, addr, data });
+      if (available < total)
+        this.cutInPages(
+          rec.offset,
+          `PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`,
+          total,
+          dataStart,
+        );
+      if (this.pageRuns) {
+        // The page arrays follow the record outside its framing (crimg.ksy): the record itself
+        // went through the generated parser in next(), the addresses were judged from their
+        // bytes and the pages are all there, which is everything the generated parser's pass
+        // over the whole record (below) can find wrong with them. What that pass adds is an
+        // object per address and a view per page, the cost this reading exists to avoid. The
+        // addresses are copied only now that the bytes are known to hold them and their pages
+        // (nothing larger than the bytes present is allocated); the data is a plain Uint8Array
+        // view even when the caller's bytes are a Node Buffer (as `pages`' are).
+        const addrs = this.addressesAt(dataStart, nr);
+        const data = new Uint8Array(
+          this.bytes.buffer,
+          this.bytes.byteOffset + dataStart + addrBytes,
+          nr * PAGE_SIZE,
+        );
+        (vma.pageRuns ??= []).push({ offset: rec.offset, addrs, data });
+      } else {
+        // The whole record with its page arrays, through the generated (normal-mode) parser.
+        const whole = new Crimg.Record(
+          streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
+        );
+        const addrs = whole.addrs ?? [];
+        const pages = whole.pages ?? [];
+        for (let i = 0; i < nr; i++) {
+          const addr = addrs[i];
+          const data = pages[i];
+          if (addr === undefined || data === undefined)
+            this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
+          vma.pages.push({ offset: rec.offset, addr, data });
+        }
       }
       this.pos = dataStart + total;
       yield this.pos;
     }
+  }
+
+  /**
+   * Judges the `nr` addresses of the PGARR at `offset`, which start at `dataStart`: each as soon
+   * as its 8 bytes are there (only a cut before a whole address is EPIPE), page aligned, inside
+   * `vma`, ascending after `lastAddr`. Returns the last address. Not part of the generator
+   * readPages: a plain function's loop is optimised while it runs, on the first large image.
+   */
+  private judgeAddresses(
+    offset: number,
+    vma: VmaRecord,
+    dataStart: number,
+    nr: number,
+    lastAddr: number,
+  ): number {
+    const bytes = this.bytes;
+    let last = lastAddr;
+    for (let i = 0; i < nr; i++) {
+      const at = dataStart + 8 * i;
+      if (at + 8 > bytes.length)
+        this.cutInPages(offset, `PGARR.addrs[${i}]`, nr * (8 + PAGE_SIZE), dataStart);
+      const hi = u32At(bytes, at + 4);
+      const addr = hi * TWO_POW_32 + u32At(bytes, at);
+      // One test for the common case; the rules one by one, in order, for the error.
+      if (
+        hi >= HI_2POW53 ||
+        addr % PAGE_SIZE !== 0 ||
+        addr < vma.vm_start ||
+        addr >= vma.vm_end ||
+        addr <= last
+      ) {
+        const field = `PGARR.addrs[${i}]`;
+        if (hi >= HI_2POW53) this.reject('EINVAL', offset, field, 'address at or above 2^53');
+        if (addr % PAGE_SIZE !== 0)
+          this.reject('EINVAL', offset, field, `${hex(addr)} is not page aligned`);
+        if (addr < vma.vm_start || addr >= vma.vm_end) {
+          this.reject(
+            'EINVAL',
+            offset,
+            field,
+            `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
+          );
+        }
+        this.reject('EINVAL', offset, field, `${hex(addr)} does not ascend after ${hex(last)}`);
+      }
+      last = addr;
+    }
+    return last;
+  }
+
+  /** The `nr` addresses (judged) at `dataStart`. */
+  private addressesAt(dataStart: number, nr: number): Float64Array {
+    const bytes = this.bytes;
+    const addrs = new Float64Array(nr);
+    for (let i = 0; i < nr; i++) {
+      const at = dataStart + 8 * i;
+      addrs[i] = u32At(bytes, at + 4) * TWO_POW_32 + u32At(bytes, at);
+    }
+    return addrs;
+  }
+
+  /** EPIPE: the stream ends inside the page data (`total` bytes) of the PGARR at `offset`. */
+  private cutInPages(offset: number, field: string, total: number, dataStart: number): never {
+    this.reject(
+      'EPIPE',
+      offset,
+      field,
+      `the stream ends inside the page data of PGARR (${this.bytes.length - dataStart} of ${total} bytes)`,
+    );
   }
 
   private readFiles(vpid: number): { objref: number; fds: FdRecord[]; offset: number } {
@@ -1326,7 +1384,7 @@ export function* readImageSlices(
   bytes: Uint8Array,
   opts: ReadOptions = {},
 ): Generator<number, ReadResult, void> {
-  const judge = new ImageJudge(bytes, opts.keys ?? {});
+  const judge = new ImageJudge(bytes, opts.keys ?? {}, opts.pageRuns);
   try {
     const { image, signature } = yield* judge.run();
     return { ok: true, image, signature, records: judge.records };
