@@ -161,11 +161,38 @@ export class PageTable {
     this.lastChunk = undefined;
   }
 
-  *keys(): IterableIterator<number> {
+  keys(): IterableIterator<number> {
+    const keys: number[] = [];
     for (const [number, chunk] of this.chunks) {
       for (let at = 0; at < CHUNK_PAGES; at++)
-        if (chunk[at] !== undefined) yield number * CHUNK_PAGES + at;
+        if (chunk[at] !== undefined) keys.push(number * CHUNK_PAGES + at);
     }
+    return keys.values();
+  }
+
+  /**
+   * The pages with indexes in [first, last), ascending, with their bytes (views not kept): only
+   * the chunks that overlap the range are looked at.
+   */
+  pagesIn(first: number, last: number): { addr: number; data: Uint8Array }[] {
+    const out: { addr: number; data: Uint8Array }[] = [];
+    const numbers = [...this.chunks.keys()]
+      .filter((number) => number * CHUNK_PAGES < last && (number + 1) * CHUNK_PAGES > first)
+      .sort((a, b) => a - b);
+    for (const number of numbers) {
+      const chunk = this.chunks.get(number) as PageSlot[];
+      const base = number * CHUNK_PAGES;
+      const end = Math.min(last - base, CHUNK_PAGES);
+      for (let at = Math.max(first - base, 0); at < end; at++) {
+        const slot = chunk[at];
+        if (slot !== undefined)
+          out.push({
+            addr: (base + at) * PAGE_SIZE,
+            data: typeof slot === 'number' ? this.view(slot) : slot,
+          });
+      }
+    }
+    return out;
   }
 
   *[Symbol.iterator](): IterableIterator<[number, Uint8Array]> {
@@ -447,16 +474,6 @@ export class AddressSpace {
    */
   savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
     if (this.isSharedFile(vma)) return [];
-    const out: { addr: number; data: Uint8Array }[] = [];
-    const first = vma.start / PAGE_SIZE;
-    const last = vma.end / PAGE_SIZE;
-    const indexes = [...this.pages.keys()]
-      .filter((index) => index >= first && index < last)
-      .sort((a, b) => a - b);
-    for (const index of indexes) {
-      const data = this.pages.peek(index);
-      if (data !== undefined) out.push({ addr: index * PAGE_SIZE, data });
-    }
-    return out;
+    return this.pages.pagesIn(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE);
   }
 }
