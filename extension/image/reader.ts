@@ -59,6 +59,7 @@ import {
   OFlag,
   type OpenFileRecord,
   PAGE_SIZE,
+  type PageRun,
   type RecordSummary,
   RecordType,
   SecType,
@@ -176,6 +177,58 @@ function u32At(bytes: Uint8Array, at: number): number {
       ((bytes[at + 3] as number) << 24)) >>>
     0
   );
+}
+
+/** The u64 at `at` as a number (an address already judged below 2^53). */
+function addressAt(bytes: Uint8Array, at: number): number {
+  return u32At(bytes, at + 4) * TWO_POW_32 + u32At(bytes, at);
+}
+
+/*
+ * The loops over a PGARR's addresses are plain functions of numbers and the bytes, apart from
+ * the judge and the generator that drives it: a plain function's loop is optimised while it
+ * runs (on the first large image), and optimised code that depends on the shape of an object
+ * such as the judge or a VMA record is thrown away when the last object of that shape is
+ * collected (after every restart), so the next restart would judge its pages unoptimised again.
+ */
+
+/**
+ * The index of the first of the `nr` addresses at `dataStart` that is cut short, at or above
+ * 2^53, not page aligned, outside [vmStart, vmEnd) or not above the one before it (`lastAddr`
+ * before the first); `nr` when none is.
+ */
+function firstBadAddress(
+  bytes: Uint8Array,
+  dataStart: number,
+  nr: number,
+  vmStart: number,
+  vmEnd: number,
+  lastAddr: number,
+): number {
+  let last = lastAddr;
+  for (let i = 0; i < nr; i++) {
+    const at = dataStart + 8 * i;
+    if (at + 8 > bytes.length) return i;
+    const hi = u32At(bytes, at + 4);
+    const addr = hi * TWO_POW_32 + u32At(bytes, at);
+    if (
+      hi >= HI_2POW53 ||
+      addr % PAGE_SIZE !== 0 ||
+      addr < vmStart ||
+      addr >= vmEnd ||
+      addr <= last
+    )
+      return i;
+    last = addr;
+  }
+  return nr;
+}
+
+/** The `nr` addresses (judged) at `dataStart`. */
+function addressesAt(bytes: Uint8Array, dataStart: number, nr: number): Float64Array {
+  const addrs = new Float64Array(nr);
+  for (let i = 0; i < nr; i++) addrs[i] = addressAt(bytes, dataStart + 8 * i);
+  return addrs;
 }
 
 /** Reads u32 words of a little-endian u64 at `at` (no allocation beyond the result: hot). */
@@ -1077,6 +1130,8 @@ class ImageJudge {
 
   private *readPages(vpid: number, vma: VmaRecord): Generator<number, void, void> {
     let lastAddr = -1;
+    // Set on the VMA once all are read: the hot paths never see the VMA's shape change.
+    const runs: PageRun[] = [];
     for (;;) {
       const rec = this.next<CrimgDebug.Pgarr>(this.taskExpect(vpid, [RecordType.PGARR]));
       let nr = 0;
@@ -1084,11 +1139,14 @@ class ImageJudge {
         nr = f.u64('nrPages');
         if (nr > MAX_PAGES) f.fail('nr_pages', `nr_pages ${nr} above ${MAX_PAGES}`);
       });
-      if (nr === 0) return;
+      if (nr === 0) {
+        if (this.pageRuns) vma.pageRuns = runs;
+        return;
+      }
       const dataStart = this.pos;
       const addrBytes = nr * 8;
       const total = addrBytes + nr * PAGE_SIZE;
-      lastAddr = this.judgeAddresses(rec.offset, vma, dataStart, nr, lastAddr);
+      lastAddr = this.judgeAddresses(rec.offset, vma.vm_start, vma.vm_end, dataStart, nr, lastAddr);
       const available = this.bytes.length - dataStart;
       if (available < total)
         this.cutInPages(
@@ -1106,13 +1164,13 @@ class ImageJudge {
         // addresses are copied only now that the bytes are known to hold them and their pages
         // (nothing larger than the bytes present is allocated); the data is a plain Uint8Array
         // view even when the caller's bytes are a Node Buffer (as `pages`' are).
-        const addrs = this.addressesAt(dataStart, nr);
+        const addrs = addressesAt(this.bytes, dataStart, nr);
         const data = new Uint8Array(
           this.bytes.buffer,
           this.bytes.byteOffset + dataStart + addrBytes,
           nr * PAGE_SIZE,
         );
-        (vma.pageRuns ??= []).push({ offset: rec.offset, addrs, data });
+        runs.push({ offset: rec.offset, addrs, data });
       } else {
         // The whole record with its page arrays, through the generated (normal-mode) parser.
         const whole = new Crimg.Record(
@@ -1136,60 +1194,39 @@ class ImageJudge {
   /**
    * Judges the `nr` addresses of the PGARR at `offset`, which start at `dataStart`: each as soon
    * as its 8 bytes are there (only a cut before a whole address is EPIPE), page aligned, inside
-   * `vma`, ascending after `lastAddr`. Returns the last address. Not part of the generator
-   * readPages: a plain function's loop is optimised while it runs, on the first large image.
+   * the VMA [vmStart, vmEnd), ascending after `lastAddr`. Returns the last address. The loop is
+   * {@link firstBadAddress}'s; this names the first address it stops at.
    */
   private judgeAddresses(
     offset: number,
-    vma: VmaRecord,
+    vmStart: number,
+    vmEnd: number,
     dataStart: number,
     nr: number,
     lastAddr: number,
   ): number {
     const bytes = this.bytes;
-    let last = lastAddr;
-    for (let i = 0; i < nr; i++) {
-      const at = dataStart + 8 * i;
-      if (at + 8 > bytes.length)
-        this.cutInPages(offset, `PGARR.addrs[${i}]`, nr * (8 + PAGE_SIZE), dataStart);
-      const hi = u32At(bytes, at + 4);
-      const addr = hi * TWO_POW_32 + u32At(bytes, at);
-      // One test for the common case; the rules one by one, in order, for the error.
-      if (
-        hi >= HI_2POW53 ||
-        addr % PAGE_SIZE !== 0 ||
-        addr < vma.vm_start ||
-        addr >= vma.vm_end ||
-        addr <= last
-      ) {
-        const field = `PGARR.addrs[${i}]`;
-        if (hi >= HI_2POW53) this.reject('EINVAL', offset, field, 'address at or above 2^53');
-        if (addr % PAGE_SIZE !== 0)
-          this.reject('EINVAL', offset, field, `${hex(addr)} is not page aligned`);
-        if (addr < vma.vm_start || addr >= vma.vm_end) {
-          this.reject(
-            'EINVAL',
-            offset,
-            field,
-            `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
-          );
-        }
-        this.reject('EINVAL', offset, field, `${hex(addr)} does not ascend after ${hex(last)}`);
-      }
-      last = addr;
+    const i = firstBadAddress(bytes, dataStart, nr, vmStart, vmEnd, lastAddr);
+    if (i === nr) return addressAt(bytes, dataStart + 8 * (nr - 1));
+    const at = dataStart + 8 * i;
+    const field = `PGARR.addrs[${i}]`;
+    if (at + 8 > bytes.length) this.cutInPages(offset, field, nr * (8 + PAGE_SIZE), dataStart);
+    // The rules one by one, in order, for the error.
+    const hi = u32At(bytes, at + 4);
+    const addr = hi * TWO_POW_32 + u32At(bytes, at);
+    const last = i === 0 ? lastAddr : addressAt(bytes, at - 8);
+    if (hi >= HI_2POW53) this.reject('EINVAL', offset, field, 'address at or above 2^53');
+    if (addr % PAGE_SIZE !== 0)
+      this.reject('EINVAL', offset, field, `${hex(addr)} is not page aligned`);
+    if (addr < vmStart || addr >= vmEnd) {
+      this.reject(
+        'EINVAL',
+        offset,
+        field,
+        `${hex(addr)} is outside the VMA ${hex(vmStart)}-${hex(vmEnd)}`,
+      );
     }
-    return last;
-  }
-
-  /** The `nr` addresses (judged) at `dataStart`. */
-  private addressesAt(dataStart: number, nr: number): Float64Array {
-    const bytes = this.bytes;
-    const addrs = new Float64Array(nr);
-    for (let i = 0; i < nr; i++) {
-      const at = dataStart + 8 * i;
-      addrs[i] = u32At(bytes, at + 4) * TWO_POW_32 + u32At(bytes, at);
-    }
-    return addrs;
+    this.reject('EINVAL', offset, field, `${hex(addr)} does not ascend after ${hex(last)}`);
   }
 
   /** EPIPE: the stream ends inside the page data (`total` bytes) of the PGARR at `offset`. */
