@@ -186,10 +186,9 @@ function addressAt(bytes: Uint8Array, at: number): number {
 
 /*
  * The loops over a PGARR's addresses are plain functions of numbers and the bytes, apart from
- * the judge and the generator that drives it: a plain function's loop is optimised while it
- * runs (on the first large image), and optimised code that depends on the shape of an object
- * such as the judge or a VMA record is thrown away when the last object of that shape is
- * collected (after every restart), so the next restart would judge its pages unoptimised again.
+ * the judge: optimised code that depends on the shape of an object such as the judge or a VMA
+ * record is thrown away when the last object of that shape is collected (after every restart:
+ * `--trace-deopt` says "weak objects"), so each restart would judge its pages unoptimised again.
  */
 
 /**
