@@ -188,10 +188,8 @@ export function loadScenarioCommand(context: LabCommandContext): LabCommand {
     );
     const source =
       open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Loading the scenario') },
-      (progress) => context.lab.loadScenario(source, uri, { progress }),
-    );
+    // A long load (a scenario that checkpoints a big task) shows a cancellable notification.
+    await context.lab.loadScenario(source, uri);
     await context.revealPanel(true);
     return true;
   });
