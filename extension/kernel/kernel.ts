@@ -393,6 +393,18 @@ class Kernel implements KernelApi {
     });
   }
 
+  viewFile(path: string): Uint8Array | null {
+    const inode = this.machine.vfs.lookupRaw(path);
+    return inode === null || inode.kind !== 'file' ? null : inode.data.view(0, inode.data.size);
+  }
+
+  contentsVersion(path: string): { readonly contents: object; readonly changes: number } | null {
+    const inode = this.machine.vfs.lookupRaw(path);
+    return inode === null || inode.kind !== 'file'
+      ? null
+      : { contents: inode.data, changes: inode.data.changes };
+  }
+
   stat(path: string): FileStat | null {
     const inode = this.machine.vfs.lookupRaw(path);
     if (inode === null) return null;

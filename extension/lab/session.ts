@@ -502,22 +502,30 @@ export class LabSession {
   images(): LabImage[] {
     const out: LabImage[] = [];
     for (const path of this.knownPaths()) {
-      const bytes = this.kernel.readFile(path);
-      if (bytes === null || !isImage(path, bytes)) continue;
-      // Reading an image whole is the expensive part: keep the verdict while the bytes stay.
+      // Reading a file (a copy) and an image whole are the expensive parts, hundreds of ms for a
+      // 256 MiB image: keep the verdict while the kernel says the contents are unchanged.
+      const version = this.kernel.contentsVersion(path);
+      if (version === null) continue;
       const known = this.imageVerdicts.get(path);
-      if (known !== undefined && equalBytes(known.bytes, bytes)) {
-        out.push(known.image);
+      if (known?.contents === version.contents && known.changes === version.changes) {
+        if (known.image !== null) out.push(known.image);
         continue;
       }
-      const image = this.describeImage(path, bytes);
-      this.imageVerdicts.set(path, { bytes, image });
-      out.push(image);
+      // Read in place (the verdict keeps nothing of the bytes): no copy of a big image.
+      const bytes = this.kernel.viewFile(path);
+      if (bytes === null) continue;
+      const image = isImage(path, bytes) ? this.describeImage(path, bytes) : null;
+      this.imageVerdicts.set(path, { ...version, image });
+      if (image !== null) out.push(image);
     }
     return out;
   }
 
-  private readonly imageVerdicts = new Map<string, { bytes: Uint8Array; image: LabImage }>();
+  /** What images() found in each file, and the contents version it found it in. */
+  private readonly imageVerdicts = new Map<
+    string,
+    { contents: object; changes: number; image: LabImage | null }
+  >();
 
   describeImage(path: string, bytes: Uint8Array): LabImage {
     const read = readImage(bytes, { keys: { machine: this.world.machineKey } });
@@ -651,7 +659,8 @@ export class LabSession {
     bytes: Uint8Array,
   ): LabSlices<{ path: string; added: boolean }, ReplayProgress> {
     const held = this.images().find((image) => {
-      const current = this.kernel.readFile(image.path);
+      if (image.size !== bytes.length) return false;
+      const current = this.kernel.viewFile(image.path);
       return current !== null && equalBytes(current, bytes);
     });
     if (held !== undefined) return { path: held.path, added: false };
@@ -709,8 +718,8 @@ export class LabSession {
    */
   whoMayRestart(path: string, flags = 0): RestartMatrix {
     this.requirePath(path);
-    const bytes = this.kernel.readFile(path);
-    if (bytes === null) throw new LabError(`no file ${path} in the kernel`);
+    if (this.kernel.stat(path)?.kind !== 'file')
+      throw new LabError(`no file ${path} in the kernel`);
     return whoMayRestart(
       this.kernel,
       this.world.users.map((user) => ({ name: user.name, uid: user.uid })),
@@ -1014,6 +1023,9 @@ export class LabSession {
   }
 
   private snapshot(path: string): Uint8Array | null {
+    // Not read at all when too big to keep: reading is a copy (hundreds of ms for 256 MiB).
+    const size = this.kernel.stat(path)?.size;
+    if (size === undefined || size > SNAPSHOT_LIMIT) return null;
     const bytes = this.kernel.readFile(path);
     if (bytes === null || bytes.length > SNAPSHOT_LIMIT) return null;
     const kept = this.snapshots.get(path);

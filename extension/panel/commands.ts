@@ -108,7 +108,7 @@ function announce(result: LabActionResult): void {
 async function imagePath(lab: LabService, choice: ImageChoice): Promise<string> {
   if (choice.kind === 'kernel') return choice.path;
   const inKernel = kernelPathOf(choice.uri);
-  if (inKernel !== null && lab.session.kernel.readFile(inKernel) !== null) return inKernel;
+  if (inKernel !== null && lab.session.kernel.stat(inKernel)?.kind === 'file') return inKernel;
   const bytes = await readImageBytes(choice.uri);
   return lab.bringImage(choice.uri.path.split('/').at(-1) ?? 'image.crimg', bytes);
 }

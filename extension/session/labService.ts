@@ -371,7 +371,8 @@ export class LabService implements vscode.Disposable {
       (session) => session.checkpointInSlices(pid, user, path, flags),
       async (result) => {
         if (!result.ok || exportTo === undefined) return;
-        const bytes = this.current.kernel.readFile(path);
+        // In place (no copy of a big image): the queue lets no action change it meanwhile.
+        const bytes = this.current.kernel.viewFile(path);
         if (bytes === null) return;
         await vscode.workspace.fs.writeFile(exportTo, bytes);
         this.exports.set(path, exportTo.toString());

@@ -249,3 +249,23 @@ expect last EPERM
 function bytesAsLength(_key: string, value: unknown): unknown {
   return value instanceof Uint8Array ? value.length : value;
 }
+
+describe('lab session: images listed without copying them', () => {
+  it('keeps an image verdict while the file is unchanged, and reads it anew after a rewrite', () => {
+    const session = LabSession.load(toucher(64));
+    const pid = toucherPid(session);
+    session.checkpoint(pid, 'hallyn', IMAGE, CheckpointFlag.SUBTREE);
+    const first = session.images().find((image) => image.path === IMAGE);
+    assert.equal(first?.signature, 'none');
+    assert.equal(
+      session.images().find((image) => image.path === IMAGE),
+      first,
+      'kept',
+    );
+    session.setSysctl('kernel.ckpt_sign_images', 1);
+    session.checkpoint(pid, 'hallyn', IMAGE, CheckpointFlag.SUBTREE);
+    const second = session.images().find((image) => image.path === IMAGE);
+    assert.equal(second?.signature, 'valid', 'the rewritten image was read again');
+    assert.notEqual(second?.size, first?.size);
+  });
+});
