@@ -107,6 +107,30 @@ function yieldToHost(): Promise<void> {
  */
 export const notifyAfterMs = 400;
 
+/**
+ * A checkpoint or restart that moves at least this many bytes of memory shows its notification at
+ * once: it will last beyond a moment (about 0.1 s on a fast machine, seconds on a busy one).
+ */
+export const notifyAtOnceBytes = 32 * 1024 * 1024;
+
+/** Bytes of memory a checkpoint of `pid` saves: its touched pages and its descendants'. */
+function memoryToSave(session: LabSession, pid: number): number {
+  const tasks = session.kernel.tasks();
+  let pages = 0;
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const task of tasks)
+      if (tree.has(task.ppid) && !tree.has(task.pid)) {
+        tree.add(task.pid);
+        grew = true;
+      }
+  }
+  for (const task of tasks)
+    if (tree.has(task.pid)) for (const vma of task.vmas) pages += vma.residentPages;
+  return pages * 4096;
+}
+
 /** Bytes as a person reads them in a progress message. */
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024
@@ -158,13 +182,20 @@ function replayFraction(progress: ReplayProgress): number | null {
 interface LongOperation<P extends CallProgress> {
   /** The notification's title: `Checkpointing passwd to /tmp/passwd.crimg`. */
   readonly title: string;
+  /** Whether it is known to last beyond a moment (its notification shows at once). */
+  readonly long?: boolean;
   readonly describe: (progress: P) => string;
   readonly fraction: (progress: P) => number | null;
 }
 
-function callOperation(call: 'checkpoint' | 'restart', title: string): LongOperation<CallProgress> {
+function callOperation(
+  call: 'checkpoint' | 'restart',
+  title: string,
+  bytes: number,
+): LongOperation<CallProgress> {
   return {
     title,
+    long: bytes >= notifyAtOnceBytes,
     describe: (progress) => callProgressText(call, progress),
     fraction: callFraction,
   };
@@ -367,7 +398,12 @@ export class LabService implements vscode.Disposable {
   ): Promise<LabActionResult> {
     return this.actInTurns(
       operation,
-      callOperation('checkpoint', vscode.l10n.t('Checkpointing pid {0} to {1}', pid, path)),
+      (session) =>
+        callOperation(
+          'checkpoint',
+          vscode.l10n.t('Checkpointing pid {0} to {1}', pid, path),
+          memoryToSave(session, pid),
+        ),
       (session) => session.checkpointInSlices(pid, user, path, flags),
       async (result) => {
         if (!result.ok || exportTo === undefined) return;
@@ -389,7 +425,12 @@ export class LabService implements vscode.Disposable {
   ): Promise<LabActionResult> {
     return this.actInTurns(
       operation,
-      callOperation('restart', vscode.l10n.t('Restarting {0}', path)),
+      (session) =>
+        callOperation(
+          'restart',
+          vscode.l10n.t('Restarting {0}', path),
+          session.kernel.stat(path)?.size ?? 0,
+        ),
       (session) => session.restartInSlices(path, user, flags),
     );
   }
@@ -477,21 +518,21 @@ export class LabService implements vscode.Disposable {
   /** {@link act} for an action made a slice at a time between turns of the host's loop. */
   private actInTurns(
     operation: LabOperation,
-    long: LongOperation<CallProgress>,
+    long: (session: LabSession) => LongOperation<CallProgress>,
     work: (session: LabSession) => LabSlices<LabActionResult>,
     after?: (result: LabActionResult) => Promise<void>,
   ): Promise<LabActionResult> {
     return this.enqueue(async () => {
       this.checkCancelled(operation);
-      const result = await this.inTurns(operation, long, work(this.current));
+      const result = await this.inTurns(operation, long(this.current), work(this.current));
       return this.acted(result, after);
     });
   }
 
   /**
    * Runs a session operation between turns of the extension host's event loop. The caller's
-   * progress hears every report; without one, an operation still running after
-   * {@link notifyAfterMs} shows a progress notification whose Cancel cancels it, as the caller's
+   * progress hears every report; without one, an operation known to be long at once, any other
+   * still running after {@link notifyAfterMs}, shows a progress notification whose Cancel cancels it, as the caller's
    * token does. Cancelled, it throws a CancellationError and the session is as it was.
    */
   private async inTurns<T, P extends CallProgress>(
@@ -516,21 +557,24 @@ export class LabService implements vscode.Disposable {
     const end = new Promise<void>((resolve) => (ended = resolve));
     const timer =
       operation.progress === undefined
-        ? setTimeout(() => {
-            void vscode.window.withProgress(
-              {
-                location: vscode.ProgressLocation.Notification,
-                title: long.title,
-                cancellable: true,
-              },
-              (progress, token) => {
-                token.onCancellationRequested(() => (cancelledByUser = true));
-                notification = progress;
-                if (latest !== null) report(latest);
-                return end;
-              },
-            );
-          }, notifyAfterMs)
+        ? setTimeout(
+            () => {
+              void vscode.window.withProgress(
+                {
+                  location: vscode.ProgressLocation.Notification,
+                  title: long.title,
+                  cancellable: true,
+                },
+                (progress, token) => {
+                  token.onCancellationRequested(() => (cancelledByUser = true));
+                  notification = progress;
+                  if (latest !== null) report(latest);
+                  return end;
+                },
+              );
+            },
+            long.long === true ? 0 : notifyAfterMs,
+          )
         : undefined;
     try {
       const value = await runLabInTurns(slices, {
