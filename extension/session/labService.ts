@@ -180,7 +180,7 @@ function replayFraction(progress: ReplayProgress): number | null {
 
 /** What a long operation is called, and how its progress reads. */
 interface LongOperation<P extends CallProgress> {
-  /** The notification's title: `Checkpointing passwd to /tmp/passwd.crimg`. */
+  /** The notification's heading, as in "Checkpointing pid 3 to /tmp/passwd.crimg". */
   readonly title: string;
   /** Whether it is known to last beyond a moment (its notification shows at once). */
   readonly long?: boolean;
