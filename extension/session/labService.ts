@@ -357,6 +357,7 @@ export class LabService implements vscode.Disposable {
         loadOperation(vscode.l10n.t('Loading {0} into the lab', name)),
         LabSession.loadInSlices(source, origin.toString()),
       );
+      await this.judgeImages(session);
       this.replace(session, new Map());
     });
   }
@@ -448,7 +449,10 @@ export class LabService implements vscode.Disposable {
         replayOperation(vscode.l10n.t('Bringing {0} into the lab', name)),
         this.current.importImageInSlices(name, bytes),
       );
-      if (added) this.afterChange({ kind: 'action' });
+      if (added) {
+        await this.judgeImages(this.current);
+        this.afterChange({ kind: 'action' });
+      }
       return path;
     });
   }
@@ -475,6 +479,7 @@ export class LabService implements vscode.Disposable {
         replayOperation(vscode.l10n.t('Replaying the lab session under the new LSM policy')),
         this.current.setLsmInSlices(policy, rules),
       );
+      await this.judgeImages(this.current);
       this.afterChange({ kind: 'action' });
     });
   }
@@ -594,12 +599,25 @@ export class LabService implements vscode.Disposable {
     }
   }
 
+  /**
+   * Judges the images an operation wrote between turns of the loop, so that the views' listing
+   * of them right after (LabSession.images()) reads nothing: a 257 MiB image is a few hundred
+   * milliseconds of reading that would otherwise stall the host in the panel's refresh.
+   */
+  private async judgeImages(session: LabSession): Promise<void> {
+    await runLabInTurns(session.describeImagesInSlices(), {
+      now: () => performance.now(),
+      nextTurn: yieldToHost,
+    });
+  }
+
   /** What every action does after the session made it: export, show its call, persist, tell. */
   private async acted<T extends LabActionResult | null>(
     result: T,
     after?: (result: NonNullable<T>) => Promise<void>,
   ): Promise<T> {
     if (result !== null && after !== undefined) await after(result as NonNullable<T>);
+    await this.judgeImages(this.current);
     if (result !== null && result.calls.length > 0) {
       this.shown = { kind: 'history', id: result.calls.at(-1)?.id ?? 0 };
     }
@@ -666,6 +684,7 @@ export class LabService implements vscode.Disposable {
         replayOperation(vscode.l10n.t('Replaying the lab session')),
         LabSession.replay(saved.session),
       );
+      await this.judgeImages(this.current);
       this.exports = new Map(saved.exports.map(([path, uri]) => [path, uri]));
       this.log.info(`replayed the lab session: ${total} actions`);
     } catch (error) {

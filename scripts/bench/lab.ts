@@ -69,6 +69,10 @@ interface InTurns<T> {
   delayMs: number;
   /** The longest synchronous stretch between two turns (ms). */
   longestTurnMs: number;
+  /** This process's CPU time in that turn (ms): the rest of it the process waited for a CPU. */
+  longestTurnCpuMs: number;
+  /** The turn's number, from 1. */
+  longestTurnIndex: number;
   turns: number;
   totalMs: number;
   /** From the cancellation being asked to the operation's end (ms), when it was cancelled. */
@@ -87,7 +91,19 @@ async function inTurns<T>(
   const delay = monitorEventLoopDelay({ resolution: 1 });
   let turns = 0;
   let longestTurnMs = 0;
+  let longestTurnCpuMs = 0;
+  let longestTurnIndex = 0;
   let turnStarted = performance.now();
+  let turnCpu = process.cpuUsage();
+  const endTurn = (): void => {
+    const ms = performance.now() - turnStarted;
+    if (ms > longestTurnMs) {
+      const cpu = process.cpuUsage(turnCpu);
+      longestTurnMs = ms;
+      longestTurnCpuMs = (cpu.user + cpu.system) / 1000;
+      longestTurnIndex = turns + 1;
+    }
+  };
   let cancelAskedAt: number | null = null;
   delay.enable();
   // The histogram records from its second tick on: let it tick before the operation starts, so
@@ -95,14 +111,16 @@ async function inTurns<T>(
   await pause(5);
   const started = performance.now();
   turnStarted = started;
+  turnCpu = process.cpuUsage();
   const value = await runLabInTurns(slices, {
     now: () => performance.now(),
     nextTurn: () => {
-      longestTurnMs = Math.max(longestTurnMs, performance.now() - turnStarted);
+      endTurn();
       turns++;
       return new Promise<void>((resolve) =>
         setImmediate(() => {
           turnStarted = performance.now();
+          turnCpu = process.cpuUsage();
           resolve();
         }),
       );
@@ -118,8 +136,8 @@ async function inTurns<T>(
     },
     cancelled: () => cancelAskedAt !== null,
   });
+  endTurn();
   const ended = performance.now();
-  longestTurnMs = Math.max(longestTurnMs, ended - turnStarted);
   // And a tick after it ends, so that the last turn's stall is recorded.
   await pause(5);
   delay.disable();
@@ -127,7 +145,9 @@ async function inTurns<T>(
     value,
     delayMs: delay.count > 0 ? delay.max / 1e6 : 0,
     longestTurnMs,
-    turns,
+    longestTurnCpuMs,
+    longestTurnIndex,
+    turns: turns + 1,
     totalMs: ended - started,
     cancelMs: cancelAskedAt === null ? null : ended - cancelAskedAt,
   };
@@ -173,7 +193,8 @@ async function main(): Promise<number> {
   const checkpoint = await inTurns(
     session.checkpointInSlices(task.pid, 'hallyn', '/tmp/toucher.crimg', CheckpointFlag.SUBTREE),
   );
-  // What the panel does next: list the images, reading the new one (one synchronous step).
+  // What LabService does next: judge the new image in turns, then the panel lists the images.
+  const judged = await inTurns(session.describeImagesInSlices());
   const described = timed(() => session.images());
   const restart = await inTurns(session.restartInSlices('/tmp/toucher.crimg', 'hallyn', 0));
   // The same calls one-shot, in the reference session (as LabService ran them before).
@@ -192,9 +213,9 @@ async function main(): Promise<number> {
   const same = session.text === reference.text;
   const what = `${PAGES.toLocaleString('en-US')}-page task (one word stored a page; image ${formatBytes(image.length)})`;
   const figures = (run: InTurns<unknown>): string =>
-    `longest event-loop delay ${formatMs(run.delayMs)} (${verdict(run.delayMs)}), longest turn ${formatMs(run.longestTurnMs)}, ${run.turns} turns, ${formatMs(run.totalMs)} in all`;
+    `longest event-loop delay ${formatMs(run.delayMs)} (${verdict(run.delayMs)}), longest turn ${formatMs(run.longestTurnMs)} (turn ${run.longestTurnIndex}; CPU ${formatMs(run.longestTurnCpuMs)}, the rest waiting for a CPU), ${run.turns} turns, ${formatMs(run.totalMs)} in all`;
   print(
-    `bench lab session checkpoint of a ${what} as LabService runs it (LabSession.checkpointInSlices under runLabInTurns, ${LAB_TURN_BUDGET_MS} ms of slices a turn, setImmediate between turns; monitorEventLoopDelay at 1 ms resolution while it runs): ${figures(checkpoint)}; then the panel's first listing of the new image (LabSession.images(), reading it in place): ${formatMs(described.ms)}; one-shot as before: ${formatMs(oneShotCheckpoint.ms)} stall (${verdict(oneShotCheckpoint.ms)})`,
+    `bench lab session checkpoint of a ${what} as LabService runs it (LabSession.checkpointInSlices under runLabInTurns, ${LAB_TURN_BUDGET_MS} ms of slices a turn, setImmediate between turns; monitorEventLoopDelay at 1 ms resolution while it runs): ${figures(checkpoint)}; then LabService judging the new image for the panel (describeImagesInSlices, in turns): ${figures(judged)}, and the panel's listing after it ${formatMs(described.ms)}; one-shot as before: ${formatMs(oneShotCheckpoint.ms)} stall (${verdict(oneShotCheckpoint.ms)})`,
   );
   print(
     `bench lab session restart of its image as LabService runs it: ${figures(restart)}; one-shot as before: ${formatMs(oneShotRestart.ms)} stall (${verdict(oneShotRestart.ms)}); sliced and one-shot sessions ${same ? 'identical (same log, calls and checks)' : 'DIFFER'}`,

@@ -269,3 +269,19 @@ describe('lab session: images listed without copying them', () => {
     assert.notEqual(second?.size, first?.size);
   });
 });
+
+describe('lab session: images judged a slice at a time', () => {
+  it('describeImagesInSlices gives images() its verdicts, so that the listing reads nothing', () => {
+    const session = LabSession.load(toucher(PAGES));
+    const reference = LabSession.load(toucher(PAGES));
+    const pid = toucherPid(session);
+    session.checkpoint(pid, 'hallyn', IMAGE, CheckpointFlag.SUBTREE);
+    reference.checkpoint(pid, 'hallyn', IMAGE, CheckpointFlag.SUBTREE);
+    const slices = drain(session.describeImagesInSlices());
+    assert.ok(slices.progress.length >= 3, `${slices.progress.length} slices`);
+    const listed = session.images();
+    assert.deepEqual(listed, reference.images());
+    assert.equal(session.images()[0], listed[0], 'the verdict is kept, not read again');
+    assert.equal(drain(session.describeImagesInSlices()).progress.length, 0, 'nothing left');
+  });
+});
