@@ -69,7 +69,10 @@ interface InTurns<T> {
   delayMs: number;
   /** The longest synchronous stretch between two turns (ms). */
   longestTurnMs: number;
-  /** This process's CPU time in that turn (ms): the rest of it the process waited for a CPU. */
+  /**
+   * This process's CPU time in that turn (ms): less than the turn when the process waited for a
+   * CPU, more when the garbage collector's threads worked beside it.
+   */
   longestTurnCpuMs: number;
   /** The turn's number, from 1. */
   longestTurnIndex: number;
@@ -213,7 +216,7 @@ async function main(): Promise<number> {
   const same = session.text === reference.text;
   const what = `${PAGES.toLocaleString('en-US')}-page task (one word stored a page; image ${formatBytes(image.length)})`;
   const figures = (run: InTurns<unknown>): string =>
-    `longest event-loop delay ${formatMs(run.delayMs)} (${verdict(run.delayMs)}), longest turn ${formatMs(run.longestTurnMs)} (turn ${run.longestTurnIndex}; CPU ${formatMs(run.longestTurnCpuMs)}, the rest waiting for a CPU), ${run.turns} turns, ${formatMs(run.totalMs)} in all`;
+    `longest event-loop delay ${formatMs(run.delayMs)} (${verdict(run.delayMs)}), longest turn ${formatMs(run.longestTurnMs)} (turn ${run.longestTurnIndex}; the process's CPU time in it ${formatMs(run.longestTurnCpuMs)}, GC threads included), ${run.turns} turns, ${formatMs(run.totalMs)} in all`;
   print(
     `bench lab session checkpoint of a ${what} as LabService runs it (LabSession.checkpointInSlices under runLabInTurns, ${LAB_TURN_BUDGET_MS} ms of slices a turn, setImmediate between turns; monitorEventLoopDelay at 1 ms resolution while it runs): ${figures(checkpoint)}; then LabService judging the new image for the panel (describeImagesInSlices, in turns): ${figures(judged)}, and the panel's listing after it ${formatMs(described.ms)}; one-shot as before: ${formatMs(oneShotCheckpoint.ms)} stall (${verdict(oneShotCheckpoint.ms)})`,
   );
