@@ -12,7 +12,7 @@
  * Every operation is a Promise and takes an optional cancellation token and progress. The ones
  * that can take long — checkpoint, restart, loading a scenario, bringing an image in, changing
  * the LSM policy, replaying after a reload — run the session's sliced generators between turns
- * of the extension host's event loop (runLabInTurns: a turn at least every ~40 ms, however big
+ * of the extension host's event loop (runLabInTurns: a turn every few tens of ms, however big
  * the task), and one that lasts beyond a moment shows a cancellable progress notification. A
  * cancelled operation leaves the session exactly as it was (see LabSession's `…InSlices`).
  */
