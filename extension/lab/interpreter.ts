@@ -30,6 +30,9 @@ export const CLOCK_EPOCH = 1_220_227_200;
 /** Steps a `run` without a bound may take before it stops, so an endless loop cannot hang a run. */
 export const DEFAULT_RUN_STEPS = 10_000;
 
+/** Instructions of a `run` statement between two yields of stepInSlices(). */
+export const RUN_SLICE_STEPS = 16_384;
+
 /** Language names of system calls that the kernel IR spells differently. */
 const SYSCALL_OPS: Record<string, string> = { seteuid: 'setresuid', setegid: 'setresgid' };
 
@@ -135,7 +138,8 @@ export class ScenarioSession {
   /**
    * step() a slice at a time, for hosts that keep an event loop turning: a `checkpoint` or
    * `restart` statement makes its kernel call in slices (checkpointInSlices/restartInSlices) and
-   * yields the call's progress; every other statement runs whole in the first `next()`. Run to
+   * yields the call's progress; a `run` yields every {@link RUN_SLICE_STEPS} instructions (see
+   * runInSlices: it cannot be taken back); every other statement runs whole in the first `next()`. Run to
    * its end it is step(), with the same transcript, calls and checks (step() runs the same
    * generators to their end). `return()` while the call runs cancels it: the kernel call changes
    * nothing (see SlicedCall) and the session stands before the statement again, as if it had
@@ -143,6 +147,7 @@ export class ScenarioSession {
    */
   *stepInSlices(): Generator<CallProgress, boolean, void> {
     const statement = this.activeRun === null ? this.scenario.script[this.next] : undefined;
+    if (statement?.kind === 'run') return yield* this.runInSlices();
     if (statement?.kind !== 'checkpoint' && statement?.kind !== 'restart') return this.step();
     const next = this.next;
     const clock = this.clock;
@@ -163,6 +168,20 @@ export class ScenarioSession {
         this.next = next;
         this.clock = clock;
       }
+    }
+  }
+
+  /**
+   * A `run` statement {@link RUN_SLICE_STEPS} instructions at a time, as stepIn() runs it one
+   * at a time (so to the same end as step()); it yields the instructions run so far. Unlike a
+   * call it cannot be taken back: cancelled, the statement stays part-run, so only a host that
+   * then drops the session (a load, a replay) may cancel one.
+   */
+  private *runInSlices(): Generator<CallProgress, boolean, void> {
+    for (let count = 1; ; count++) {
+      if (!this.stepIn()) return false;
+      if (this.activeRun === null) return true;
+      if (count % RUN_SLICE_STEPS === 0) yield { done: count, total: 0 };
     }
   }
 

@@ -895,6 +895,12 @@ export class LabSession {
       };
     }
     this.adopt(grown);
+    if (grown.scenario.script.at(-1)?.kind === 'run') {
+      // A `run` part-done cannot be taken back: the lab's own runs go whole (loads and replays,
+      // which drop their session when cancelled, run theirs in slices through bootInSlices).
+      this.takeBackOnError(() => this.stepChecked());
+      return this.finishPerform(record, statement, callsBefore);
+    }
     let ended = false;
     try {
       yield* this.stepCheckedInSlices();
@@ -911,6 +917,15 @@ export class LabSession {
         this.adopt(checkedBefore);
       }
     }
+    return this.finishPerform(record, statement, callsBefore);
+  }
+
+  /** After an action's statement ran: its history, its expect lines (run too), the change. */
+  private finishPerform(
+    record: ActionRecord,
+    statement: string,
+    callsBefore: number,
+  ): LabActionResult {
     this.absorb();
     const entry = this.lastAction();
     record.expects = expectLines(entry);

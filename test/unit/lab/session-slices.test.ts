@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { CallProgress } from '../../../extension/kernel/index';
 import { CheckpointFlag, runToEnd } from '../../../extension/kernel/index';
 import { checkScenario } from '../../../extension/lab/index';
-import { ScenarioSession } from '../../../extension/lab/interpreter';
+import { RUN_SLICE_STEPS, ScenarioSession } from '../../../extension/lab/interpreter';
 import { LabSession, type LabActionResult } from '../../../extension/lab/session';
 
 /** A task that stores one word in each of `pages` pages: its image holds every page. */
@@ -194,6 +194,9 @@ describe('lab session: checkpoint and restart a slice at a time', function () {
     const scripted = `${source}checkpoint toucher as hallyn flags SUBTREE to ${IMAGE}\n`;
     const loaded = drain(LabSession.loadInSlices(scripted));
     assert.ok(loaded.progress.length >= 3, `${loaded.progress.length} slices`);
+    // Its `run` of 4 × PAGES + 3 instructions yields every RUN_SLICE_STEPS of them, too.
+    const inRun = loaded.progress.filter((step) => step.total === 0 && step.done > 0);
+    assert.equal(inRun.length, Math.floor((3 + 4 * PAGES) / RUN_SLICE_STEPS));
     assert.equal(observe(loaded.value), observe(LabSession.load(scripted)));
   });
 
