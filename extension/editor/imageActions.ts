@@ -144,7 +144,9 @@ export function restartCommand(context: ImageActionContext): CommandCallback {
       if (call !== undefined) await vscode.commands.executeCommand('crlab.lab.showChecks', call.id);
       return { user, flags, errno: result.errno, checks: call?.checks ?? [], path };
     } catch (error) {
-      void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      // Cancelled from the lab's progress notification: nothing happened, nothing to say.
+      if (!(error instanceof vscode.CancellationError))
+        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
       return undefined;
     }
   };

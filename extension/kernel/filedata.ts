@@ -20,6 +20,8 @@ export class FileData {
   private extents: Extent[] = [];
   /** The file size: the end of the last byte written (holes included). */
   size = 0;
+  /** Writes so far: with this object's identity, what caches of the contents compare. */
+  changes = 0;
 
   /** A file holding exactly `bytes` (kept, not copied: the caller hands them over). */
   static of(bytes: Uint8Array): FileData {
@@ -37,6 +39,7 @@ export class FileData {
   adopt(bytes: Uint8Array): void {
     this.extents = bytes.length === 0 ? [] : [{ start: 0, length: bytes.length, buffer: bytes }];
     this.size = bytes.length;
+    this.changes++;
   }
 
   /**
@@ -84,6 +87,7 @@ export class FileData {
    */
   write(pos: number, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
+    this.changes++;
     const end = pos + bytes.length;
     const first = this.extents.findIndex((extent) => extent.start + extent.length >= pos);
     const extent = first < 0 ? undefined : this.extents[first];

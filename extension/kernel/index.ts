@@ -37,7 +37,7 @@ export type {
 } from './types';
 export { CheckpointFlag, RestartFlag } from './types';
 /** Hosts with an event loop run sliced calls between its turns. */
-export { runInTurns } from './sliced';
+export { runInTurns, runToEnd } from './sliced';
 export type { TurnOptions } from './sliced';
 export { flagsHex, orFlags } from './flags';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';

@@ -13,7 +13,7 @@ export function runToEnd<T>(slices: Generator<CallProgress, T, void>): T {
 }
 
 /** How a host runs a sliced call between the turns of its event loop (see {@link runInTurns}). */
-export interface TurnOptions {
+export interface TurnOptions<P extends CallProgress = CallProgress> {
   /** Slices run back to back until this many milliseconds have passed; then the loop turns. */
   budgetMs: number;
   /** Milliseconds from a monotonic clock (the host's `performance.now`). */
@@ -21,7 +21,7 @@ export interface TurnOptions {
   /** Resolves on a later turn of the host's event loop (a timer, not a microtask). */
   nextTurn: () => Promise<void>;
   /** Told the call's latest progress before each turn. */
-  onProgress?: (progress: CallProgress) => void;
+  onProgress?: (progress: P) => void;
   /** Asked before each slice; true cancels the call (its `return()`), and null comes back. */
   cancelled?: () => boolean;
 }
@@ -32,9 +32,9 @@ export interface TurnOptions {
  * a cancellation requested meanwhile is seen. The value is the call's, or null when cancelled
  * (a cancelled call has changed nothing: see checkpointInSlices/restartInSlices).
  */
-export async function runInTurns<T>(
-  slices: Generator<CallProgress, T, void>,
-  options: TurnOptions,
+export async function runInTurns<T, P extends CallProgress = CallProgress>(
+  slices: Generator<P, T, void>,
+  options: TurnOptions<P>,
 ): Promise<T | null> {
   let turnStarted = options.now();
   for (;;) {

@@ -301,12 +301,24 @@ export interface KernelApi {
   /** A copy of a regular file's contents (hosts export images this way), or null. */
   readFile(path: string): Uint8Array | null;
   /**
+   * A regular file's contents to read at once, without a copy when the file is held in one
+   * piece (an image the kernel wrote is): callers must not write into it nor keep it past the
+   * next change of the kernel. Null when there is no such file.
+   */
+  viewFile(path: string): Uint8Array | null;
+  /**
    * Create or replace a regular file (hosts import images this way); its directory must exist.
    * A host import is not a write(2): the world's file size limit does not apply to it.
    */
   writeFile(path: string, bytes: Uint8Array, options?: WriteFileOptions): void;
   /** A VFS entry's owner, mode, size, label and program, or null. */
   stat(path: string): FileStat | null;
+  /**
+   * What a cache of a regular file's contents compares instead of the bytes (a 256 MiB image
+   * costs a copy to read): the same object and count while the contents are unchanged, another
+   * pair after any write, truncation or replacement. Null when there is no such file.
+   */
+  contentsVersion(path: string): { readonly contents: object; readonly changes: number } | null;
   /** Bytes of a task's memory as the kernel reads them (null if unmapped). */
   readMemory(pid: number, addr: number, length: number): Uint8Array | null;
   /**

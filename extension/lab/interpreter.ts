@@ -6,6 +6,7 @@
  */
 import type {
   CallOutcome,
+  CallProgress,
   CheckRecord,
   KernelApi,
   StepOutcome,
@@ -14,7 +15,7 @@ import type {
   TaskInfo,
   WorldSpec,
 } from '../kernel/index';
-import { createKernel, errnoName } from '../kernel/index';
+import { createKernel, errnoName, runToEnd } from '../kernel/index';
 import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
@@ -28,6 +29,9 @@ export const CLOCK_EPOCH = 1_220_227_200;
 
 /** Steps a `run` without a bound may take before it stops, so an endless loop cannot hang a run. */
 export const DEFAULT_RUN_STEPS = 10_000;
+
+/** Instructions of a `run` statement between two yields of stepInSlices(). */
+export const RUN_SLICE_STEPS = 16_384;
 
 /** Language names of system calls that the kernel IR spells differently. */
 const SYSCALL_OPS: Record<string, string> = { seteuid: 'setresuid', setegid: 'setresgid' };
@@ -132,6 +136,56 @@ export class ScenarioSession {
   }
 
   /**
+   * step() a slice at a time, for hosts that keep an event loop turning: a `checkpoint` or
+   * `restart` statement makes its kernel call in slices (checkpointInSlices/restartInSlices) and
+   * yields the call's progress; a `run` yields every {@link RUN_SLICE_STEPS} instructions (see
+   * runInSlices: it cannot be taken back); every other statement runs whole in the first `next()`. Run to
+   * its end it is step(), with the same transcript, calls and checks (step() runs the same
+   * generators to their end). `return()` while the call runs cancels it: the kernel call changes
+   * nothing (see SlicedCall) and the session stands before the statement again, as if it had
+   * never started.
+   */
+  *stepInSlices(): Generator<CallProgress, boolean, void> {
+    const statement = this.activeRun === null ? this.scenario.script[this.next] : undefined;
+    if (statement?.kind === 'run') return yield* this.runInSlices();
+    if (statement?.kind !== 'checkpoint' && statement?.kind !== 'restart') return this.step();
+    const next = this.next;
+    const clock = this.clock;
+    this.next++;
+    this.clock++;
+    let ended = false;
+    try {
+      const ran = yield* this.guardSlices(statement, this.callStatement(statement));
+      ended = true;
+      return ran;
+    } catch (error) {
+      // Not a runtime error (guardSlices turned those into entries): thrown on, as by step().
+      ended = true;
+      throw error;
+    } finally {
+      if (!ended) {
+        // Cancelled between two slices: nothing of the statement was recorded yet.
+        this.next = next;
+        this.clock = clock;
+      }
+    }
+  }
+
+  /**
+   * A `run` statement {@link RUN_SLICE_STEPS} instructions at a time, as stepIn() runs it one
+   * at a time (so to the same end as step()); it yields the instructions run so far. Unlike a
+   * call it cannot be taken back: cancelled, the statement stays part-run, so only a host that
+   * then drops the session (a load, a replay) may cancel one.
+   */
+  private *runInSlices(): Generator<CallProgress, boolean, void> {
+    for (let count = 1; ; count++) {
+      if (!this.stepIn()) return false;
+      if (this.activeRun === null) return true;
+      if (count % RUN_SLICE_STEPS === 0) yield { done: count, total: 0 };
+    }
+  }
+
+  /**
    * Like step(), but a `run` statement advances one program instruction per call: what a
    * debugger's "step in" does. Returns false at a runtime error or at the end.
    */
@@ -174,20 +228,38 @@ export class ScenarioSession {
       work();
       return true;
     } catch (error) {
-      this.activeRun = null;
-      if (!(error instanceof RuntimeError)) throw error;
-      this.entries.push(...this.pendingOutput);
-      this.pendingOutput = [];
-      this.entries.push({
-        kind: 'error',
-        line: statement.line,
-        text: this.textOf(statement),
-        message: error.message,
-      });
-      this.failures++;
-      this.next = this.scenario.script.length;
-      return false;
+      return this.stopped(statement, error);
     }
+  }
+
+  /** {@link guard} for work done a slice at a time. */
+  private *guardSlices(
+    statement: ScriptStatement,
+    work: Generator<CallProgress, void, void>,
+  ): Generator<CallProgress, boolean, void> {
+    try {
+      yield* work;
+      return true;
+    } catch (error) {
+      return this.stopped(statement, error);
+    }
+  }
+
+  /** A runtime error ends the run with an error entry; any other error is thrown on. */
+  private stopped(statement: ScriptStatement, error: unknown): false {
+    this.activeRun = null;
+    if (!(error instanceof RuntimeError)) throw error;
+    this.entries.push(...this.pendingOutput);
+    this.pendingOutput = [];
+    this.entries.push({
+      kind: 'error',
+      line: statement.line,
+      text: this.textOf(statement),
+      message: error.message,
+    });
+    this.failures++;
+    this.next = this.scenario.script.length;
+    return false;
   }
 
   /** Root-namespace pid for a task name: a `-> NAME` binding, a container, or a live comm. */
@@ -450,40 +522,11 @@ export class ScenarioSession {
         this.action(statement, done, done ? null : 'EINVAL', `pid ${task.pid}`);
         return;
       }
-      case 'checkpoint': {
-        const task = this.requireTask(statement.task);
-        const outcome = this.kernel.checkpointAs(
-          this.userArg(statement.user),
-          task.pid,
-          statement.path.path,
-          statement.flags,
-        );
-        const call = this.recordCall(outcome, statement.line);
-        const summary =
-          outcome.errno === null
-            ? `crid ${outcome.ret}, image ${statement.path.path}`
-            : failedCheckSummary(call);
-        this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
+      case 'checkpoint':
+      case 'restart':
+        // The same slices stepInSlices() runs between turns of a host's event loop.
+        runToEnd(this.callStatement(statement));
         return;
-      }
-      case 'restart': {
-        const outcome = this.kernel.restartAs(
-          this.userArg(statement.user),
-          statement.path.path,
-          statement.flags,
-        );
-        const call = this.recordCall(outcome, statement.line);
-        const restored = outcome.restored ?? [];
-        if (outcome.errno === null && statement.target !== undefined && restored[0] !== undefined) {
-          this.names.set(statement.target.text, restored[0]);
-        }
-        const summary =
-          outcome.errno === null
-            ? `restored ${restored.map((pid) => `pid ${pid}`).join(', ')}`
-            : failedCheckSummary(call);
-        this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
-        return;
-      }
       case 'tamper': {
         const bytes = this.kernel.readFile(statement.path.path);
         if (bytes === null) throw new RuntimeError(`no file ${statement.path.path} to tamper with`);
@@ -516,6 +559,46 @@ export class ScenarioSession {
       default:
         this.checkExpectation(statement);
     }
+  }
+
+  /**
+   * A `checkpoint` or `restart` statement, its kernel call a slice at a time. Nothing is
+   * recorded before the call's last slice, so a call cancelled between slices leaves no trace.
+   */
+  private *callStatement(
+    statement: ScriptStatement & { kind: 'checkpoint' | 'restart' },
+  ): Generator<CallProgress, void, void> {
+    if (statement.kind === 'checkpoint') {
+      const task = this.requireTask(statement.task);
+      const outcome = yield* this.kernel.checkpointInSlices(
+        this.userArg(statement.user),
+        task.pid,
+        statement.path.path,
+        statement.flags,
+      );
+      const call = this.recordCall(outcome, statement.line);
+      const summary =
+        outcome.errno === null
+          ? `crid ${outcome.ret}, image ${statement.path.path}`
+          : failedCheckSummary(call);
+      this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
+      return;
+    }
+    const outcome = yield* this.kernel.restartInSlices(
+      this.userArg(statement.user),
+      statement.path.path,
+      statement.flags,
+    );
+    const call = this.recordCall(outcome, statement.line);
+    const restored = outcome.restored ?? [];
+    if (outcome.errno === null && statement.target !== undefined && restored[0] !== undefined) {
+      this.names.set(statement.target.text, restored[0]);
+    }
+    const summary =
+      outcome.errno === null
+        ? `restored ${restored.map((pid) => `pid ${pid}`).join(', ')}`
+        : failedCheckSummary(call);
+    this.action(statement, outcome.errno === null, outcome.errno, summary, [call]);
   }
 
   private checkExpectation(statement: ScriptStatement): void {

@@ -15,8 +15,10 @@
  * Pure: no VS Code, no file system, no clock.
  */
 import type { CheckpointImage } from '../image/index';
-import { CHECKPOINT_MAGIC_HEAD, readImage } from '../image/index';
+import type { ReadResult } from '../image/index';
+import { CHECKPOINT_MAGIC_HEAD, readImage, readImageSlices } from '../image/index';
 import type {
+  CallProgress,
   CheckRecord,
   KernelApi,
   RestoreCredsMode,
@@ -26,7 +28,7 @@ import type {
   UserSpec,
   WorldSpec,
 } from '../kernel/index';
-import { CheckpointFlag, RestartFlag, isSysctlName, sysctlValues } from '../kernel/index';
+import { CheckpointFlag, RestartFlag, isSysctlName, runToEnd, sysctlValues } from '../kernel/index';
 import type { ScriptStatement } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { formatDiagnostic } from './diagnostics';
@@ -128,9 +130,23 @@ export interface SavedLabSession {
 
 /** How far a replay has come (for progress reports). */
 export interface ReplayProgress {
+  /** Actions replayed (0 while the scenario the session started from runs). */
   readonly done: number;
   readonly total: number;
+  /**
+   * A checkpoint or restart call under way (bytes done of total), when the replay yields in
+   * the middle of one; absent when it yields between actions.
+   */
+  readonly call?: CallProgress;
 }
+
+/**
+ * An action, a load or a replay a slice at a time: each `next()` does a bounded amount of work
+ * (one statement, or one slice of a checkpoint or restart call) and yields how far it has come;
+ * the generator's value is what the one-shot method returns. `return()` between two slices
+ * cancels it: the session stays exactly as it was before (see each method).
+ */
+export type LabSlices<T, P extends CallProgress = CallProgress> = Generator<P, T, void>;
 
 /** A user of the world, as pickers describe it. */
 export interface LabUser {
@@ -258,15 +274,15 @@ interface ActionRecord {
  */
 export class LabSession {
   private readonly preludeLines: string[];
-  private readonly worldLines: string[] = [];
-  private readonly actionRecords: ActionRecord[] = [];
+  private worldLines: string[] = [];
+  private actionRecords: ActionRecord[] = [];
   private interpreter!: ScenarioSession;
   private checked!: CheckedScenario;
   private calls: LabCall[] = [];
   /** Transcript entries already turned into history. */
   private absorbed = 0;
   /** The latest bytes kept per image path, shared by calls that saw the same bytes. */
-  private readonly snapshots = new Map<string, Uint8Array>();
+  private snapshots = new Map<string, Uint8Array>();
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -289,26 +305,27 @@ export class LabSession {
    * diagnostics or stops with a runtime error.
    */
   static load(source: string, origin: string | null = null): LabSession {
+    return runToEnd(LabSession.loadInSlices(source, origin));
+  }
+
+  /**
+   * {@link LabSession.load} a slice at a time: one statement per `next()`, a checkpoint or
+   * restart of the scenario a slice of its kernel call at a time. Cancelling it leaves nothing.
+   */
+  static *loadInSlices(source: string, origin: string | null = null): LabSlices<LabSession> {
     const session = new LabSession(source, origin);
-    session.bootFromLog();
+    yield* session.bootInSlices();
     return session;
   }
 
   /**
-   * Replays a saved session step by step: each `next()` runs one statement, and the generator
-   * returns the session. Hosts run it in slices to keep their thread responsive, or whole with
+   * Replays a saved session step by step: each `next()` runs one statement or one slice of a
+   * checkpoint or restart call (yielding that call's progress too), and the generator returns
+   * the session. Hosts run it in slices to keep their thread responsive, or whole with
    * {@link LabSession.restore}.
    */
-  static *replay(saved: SavedLabSession): Generator<ReplayProgress, LabSession> {
-    const session = new LabSession(saved.prelude, saved.origin);
-    session.worldLines.push(...saved.world);
-    const total = saved.actions.length;
-    session.bootFromLog();
-    yield { done: 0, total };
-    for (const [index, action] of saved.actions.entries()) {
-      session.perform(action.statement);
-      yield { done: index + 1, total };
-    }
+  static *replay(saved: SavedLabSession): LabSlices<LabSession, ReplayProgress> {
+    const session = yield* LabSession.rebuild(saved);
     const diverged = saved.actions.findIndex(
       (action, index) =>
         action.expects.join('\n') !== session.actionRecords[index]?.expects.join('\n'),
@@ -322,13 +339,27 @@ export class LabSession {
     return session;
   }
 
+  /**
+   * A new session from a saved one's prelude and world, its actions performed anew (their
+   * expect lines written from what they do now): a replay, or a change of the world.
+   */
+  private static *rebuild(saved: SavedLabSession): LabSlices<LabSession, ReplayProgress> {
+    const session = new LabSession(saved.prelude, saved.origin);
+    session.worldLines.push(...saved.world);
+    const total = saved.actions.length;
+    for (const call of session.bootInSlices()) yield { done: 0, total, call };
+    yield { done: 0, total };
+    for (const [index, action] of saved.actions.entries()) {
+      for (const call of session.performInSlices(action.statement))
+        yield { done: index, total, call };
+      yield { done: index + 1, total };
+    }
+    return session;
+  }
+
   /** {@link LabSession.replay} in one go. */
   static restore(saved: SavedLabSession): LabSession {
-    const replay = LabSession.replay(saved);
-    for (;;) {
-      const step = replay.next();
-      if (step.done === true) return step.value;
-    }
+    return runToEnd(LabSession.replay(saved));
   }
 
   // ---- what the session holds ------------------------------------------------------------
@@ -472,25 +503,71 @@ export class LabSession {
   images(): LabImage[] {
     const out: LabImage[] = [];
     for (const path of this.knownPaths()) {
-      const bytes = this.kernel.readFile(path);
-      if (bytes === null || !isImage(path, bytes)) continue;
-      // Reading an image whole is the expensive part: keep the verdict while the bytes stay.
+      // Reading a file (a copy) and an image whole are the expensive parts, hundreds of ms for a
+      // 256 MiB image: keep the verdict while the kernel says the contents are unchanged.
+      const version = this.kernel.contentsVersion(path);
+      if (version === null) continue;
       const known = this.imageVerdicts.get(path);
-      if (known !== undefined && equalBytes(known.bytes, bytes)) {
-        out.push(known.image);
+      if (known?.contents === version.contents && known.changes === version.changes) {
+        if (known.image !== null) out.push(known.image);
         continue;
       }
-      const image = this.describeImage(path, bytes);
-      this.imageVerdicts.set(path, { bytes, image });
-      out.push(image);
+      // Read in place (the verdict keeps nothing of the bytes): no copy of a big image.
+      const bytes = this.kernel.viewFile(path);
+      if (bytes === null) continue;
+      const image = isImage(path, bytes) ? this.describeImage(path, bytes) : null;
+      this.imageVerdicts.set(path, { ...version, image });
+      if (image !== null) out.push(image);
     }
     return out;
   }
 
-  private readonly imageVerdicts = new Map<string, { bytes: Uint8Array; image: LabImage }>();
+  /** What images() found in each file, and the contents version it found it in. */
+  private readonly imageVerdicts = new Map<
+    string,
+    { contents: object; changes: number; image: LabImage | null }
+  >();
+
+  /**
+   * Reads, a slice at a time (a PGARR, or 4 MiB of the signature's MAC), every image that
+   * images() would have to read whole — one written or changed since it was last listed — so that
+   * the next images() costs nothing: a host runs it after an action, before its views list the
+   * images (a 257 MiB image takes a few hundred ms to judge). Changes nothing else.
+   */
+  *describeImagesInSlices(): LabSlices<void> {
+    for (const path of this.knownPaths()) {
+      const version = this.kernel.contentsVersion(path);
+      if (version === null) continue;
+      const known = this.imageVerdicts.get(path);
+      if (known?.contents === version.contents && known.changes === version.changes) continue;
+      const bytes = this.kernel.viewFile(path);
+      if (bytes === null) continue;
+      if (!isImage(path, bytes)) {
+        this.imageVerdicts.set(path, { ...version, image: null });
+        continue;
+      }
+      const reading = readImageSlices(bytes, { keys: { machine: this.world.machineKey } });
+      let step = reading.next();
+      while (step.done !== true) {
+        yield { done: step.value, total: bytes.length };
+        step = reading.next();
+      }
+      const now = this.kernel.contentsVersion(path);
+      // Only a verdict on the contents the file still holds is kept.
+      if (now?.contents === version.contents && now.changes === version.changes)
+        this.imageVerdicts.set(path, { ...version, image: this.verdict(path, bytes, step.value) });
+    }
+  }
 
   describeImage(path: string, bytes: Uint8Array): LabImage {
-    const read = readImage(bytes, { keys: { machine: this.world.machineKey } });
+    return this.verdict(
+      path,
+      bytes,
+      readImage(bytes, { keys: { machine: this.world.machineKey } }),
+    );
+  }
+
+  private verdict(path: string, bytes: Uint8Array, read: ReadResult): LabImage {
     if (!read.ok) {
       return {
         path,
@@ -559,20 +636,38 @@ export class LabSession {
   }
 
   checkpoint(pid: number, user: string, path: string, flags = 0): LabActionResult {
+    return runToEnd(this.checkpointInSlices(pid, user, path, flags));
+  }
+
+  /**
+   * {@link checkpoint} a slice at a time (the image's bytes written so far); cancelled, it
+   * leaves the session as it was: no statement in the log, no call, the kernel unchanged.
+   */
+  *checkpointInSlices(
+    pid: number,
+    user: string,
+    path: string,
+    flags = 0,
+  ): LabSlices<LabActionResult> {
     const name = this.requireName(pid);
     this.requireUser(user);
     this.requirePath(path);
     const flagPart = flags === 0 ? '' : ` flags ${flagsText('checkpoint', flags)}`;
-    return this.perform(`checkpoint ${name} as ${user}${flagPart} to ${path}`);
+    return yield* this.performInSlices(`checkpoint ${name} as ${user}${flagPart} to ${path}`);
   }
 
   restart(path: string, user: string, flags = 0): LabActionResult {
+    return runToEnd(this.restartInSlices(path, user, flags));
+  }
+
+  /** {@link restart} a slice at a time (page bytes restored so far); cancelled, as before. */
+  *restartInSlices(path: string, user: string, flags = 0): LabSlices<LabActionResult> {
     this.requireUser(user);
     this.requirePath(path);
     const base = (path.split('/').at(-1) ?? 'image').replace(/\.crimg$/, '');
     const target = this.freshName(`${base.replace(/[^A-Za-z0-9_]/g, '_')}_restored`);
     const flagPart = flags === 0 ? '' : ` flags ${flagsText('restart', flags)}`;
-    return this.perform(`restart ${path} as ${user}${flagPart} -> ${target}`);
+    return yield* this.performInSlices(`restart ${path} as ${user}${flagPart} -> ${target}`);
   }
 
   /** Sets a sysctl of the running kernel (before any action it is world setup). */
@@ -591,8 +686,20 @@ export class LabSession {
    * world (`file PATH contains hex ...`) and the session is replayed from boot.
    */
   importImage(name: string, bytes: Uint8Array): { path: string; added: boolean } {
+    return runToEnd(this.importImageInSlices(name, bytes));
+  }
+
+  /**
+   * {@link importImage} a slice at a time (the replay's progress); cancelled, the session is
+   * unchanged (the replay builds a new kernel and takes its place only at the end).
+   */
+  *importImageInSlices(
+    name: string,
+    bytes: Uint8Array,
+  ): LabSlices<{ path: string; added: boolean }, ReplayProgress> {
     const held = this.images().find((image) => {
-      const current = this.kernel.readFile(image.path);
+      if (image.size !== bytes.length) return false;
+      const current = this.kernel.viewFile(image.path);
       return current !== null && equalBytes(current, bytes);
     });
     if (held !== undefined) return { path: held.path, added: false };
@@ -608,7 +715,7 @@ export class LabSession {
     let path = `/tmp/${stem}.crimg`;
     for (let n = 2; used.has(path) || this.kernel.stat(path) !== null; n++)
       path = `/tmp/${stem}-${n}.crimg`;
-    this.changeWorld([
+    yield* this.changeWorldInSlices([
       ...this.worldLines,
       `file ${path} mode 0644 contains hex ${quote(hex(bytes))}`,
     ]);
@@ -622,6 +729,14 @@ export class LabSession {
    * statements stay; these come after them.
    */
   setLsm(policy: 'none' | 'dummy' | 'label', rules: readonly LsmRule[] = []): void {
+    runToEnd(this.setLsmInSlices(policy, rules));
+  }
+
+  /** {@link setLsm} a slice at a time; cancelled, the session is unchanged. */
+  *setLsmInSlices(
+    policy: 'none' | 'dummy' | 'label',
+    rules: readonly LsmRule[] = [],
+  ): LabSlices<void, ReplayProgress> {
     const lines = this.worldLines.filter((line) => !line.startsWith('lsm '));
     lines.push(`lsm ${policy}`);
     if (policy === 'label') {
@@ -633,7 +748,7 @@ export class LabSession {
         lines.push(text);
       }
     }
-    this.changeWorld(lines);
+    yield* this.changeWorldInSlices(lines);
   }
 
   /**
@@ -642,8 +757,8 @@ export class LabSession {
    */
   whoMayRestart(path: string, flags = 0): RestartMatrix {
     this.requirePath(path);
-    const bytes = this.kernel.readFile(path);
-    if (bytes === null) throw new LabError(`no file ${path} in the kernel`);
+    if (this.kernel.stat(path)?.kind !== 'file')
+      throw new LabError(`no file ${path} in the kernel`);
     return whoMayRestart(
       this.kernel,
       this.world.users.map((user) => ({ name: user.name, uid: user.uid })),
@@ -698,6 +813,11 @@ export class LabSession {
    * their expect lines) and runs all of it: a load, or a replay that keeps the expectations.
    */
   private bootFromLog(): void {
+    runToEnd(this.bootInSlices());
+  }
+
+  /** {@link bootFromLog} a statement, or a slice of a checkpoint or restart call, at a time. */
+  private *bootInSlices(): LabSlices<void> {
     const lines = this.composeLines();
     const checked = this.check(lines);
     if (checked.world === null) throw new LabError('the scenario has no world');
@@ -707,15 +827,20 @@ export class LabSession {
     this.absorbed = 0;
     this.snapshots.clear();
     while (!this.interpreter.finished) {
-      this.stepChecked();
+      yield* this.stepCheckedInSlices();
       this.absorb();
     }
   }
 
   /** Runs the next statement; a runtime error is the session's mistake or the scenario's. */
   private stepChecked(): void {
+    runToEnd(this.stepCheckedInSlices());
+  }
+
+  /** {@link stepChecked} a slice at a time (see ScenarioSession.stepInSlices). */
+  private *stepCheckedInSlices(): LabSlices<void> {
     const before = this.interpreter.entries.length;
-    this.interpreter.step();
+    yield* this.interpreter.stepInSlices();
     const error = this.interpreter.entries.slice(before).find((entry) => entry.kind === 'error');
     if (error?.kind === 'error') {
       throw new LabError(`line ${error.line}: \`${error.text}\`: ${error.message}`);
@@ -734,7 +859,17 @@ export class LabSession {
    * statement that fails to check or to run is taken back and the session stays as it was.
    */
   private perform(statement: string): LabActionResult {
+    return runToEnd(this.performInSlices(statement));
+  }
+
+  /**
+   * {@link perform} a slice at a time: a checkpoint or restart statement makes its kernel call
+   * in slices. Cancelled between two slices (`return()`), the call changes nothing and the
+   * statement is taken back: the log, the history and the kernel are as they were.
+   */
+  private *performInSlices(statement: string): LabSlices<LabActionResult> {
     const record: ActionRecord = { statement, expects: [] };
+    const checkedBefore = this.checked;
     const scriptBefore = this.checked.scenario.script.length;
     const callsBefore = this.calls.length;
     this.actionRecords.push(record);
@@ -760,7 +895,37 @@ export class LabSession {
       };
     }
     this.adopt(grown);
-    this.takeBackOnError(() => this.stepChecked());
+    if (grown.scenario.script.at(-1)?.kind === 'run') {
+      // A `run` part-done cannot be taken back: the lab's own runs go whole (loads and replays,
+      // which drop their session when cancelled, run theirs in slices through bootInSlices).
+      this.takeBackOnError(() => this.stepChecked());
+      return this.finishPerform(record, statement, callsBefore);
+    }
+    let ended = false;
+    try {
+      yield* this.stepCheckedInSlices();
+      ended = true;
+    } catch (error) {
+      ended = true;
+      this.actionRecords.pop();
+      this.bootFromLog();
+      throw error;
+    } finally {
+      if (!ended) {
+        // Cancelled: the interpreter stands before the statement again; forget the statement.
+        this.actionRecords.pop();
+        this.adopt(checkedBefore);
+      }
+    }
+    return this.finishPerform(record, statement, callsBefore);
+  }
+
+  /** After an action's statement ran: its history, its expect lines (run too), the change. */
+  private finishPerform(
+    record: ActionRecord,
+    statement: string,
+    callsBefore: number,
+  ): LabActionResult {
     this.absorb();
     const entry = this.lastAction();
     record.expects = expectLines(entry);
@@ -790,25 +955,19 @@ export class LabSession {
 
   /**
    * Changes the world section and replays the session from boot: the lab's actions run again and
-   * their expect lines are written anew from what they do in the new world.
+   * their expect lines are written anew from what they do in the new world. The replay builds a
+   * new session and this one takes its state only when it has finished: cancelled or failed, the
+   * session is as it was.
    */
-  private changeWorld(worldLines: string[]): void {
-    const previousWorld = [...this.worldLines];
-    const previousActions = this.actionRecords.map((record) => ({ ...record }));
-    this.worldLines.length = 0;
-    this.worldLines.push(...worldLines);
-    this.actionRecords.length = 0;
-    try {
-      this.bootFromLog();
-      for (const action of previousActions) this.perform(action.statement);
-    } catch (error) {
-      this.worldLines.length = 0;
-      this.worldLines.push(...previousWorld);
-      this.actionRecords.length = 0;
-      this.actionRecords.push(...previousActions);
-      this.bootFromLog();
-      throw error;
-    }
+  private *changeWorldInSlices(worldLines: string[]): LabSlices<void, ReplayProgress> {
+    const rebuilt = yield* LabSession.rebuild({ ...this.save(), world: worldLines });
+    this.worldLines = rebuilt.worldLines;
+    this.actionRecords = rebuilt.actionRecords;
+    this.interpreter = rebuilt.interpreter;
+    this.checked = rebuilt.checked;
+    this.calls = rebuilt.calls;
+    this.absorbed = rebuilt.absorbed;
+    this.snapshots = rebuilt.snapshots;
     this.emit();
   }
 
@@ -918,6 +1077,9 @@ export class LabSession {
   }
 
   private snapshot(path: string): Uint8Array | null {
+    // Not read at all when too big to keep: reading is a copy (hundreds of ms for 256 MiB).
+    const size = this.kernel.stat(path)?.size;
+    if (size === undefined || size > SNAPSHOT_LIMIT) return null;
     const bytes = this.kernel.readFile(path);
     if (bytes === null || bytes.length > SNAPSHOT_LIMIT) return null;
     const kept = this.snapshots.get(path);

@@ -108,7 +108,7 @@ function announce(result: LabActionResult): void {
 async function imagePath(lab: LabService, choice: ImageChoice): Promise<string> {
   if (choice.kind === 'kernel') return choice.path;
   const inKernel = kernelPathOf(choice.uri);
-  if (inKernel !== null && lab.session.kernel.readFile(inKernel) !== null) return inKernel;
+  if (inKernel !== null && lab.session.kernel.stat(inKernel)?.kind === 'file') return inKernel;
   const bytes = await readImageBytes(choice.uri);
   return lab.bringImage(choice.uri.path.split('/').at(-1) ?? 'image.crimg', bytes);
 }
@@ -188,10 +188,8 @@ export function loadScenarioCommand(context: LabCommandContext): LabCommand {
     );
     const source =
       open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Loading the scenario') },
-      (progress) => context.lab.loadScenario(source, uri, { progress }),
-    );
+    // A long load (a scenario that checkpoints a big task) shows a cancellable notification.
+    await context.lab.loadScenario(source, uri);
     await context.revealPanel(true);
     return true;
   });

@@ -9,13 +9,16 @@
  * the window comes back (the kernel is deterministic, so the replay is the session). Actions
  * run one at a time, in the order they were asked for.
  *
- * Every operation is a Promise and takes an optional cancellation token and progress: today the
- * kernel's work is synchronous and fast for lab-sized worlds; a later change can run a long one
- * (a checkpoint of hundreds of MiB) in slices or a worker behind the same signatures.
+ * Every operation is a Promise and takes an optional cancellation token and progress. The ones
+ * that can take long — checkpoint, restart, loading a scenario, bringing an image in, changing
+ * the LSM policy, replaying after a reload — run the session's sliced generators between turns
+ * of the extension host's event loop (runLabInTurns: a turn every few tens of ms, however big
+ * the task), and one that lasts beyond a moment shows a cancellable progress notification. A
+ * cancelled operation leaves the session exactly as it was (see LabSession's `…InSlices`).
  */
 import * as vscode from 'vscode';
 import { host } from '../host/index';
-import type { CallOutcome, RestoreCredsMode } from '../kernel/index';
+import type { CallOutcome, CallProgress, RestoreCredsMode } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
 import {
   externalLabCall,
@@ -27,11 +30,14 @@ import {
   LabSession,
   type LabActionResult,
   type LabCall,
+  type LabSlices,
   type LsmRule,
+  type ReplayProgress,
   type RunMode,
   type SavedLabSession,
   type SpawnOptions,
 } from '../lab/session';
+import { runLabInTurns } from '../lab/session-turns';
 
 /** The workspace-state key of the persisted session. */
 export const savedSessionKey = 'crlab.lab.session';
@@ -90,9 +96,129 @@ function isPersistedLab(value: unknown): value is PersistedLab {
   );
 }
 
-/** Lets the extension host breathe between slices of a long replay. */
+/** Lets the extension host breathe between slices of a long operation. */
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => host.nextTurn(resolve));
+}
+
+/**
+ * An operation still running after this many milliseconds shows a cancellable progress
+ * notification (a shorter one would only flash).
+ */
+export const notifyAfterMs = 400;
+
+/**
+ * A checkpoint or restart that moves at least this many bytes of memory shows its notification at
+ * once: it will last beyond a moment (about 0.1 s on a fast machine, seconds on a busy one).
+ */
+export const notifyAtOnceBytes = 32 * 1024 * 1024;
+
+/** Bytes of memory a checkpoint of `pid` saves: its touched pages and its descendants'. */
+function memoryToSave(session: LabSession, pid: number): number {
+  const tasks = session.kernel.tasks();
+  let pages = 0;
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const task of tasks)
+      if (tree.has(task.ppid) && !tree.has(task.pid)) {
+        tree.add(task.pid);
+        grew = true;
+      }
+  }
+  for (const task of tasks)
+    if (tree.has(task.pid)) for (const vma of task.vmas) pages += vma.residentPages;
+  return pages * 4096;
+}
+
+/** Bytes as a person reads them in a progress message. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(bytes >= 10 * 1024 * 1024 ? 0 : 1)} MiB`
+    : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** A checkpoint's or restart's progress: image bytes written, or page bytes restored. */
+function callProgressText(call: 'checkpoint' | 'restart', progress: CallProgress): string {
+  const done = sizeText(progress.done);
+  if (progress.total === 0)
+    return call === 'checkpoint'
+      ? vscode.l10n.t('{0} written', done)
+      : vscode.l10n.t('{0} of memory restored', done);
+  const total = sizeText(progress.total);
+  return call === 'checkpoint'
+    ? vscode.l10n.t('{0} of {1} written', done, total)
+    : vscode.l10n.t('{0} of {1} of memory restored', done, total);
+}
+
+/** A replay's progress: actions, and the bytes of a call under way. */
+function replayProgressText(progress: ReplayProgress): string {
+  const actions = vscode.l10n.t('{0} of {1} actions', progress.done, progress.total);
+  if (progress.call === undefined) return actions;
+  const done = sizeText(progress.call.done);
+  return progress.call.total === 0
+    ? vscode.l10n.t('{0} ({1} of a checkpoint or restart)', actions, done)
+    : vscode.l10n.t(
+        '{0} ({1} of {2} of a checkpoint or restart)',
+        actions,
+        done,
+        sizeText(progress.call.total),
+      );
+}
+
+/** How far a call has come, from 0 to 1 (null until its size is known). */
+function callFraction(progress: CallProgress): number | null {
+  return progress.total > 0 ? Math.min(progress.done / progress.total, 1) : null;
+}
+
+/** How far a replay has come, from 0 to 1: its actions, and the call under way within one. */
+function replayFraction(progress: ReplayProgress): number | null {
+  if (progress.total === 0) return progress.call === undefined ? null : callFraction(progress.call);
+  const within = progress.call === undefined ? 0 : (callFraction(progress.call) ?? 0);
+  return Math.min((progress.done + within) / progress.total, 1);
+}
+
+/** What a long operation is called, and how its progress reads. */
+interface LongOperation<P extends CallProgress> {
+  /** The notification's heading, as in "Checkpointing pid 3 to /tmp/passwd.crimg". */
+  readonly title: string;
+  /** Whether it is known to last beyond a moment (its notification shows at once). */
+  readonly long?: boolean;
+  readonly describe: (progress: P) => string;
+  readonly fraction: (progress: P) => number | null;
+}
+
+function callOperation(
+  call: 'checkpoint' | 'restart',
+  title: string,
+  bytes: number,
+): LongOperation<CallProgress> {
+  return {
+    title,
+    long: bytes >= notifyAtOnceBytes,
+    describe: (progress) => callProgressText(call, progress),
+    fraction: callFraction,
+  };
+}
+
+/** A scenario loading: the progress of a checkpoint or restart among its statements. */
+function loadOperation(title: string): LongOperation<CallProgress> {
+  return {
+    title,
+    describe: (progress) =>
+      progress.total === 0
+        ? vscode.l10n.t('{0} of a checkpoint or restart', sizeText(progress.done))
+        : vscode.l10n.t(
+            '{0} of {1} of a checkpoint or restart',
+            sizeText(progress.done),
+            sizeText(progress.total),
+          ),
+    fraction: callFraction,
+  };
+}
+
+function replayOperation(title: string): LongOperation<ReplayProgress> {
+  return { title, describe: replayProgressText, fraction: replayFraction };
 }
 
 export class LabService implements vscode.Disposable {
@@ -114,7 +240,8 @@ export class LabService implements vscode.Disposable {
     private readonly state: vscode.Memento,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.ready = this.enqueue(() => this.restoreSaved());
+    // A replay cancelled from its notification starts a new session (restoreSaved says so).
+    this.ready = this.enqueue(() => this.restoreSaved()).catch(() => undefined);
   }
 
   dispose(): void {
@@ -224,9 +351,14 @@ export class LabService implements vscode.Disposable {
   loadScenario(source: string, origin: vscode.Uri, operation: LabOperation = {}): Promise<void> {
     return this.enqueue(async () => {
       this.checkCancelled(operation);
-      operation.progress?.report({ message: vscode.l10n.t('Running the scenario…') });
-      await yieldToHost();
-      this.replace(LabSession.load(source, origin.toString()), new Map());
+      const name = origin.path.split('/').at(-1) ?? origin.toString();
+      const session = await this.inTurns(
+        operation,
+        loadOperation(vscode.l10n.t('Loading {0} into the lab', name)),
+        LabSession.loadInSlices(source, origin.toString()),
+      );
+      await this.judgeImages(session);
+      this.replace(session, new Map());
     });
   }
 
@@ -265,12 +397,19 @@ export class LabService implements vscode.Disposable {
     exportTo?: vscode.Uri,
     operation: LabOperation = {},
   ): Promise<LabActionResult> {
-    return this.act(
+    return this.actInTurns(
       operation,
-      (session) => session.checkpoint(pid, user, path, flags),
+      (session) =>
+        callOperation(
+          'checkpoint',
+          vscode.l10n.t('Checkpointing pid {0} to {1}', pid, path),
+          memoryToSave(session, pid),
+        ),
+      (session) => session.checkpointInSlices(pid, user, path, flags),
       async (result) => {
         if (!result.ok || exportTo === undefined) return;
-        const bytes = this.current.kernel.readFile(path);
+        // In place (no copy of a big image): the queue lets no action change it meanwhile.
+        const bytes = this.current.kernel.viewFile(path);
         if (bytes === null) return;
         await vscode.workspace.fs.writeFile(exportTo, bytes);
         this.exports.set(path, exportTo.toString());
@@ -285,7 +424,16 @@ export class LabService implements vscode.Disposable {
     flags: number,
     operation: LabOperation = {},
   ): Promise<LabActionResult> {
-    return this.act(operation, (session) => session.restart(path, user, flags));
+    return this.actInTurns(
+      operation,
+      (session) =>
+        callOperation(
+          'restart',
+          vscode.l10n.t('Restarting {0}', path),
+          session.kernel.stat(path)?.size ?? 0,
+        ),
+      (session) => session.restartInSlices(path, user, flags),
+    );
   }
 
   /**
@@ -294,10 +442,17 @@ export class LabService implements vscode.Disposable {
    * brought into the session's world (and the session replayed).
    */
   bringImage(name: string, bytes: Uint8Array, operation: LabOperation = {}): Promise<string> {
-    return this.enqueue(() => {
+    return this.enqueue(async () => {
       this.checkCancelled(operation);
-      const { path, added } = this.current.importImage(name, bytes);
-      if (added) this.afterChange({ kind: 'action' });
+      const { path, added } = await this.inTurns(
+        operation,
+        replayOperation(vscode.l10n.t('Bringing {0} into the lab', name)),
+        this.current.importImageInSlices(name, bytes),
+      );
+      if (added) {
+        await this.judgeImages(this.current);
+        this.afterChange({ kind: 'action' });
+      }
       return path;
     });
   }
@@ -317,9 +472,14 @@ export class LabService implements vscode.Disposable {
     rules: readonly LsmRule[],
     operation: LabOperation = {},
   ): Promise<void> {
-    return this.enqueue(() => {
+    return this.enqueue(async () => {
       this.checkCancelled(operation);
-      this.current.setLsm(policy, rules);
+      await this.inTurns(
+        operation,
+        replayOperation(vscode.l10n.t('Replaying the lab session under the new LSM policy')),
+        this.current.setLsmInSlices(policy, rules),
+      );
+      await this.judgeImages(this.current);
       this.afterChange({ kind: 'action' });
     });
   }
@@ -356,17 +516,116 @@ export class LabService implements vscode.Disposable {
   ): Promise<T> {
     return this.enqueue(async () => {
       this.checkCancelled(operation);
-      const result = work(this.current);
-      if (result !== null && after !== undefined) await after(result as NonNullable<T>);
-      if (result !== null && result.calls.length > 0) {
-        this.shown = { kind: 'history', id: result.calls.at(-1)?.id ?? 0 };
-      }
-      this.afterChange({
-        kind: 'action',
-        ...(result !== null && result.calls.length > 0 ? { reveal: 'checks' as const } : {}),
-      });
-      return result;
+      return this.acted(work(this.current), after);
     });
+  }
+
+  /** {@link act} for an action made a slice at a time between turns of the host's loop. */
+  private actInTurns(
+    operation: LabOperation,
+    long: (session: LabSession) => LongOperation<CallProgress>,
+    work: (session: LabSession) => LabSlices<LabActionResult>,
+    after?: (result: LabActionResult) => Promise<void>,
+  ): Promise<LabActionResult> {
+    return this.enqueue(async () => {
+      this.checkCancelled(operation);
+      const result = await this.inTurns(operation, long(this.current), work(this.current));
+      return this.acted(result, after);
+    });
+  }
+
+  /**
+   * Runs a session operation between turns of the extension host's event loop. The caller's
+   * progress hears every report; without one, an operation known to be long at once, any other
+   * still running after {@link notifyAfterMs}, shows a progress notification whose Cancel cancels it, as the caller's
+   * token does. Cancelled, it throws a CancellationError and the session is as it was.
+   */
+  private async inTurns<T, P extends CallProgress>(
+    operation: LabOperation,
+    long: LongOperation<P>,
+    slices: LabSlices<T, P>,
+  ): Promise<T> {
+    let cancelledByUser = false;
+    let latest: P | null = null;
+    let notification: vscode.Progress<{ message?: string; increment?: number }> | null = null;
+    let shownFraction = 0;
+    const report = (progress: P): void => {
+      const message = long.describe(progress);
+      operation.progress?.report({ message });
+      if (notification === null) return;
+      const fraction = long.fraction(progress);
+      const increment = fraction === null ? 0 : Math.max(0, 100 * (fraction - shownFraction));
+      if (fraction !== null) shownFraction = Math.max(shownFraction, fraction);
+      notification.report(increment > 0 ? { message, increment } : { message });
+    };
+    let ended!: () => void;
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    const timer =
+      operation.progress === undefined
+        ? setTimeout(
+            () => {
+              void vscode.window.withProgress(
+                {
+                  location: vscode.ProgressLocation.Notification,
+                  title: long.title,
+                  cancellable: true,
+                },
+                (progress, token) => {
+                  token.onCancellationRequested(() => (cancelledByUser = true));
+                  notification = progress;
+                  if (latest !== null) report(latest);
+                  return end;
+                },
+              );
+            },
+            long.long === true ? 0 : notifyAfterMs,
+          )
+        : undefined;
+    try {
+      const value = await runLabInTurns(slices, {
+        now: () => performance.now(),
+        nextTurn: yieldToHost,
+        onProgress: (progress) => {
+          latest = progress;
+          report(progress);
+        },
+        cancelled: () => cancelledByUser || operation.token?.isCancellationRequested === true,
+      });
+      if (value === null) throw new vscode.CancellationError();
+      return value;
+    } finally {
+      clearTimeout(timer);
+      ended();
+    }
+  }
+
+  /**
+   * Judges the images an operation wrote between turns of the loop, so that the views' listing
+   * of them right after (LabSession.images()) reads nothing: a 257 MiB image is a few hundred
+   * milliseconds of reading that would otherwise stall the host in the panel's refresh.
+   */
+  private async judgeImages(session: LabSession): Promise<void> {
+    await runLabInTurns(session.describeImagesInSlices(), {
+      now: () => performance.now(),
+      nextTurn: yieldToHost,
+    });
+  }
+
+  /** What every action does after the session made it: export, show its call, persist, tell. */
+  private async acted<T extends LabActionResult | null>(
+    result: T,
+    after?: (result: NonNullable<T>) => Promise<void>,
+  ): Promise<T> {
+    if (result !== null && after !== undefined) await after(result as NonNullable<T>);
+    await this.judgeImages(this.current);
+    if (result !== null && result.calls.length > 0) {
+      this.shown = { kind: 'history', id: result.calls.at(-1)?.id ?? 0 };
+    }
+    this.afterChange({
+      kind: 'action',
+      ...(result !== null && result.calls.length > 0 ? { reveal: 'checks' as const } : {}),
+    });
+    return result;
   }
 
   /** A matrix whose image changed is dropped (it would show an answer to another question). */
@@ -419,33 +678,22 @@ export class LabService implements vscode.Disposable {
     this.busyMessage = vscode.l10n.t('Replaying the lab session ({0} actions)…', total);
     this.changed.fire({ kind: 'session' });
     try {
-      const replay = LabSession.replay(saved.session);
-      let sliceStart = Date.now();
-      let done = 0;
-      for (;;) {
-        this.checkCancelled(operation);
-        const step = replay.next();
-        if (step.done === true) {
-          this.current = step.value;
-          break;
-        }
-        if (step.value.done > done) {
-          operation.progress?.report({
-            message: vscode.l10n.t('{0} of {1} actions', step.value.done, total),
-            increment: (100 * (step.value.done - done)) / Math.max(total, 1),
-          });
-          done = step.value.done;
-        }
-        // Long replays give the extension host back every few milliseconds.
-        if (Date.now() - sliceStart > 20) {
-          await yieldToHost();
-          sliceStart = Date.now();
-        }
-      }
+      // The session being replayed is a new one: views go on showing the current one meanwhile.
+      this.current = await this.inTurns(
+        operation,
+        replayOperation(vscode.l10n.t('Replaying the lab session')),
+        LabSession.replay(saved.session),
+      );
+      await this.judgeImages(this.current);
       this.exports = new Map(saved.exports.map(([path, uri]) => [path, uri]));
       this.log.info(`replayed the lab session: ${total} actions`);
     } catch (error) {
-      if (error instanceof vscode.CancellationError) throw error;
+      if (error instanceof vscode.CancellationError) {
+        this.log.info(
+          'the replay of the saved lab session was cancelled; the session stays as it was',
+        );
+        throw error;
+      }
       const message = error instanceof Error ? error.message : String(error);
       this.log.error(`could not replay the saved lab session: ${message}`);
       void vscode.window.showWarningMessage(

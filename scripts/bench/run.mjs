@@ -7,7 +7,7 @@
 //   scripts/bench/validation.ts  images per second through readImage and an unprivileged restart
 //   scripts/bench/interpreter.ts instructions per second of a .crlab compute loop against plain JS
 //   scripts/bench/lab.ts         the host stall of a checkpoint and restart of a 256 MiB task in the
-//                                lab session (as the panel runs them), and the kernel's slices
+//                                lab session as the panel runs them (in turns), and one-shot
 //   scripts/bench/editor.mjs     the custom editor in the real VS Code (code-server + Chromium)
 //   scripts/bench/language.mjs   .crlab diagnostics on a 2 000-line scenario, keystroke to squiggle
 //                                (--quick: a 200-line one, two keystrokes)

@@ -36,6 +36,27 @@ end
 file /bin/passwd mode 04755 owner root runs passwd
 `;
 
+/** A task with 256 MiB of touched memory (one word stored in each of 65,536 pages), frozen. */
+const bigTaskWorld = `# 256 MiB of touched memory: its checkpoint takes long enough to show progress
+world default
+limit memory 1 GiB
+program toucher
+  mmap anon 65536 pages rw -> mem
+  set p = mem
+  set i = 0
+loop:
+  store p i
+  set p = p + 4096
+  set i = i + 1
+  if i < 65536 goto loop
+done:
+  exit 0
+end
+spawn toucher as hallyn -> toucher
+run toucher 262147 steps
+freeze toucher
+`;
+
 /** The same passwd, debugged: it checkpoints itself and exits, then hallyn restarts it. */
 const debuggedPasswd = `# Debugged: hallyn restarts the passwd that checkpointed itself
 world default
@@ -222,6 +243,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
   let page: Page;
 
   before(async () => {
+    writeFileSync(path.join(env.workspace, 'lab-big.crlab'), bigTaskWorld);
     writeFileSync(path.join(env.workspace, 'lab-passwd.crlab'), passwdWorld);
     writeFileSync(path.join(env.workspace, 'debug-passwd.crlab'), debuggedPasswd);
     browser = await launchBrowser(env);
@@ -543,5 +565,34 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await panel.locator('vscode-panel-tab#tab-kernel').click();
     await panel.locator('.kernel-view .sysctl').first().waitFor();
     await screenshot(page, env, 'panel-light-kernel');
+  });
+
+  it('a checkpoint of a 256 MiB task shows its progress in a notification, and Cancel takes it back', async () => {
+    const panel = await openPanel(true);
+    await clickButton(panel, '.toolbar', 'loadScenario', 'Load Scenario…');
+    await choose(page, 'lab-big.crlab');
+    await panel.locator('.session-status', { hasText: 'From lab-big.crlab' }).waitFor();
+    await panel.locator('.session-status', { hasText: '0 actions · 0 calls' }).waitFor();
+    await panel.locator('vscode-panel-tab#tab-kernel').click();
+    await panel.locator('.task-row', { hasText: 'toucher' }).first().click();
+    await panel.locator('.task-title', { hasText: 'toucher' }).waitFor();
+    await clickButton(panel, '.task-actions', 'checkpoint', 'Checkpoint…');
+    await choose(page, 'hallyn');
+    await tick(page, 'sys_checkpoint flags', ['CHECKPOINT_SUBTREE']);
+    await quickInput(page).locator('input').first().waitFor();
+    await page.keyboard.press('Enter');
+    // 256 MiB to save: the notification shows at once (LabService.notifyAtOnceBytes), with the
+    // bytes written so far, while the host goes on turning; the checkpoint lasts well beyond
+    // the moment it takes to click Cancel (0.7 s on an idle machine, seconds on a busy one).
+    const toast = page.locator('.notifications-toasts .notification-list-item', {
+      hasText: 'Checkpointing pid',
+    });
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await toast.waitFor({ state: 'hidden', timeout: 60_000 });
+    // Cancelled: no statement in the log, no call, and no image.
+    await panel.locator('.session-status', { hasText: '0 actions · 0 calls' }).waitFor();
+    assert.equal(await panel.locator(labCallItem).count(), 0);
+    assert.equal(await panel.locator('.history-item', { hasText: 'checkpoint' }).count(), 0);
   });
 });

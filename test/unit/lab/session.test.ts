@@ -177,13 +177,17 @@ describe('lab session: actions written as a scenario', () => {
     const session = mixedSession();
     const saved = JSON.parse(JSON.stringify(session.save())) as ReturnType<LabSession['save']>;
     const progress: number[] = [];
+    let slicesOfCalls = 0;
     const replay = LabSession.replay(saved);
     let step = replay.next();
     while (step.done !== true) {
-      progress.push(step.value.done);
+      // Between actions the replay says how many are done; inside a call, the call's progress.
+      if (step.value.call === undefined) progress.push(step.value.done);
+      else slicesOfCalls++;
       step = replay.next();
     }
     assert.deepEqual(progress, [...Array(saved.actions.length + 1).keys()]);
+    assert.ok(slicesOfCalls > 0, 'the replay yields inside its checkpoint and restart calls');
     assert.equal(observe(step.value), observe(session));
   });
 
