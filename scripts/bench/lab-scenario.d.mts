@@ -1,0 +1,2 @@
+export function toucherScenario(pages: number): string;
+export function toucherSteps(pages: number): number;
