@@ -598,6 +598,7 @@ async function labCallShown(page, call, kernelPath, timeoutMs) {
         .getAttribute('data-check', { timeout: 1_000 })
         .catch(() => null);
       return {
+        at: found,
         ok: /succeeded/.test(title),
         text: `${title.trim()}; ${rows} checks, ${deciding === null ? 'none failed' : `refused by ${deciding}`}`,
       };
@@ -690,7 +691,6 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
   let kernelPath = null;
   /** @type {string} */
   let imageFile = '';
-  let checkpointFigures = '';
   try {
     await runFromPalette(page, 'Load Scenario into Lab…');
     await choose(page, 'Load which scenario into the lab?', labScenarioName);
@@ -733,7 +733,7 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     const notifiedMs = await Promise.race([notified, delay(100).then(() => null)]);
     const file = path.join(cacheDir, 'checkpoints', imageFile);
     const size = existsSync(file) ? `, image ${formatBytes(statSync(file).size)}` : '';
-    checkpointFigures = `${figures}, checkpoint ${formatMs(shownMs)} from entering the file name to the check table in the panel${writtenMs === null ? '' : `, ${formatMs(writtenMs)} to "Checkpoint written to" (the image in the workspace)`}; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]`;
+    const checkpointFigures = `${figures}, checkpoint ${formatMs(shownMs)} from entering the file name to the check table in the panel${writtenMs === null ? '' : `, ${formatMs(writtenMs)} to "Checkpoint written to" (the image in the workspace)`}; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]`;
     print(
       `${checkpointLine}, loaded from ${labScenarioName} through Load Scenario into Lab… in ${formatMs(loadMs)}, through Checkpoint Task… as hallyn with CHECKPOINT_SUBTREE to checkpoints/${imageFile}${size}: ${checkpointFigures}`,
     );
@@ -821,7 +821,7 @@ async function main() {
     `# scripts/bench/editor.mjs: the lab bench's task (scripts/bench/lab-scenario.mjs), frozen\n${toucherScenario(labTask.pages)}freeze toucher\n`,
   );
   rmSync(labCheckpoints, { recursive: true, force: true });
-  cleanups.push(() => rmSync(labCheckpoints, { recursive: true, force: true }));
+  cleanups.push(async () => rmSync(labCheckpoints, { recursive: true, force: true }));
   ensureVsCode();
   const run = prepareRun('bench');
   linkExtension(run);
