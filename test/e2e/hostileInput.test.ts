@@ -22,7 +22,7 @@ import {
   writeImage,
 } from '../../extension/image/index';
 import { sampleDump, writeDumpFolder } from '../unit/criu/dump-writer';
-import { oneTaskImage } from './fixtures';
+import { oneTaskImage } from './fixtureImages';
 import {
   activeWebview,
   e2eEnvironment,

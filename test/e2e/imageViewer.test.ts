@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { indexRecords, memoryReader } from '../../extension/image/index';
 import { writeImage } from '../../extension/image/writer';
-import { hostileImage, hostileText, largeImagePages } from './fixtures';
+import { hostileImage, hostileText, largeImagePages } from './fixtureImages';
 import {
   expand,
   findRow,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
-import { hostileText } from './fixtures';
+import { hostileText } from './fixtureImages';
 import {
   e2eEnvironment,
   failOnCspViolations,

@@ -15,7 +15,7 @@ import {
   type FieldNode,
   type RecordIndexEntry,
 } from '../../extension/image/index';
-import { hostileImage, oneTaskImage } from '../e2e/fixtures';
+import { hostileImage, oneTaskImage } from '../e2e/fixtureImages';
 import {
   MACHINE_KEY,
   containerImage,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import fc from 'fast-check';
 import { writeImage } from '../../extension/image/index';
-import { oneTaskImage } from '../e2e/fixtures';
+import { oneTaskImage } from '../e2e/fixtureImages';
 import {
   type AdapterServer,
   connect,

@@ -19,7 +19,7 @@ import {
   type VmaRecord,
 } from '../../extension/image/index';
 import { defaultWorld, type FileSpec, type WorldSpec } from '../../extension/kernel/index';
-import { oneTaskImage } from '../e2e/fixtures';
+import { oneTaskImage } from '../e2e/fixtureImages';
 import { MACHINE } from './corpus';
 import { MODES, MutantJudge } from './properties';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ImageDescription } from '../../extension/editor/imageActions';
 import type { CrlabApi } from '../../extension/extension';
-import { oneTaskImage } from '../e2e/fixtures';
+import { oneTaskImage } from '../e2e/fixtureImages';
 import {
   indexRecords,
   writeImage,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeImage } from '../../../extension/image/index';
 import { ImageModel, memorySource } from '../../../extension/editor/imageModel';
-import { oneTaskImage } from '../../e2e/fixtures';
+import { oneTaskImage } from '../../e2e/fixtureImages';
 
 describe('ImageModel (the image editor host model)', () => {
   const bytes = writeImage(oneTaskImage());

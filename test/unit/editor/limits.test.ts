@@ -22,7 +22,7 @@ import {
   type RecordIndexEntry,
 } from '../../../extension/image/index';
 import { createKernel, defaultWorld } from '../../../extension/kernel/index';
-import { oneTaskImage } from '../../e2e/fixtures';
+import { oneTaskImage } from '../../e2e/fixtureImages';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;

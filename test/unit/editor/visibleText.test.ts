@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ImageModel, memorySource } from '../../../extension/editor/imageModel';
 import { fromVisibleText, visibleText, writeImage } from '../../../extension/image/index';
-import { oneTaskImage } from '../../e2e/fixtures';
+import { oneTaskImage } from '../../e2e/fixtureImages';
 
 describe('visible text of hostile strings', () => {
   it('writes bidi controls, zero-width characters, controls and separators as ⟨U+XXXX⟩', () => {
