@@ -59,6 +59,7 @@ import {
   OFlag,
   type OpenFileRecord,
   PAGE_SIZE,
+  type PageRun,
   type RecordSummary,
   RecordType,
   SecType,
@@ -82,6 +83,12 @@ export type SignatureStatus = 'none' | 'verified' | 'unverified';
 export interface ReadOptions {
   /** Keys the reader holds, by key id (`machine`). */
   keys?: Record<string, Uint8Array>;
+  /**
+   * Hand each VMA's pages out a PGARR at a time (`VmaRecord.pageRuns`: the addresses and one view
+   * of the page data) instead of an object per page (`pages` stays empty). The kernel reads this
+   * way: a restart keeps the pages where they are and never needs a per-page object.
+   */
+  pageRuns?: boolean;
 }
 
 /** The verdict on an image. */
@@ -170,6 +177,57 @@ function u32At(bytes: Uint8Array, at: number): number {
       ((bytes[at + 3] as number) << 24)) >>>
     0
   );
+}
+
+/** The u64 at `at` as a number (an address already judged below 2^53). */
+function addressAt(bytes: Uint8Array, at: number): number {
+  return u32At(bytes, at + 4) * TWO_POW_32 + u32At(bytes, at);
+}
+
+/*
+ * The loops over a PGARR's addresses are plain functions of numbers and the bytes, apart from
+ * the judge: optimised code that depends on the shape of an object such as the judge or a VMA
+ * record is thrown away when the last object of that shape is collected (after every restart:
+ * `--trace-deopt` says "weak objects"), so each restart would judge its pages unoptimised again.
+ */
+
+/**
+ * The index of the first of the `nr` addresses at `dataStart` that is cut short, at or above
+ * 2^53, not page aligned, outside [vmStart, vmEnd) or not above the one before it (`lastAddr`
+ * before the first); `nr` when none is.
+ */
+function firstBadAddress(
+  bytes: Uint8Array,
+  dataStart: number,
+  nr: number,
+  vmStart: number,
+  vmEnd: number,
+  lastAddr: number,
+): number {
+  let last = lastAddr;
+  for (let i = 0; i < nr; i++) {
+    const at = dataStart + 8 * i;
+    if (at + 8 > bytes.length) return i;
+    const hi = u32At(bytes, at + 4);
+    const addr = hi * TWO_POW_32 + u32At(bytes, at);
+    if (
+      hi >= HI_2POW53 ||
+      addr % PAGE_SIZE !== 0 ||
+      addr < vmStart ||
+      addr >= vmEnd ||
+      addr <= last
+    )
+      return i;
+    last = addr;
+  }
+  return nr;
+}
+
+/** The `nr` addresses (judged) at `dataStart`. */
+function addressesAt(bytes: Uint8Array, dataStart: number, nr: number): Float64Array {
+  const addrs = new Float64Array(nr);
+  for (let i = 0; i < nr; i++) addrs[i] = addressAt(bytes, dataStart + 8 * i);
+  return addrs;
 }
 
 /** Reads u32 words of a little-endian u64 at `at` (no allocation beyond the result: hot). */
@@ -321,6 +379,7 @@ class ImageJudge {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly keys: Record<string, Uint8Array>,
+    private readonly pageRuns = false,
   ) {}
 
   private reject(
@@ -1070,6 +1129,8 @@ class ImageJudge {
 
   private *readPages(vpid: number, vma: VmaRecord): Generator<number, void, void> {
     let lastAddr = -1;
+    // Set on the VMA once all are read: the hot paths never see the VMA's shape change.
+    const runs: PageRun[] = [];
     for (;;) {
       const rec = this.next<CrimgDebug.Pgarr>(this.taskExpect(vpid, [RecordType.PGARR]));
       let nr = 0;
@@ -1077,71 +1138,104 @@ class ImageJudge {
         nr = f.u64('nrPages');
         if (nr > MAX_PAGES) f.fail('nr_pages', `nr_pages ${nr} above ${MAX_PAGES}`);
       });
-      if (nr === 0) return;
+      if (nr === 0) {
+        if (this.pageRuns) vma.pageRuns = runs;
+        return;
+      }
       const dataStart = this.pos;
       const addrBytes = nr * 8;
       const total = addrBytes + nr * PAGE_SIZE;
-      // The addresses come first in the stream: each is judged as soon as its 8 bytes are there,
-      // and only a cut before a whole address, or inside the pages, is EPIPE.
-      const cut = (field: string): never =>
-        this.reject(
-          'EPIPE',
-          rec.offset,
-          field,
-          `the stream ends inside the page data of PGARR (${this.bytes.length - dataStart} of ${total} bytes)`,
-        );
-      for (let i = 0; i < nr; i++) {
-        const at = dataStart + 8 * i;
-        if (at + 8 > this.bytes.length) cut(`PGARR.addrs[${i}]`);
-        const hi = u32At(this.bytes, at + 4);
-        const addr = hi * TWO_POW_32 + u32At(this.bytes, at);
-        // One test for the common case; the rules one by one, in order, for the error.
-        if (
-          hi >= HI_2POW53 ||
-          addr % PAGE_SIZE !== 0 ||
-          addr < vma.vm_start ||
-          addr >= vma.vm_end ||
-          addr <= lastAddr
-        ) {
-          const field = `PGARR.addrs[${i}]`;
-          if (hi >= HI_2POW53) this.reject('EINVAL', rec.offset, field, 'address at or above 2^53');
-          if (addr % PAGE_SIZE !== 0)
-            this.reject('EINVAL', rec.offset, field, `${hex(addr)} is not page aligned`);
-          if (addr < vma.vm_start || addr >= vma.vm_end) {
-            this.reject(
-              'EINVAL',
-              rec.offset,
-              field,
-              `${hex(addr)} is outside the VMA ${hex(vma.vm_start)}-${hex(vma.vm_end)}`,
-            );
-          }
-          this.reject(
-            'EINVAL',
-            rec.offset,
-            field,
-            `${hex(addr)} does not ascend after ${hex(lastAddr)}`,
-          );
-        }
-        lastAddr = addr;
-      }
+      lastAddr = this.judgeAddresses(rec.offset, vma.vm_start, vma.vm_end, dataStart, nr, lastAddr);
       const available = this.bytes.length - dataStart;
-      if (available < total) cut(`PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`);
-      // The whole record with its page arrays, through the generated (normal-mode) parser.
-      const whole = new Crimg.Record(
-        streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
-      );
-      const addrs = whole.addrs ?? [];
-      const pages = whole.pages ?? [];
-      for (let i = 0; i < nr; i++) {
-        const addr = addrs[i];
-        const data = pages[i];
-        if (addr === undefined || data === undefined)
-          this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
-        vma.pages.push({ offset: rec.offset, addr, data });
+      if (available < total)
+        this.cutInPages(
+          rec.offset,
+          `PGARR.pages[${Math.floor((available - addrBytes) / PAGE_SIZE)}]`,
+          total,
+          dataStart,
+        );
+      if (this.pageRuns) {
+        // The page arrays follow the record outside its framing (crimg.ksy): the record itself
+        // went through the generated parser in next(), the addresses were judged from their
+        // bytes and the pages are all there, which is everything the generated parser's pass
+        // over the whole record (below) can find wrong with them. What that pass adds is an
+        // object per address and a view per page, the cost this reading exists to avoid. The
+        // addresses are copied only now that the bytes are known to hold them and their pages
+        // (nothing larger than the bytes present is allocated); the data is a plain Uint8Array
+        // view even when the caller's bytes are a Node Buffer (as `pages`' are).
+        const addrs = addressesAt(this.bytes, dataStart, nr);
+        const data = new Uint8Array(
+          this.bytes.buffer,
+          this.bytes.byteOffset + dataStart + addrBytes,
+          nr * PAGE_SIZE,
+        );
+        runs.push({ offset: rec.offset, addrs, data });
+      } else {
+        // The whole record with its page arrays, through the generated (normal-mode) parser.
+        const whole = new Crimg.Record(
+          streamOver(this.bytes.subarray(rec.offset, dataStart + total)),
+        );
+        const addrs = whole.addrs ?? [];
+        const pages = whole.pages ?? [];
+        for (let i = 0; i < nr; i++) {
+          const addr = addrs[i];
+          const data = pages[i];
+          if (addr === undefined || data === undefined)
+            this.reject('EPIPE', rec.offset, `PGARR.pages[${i}]`, 'page data missing');
+          vma.pages.push({ offset: rec.offset, addr, data });
+        }
       }
       this.pos = dataStart + total;
       yield this.pos;
     }
+  }
+
+  /**
+   * Judges the `nr` addresses of the PGARR at `offset`, which start at `dataStart`: each as soon
+   * as its 8 bytes are there (only a cut before a whole address is EPIPE), page aligned, inside
+   * the VMA [vmStart, vmEnd), ascending after `lastAddr`. Returns the last address. The loop is
+   * {@link firstBadAddress}'s; this names the first address it stops at.
+   */
+  private judgeAddresses(
+    offset: number,
+    vmStart: number,
+    vmEnd: number,
+    dataStart: number,
+    nr: number,
+    lastAddr: number,
+  ): number {
+    const bytes = this.bytes;
+    const i = firstBadAddress(bytes, dataStart, nr, vmStart, vmEnd, lastAddr);
+    if (i === nr) return addressAt(bytes, dataStart + 8 * (nr - 1));
+    const at = dataStart + 8 * i;
+    const field = `PGARR.addrs[${i}]`;
+    if (at + 8 > bytes.length) this.cutInPages(offset, field, nr * (8 + PAGE_SIZE), dataStart);
+    // The rules one by one, in order, for the error.
+    const hi = u32At(bytes, at + 4);
+    const addr = hi * TWO_POW_32 + u32At(bytes, at);
+    const last = i === 0 ? lastAddr : addressAt(bytes, at - 8);
+    if (hi >= HI_2POW53) this.reject('EINVAL', offset, field, 'address at or above 2^53');
+    if (addr % PAGE_SIZE !== 0)
+      this.reject('EINVAL', offset, field, `${hex(addr)} is not page aligned`);
+    if (addr < vmStart || addr >= vmEnd) {
+      this.reject(
+        'EINVAL',
+        offset,
+        field,
+        `${hex(addr)} is outside the VMA ${hex(vmStart)}-${hex(vmEnd)}`,
+      );
+    }
+    this.reject('EINVAL', offset, field, `${hex(addr)} does not ascend after ${hex(last)}`);
+  }
+
+  /** EPIPE: the stream ends inside the page data (`total` bytes) of the PGARR at `offset`. */
+  private cutInPages(offset: number, field: string, total: number, dataStart: number): never {
+    this.reject(
+      'EPIPE',
+      offset,
+      field,
+      `the stream ends inside the page data of PGARR (${this.bytes.length - dataStart} of ${total} bytes)`,
+    );
   }
 
   private readFiles(vpid: number): { objref: number; fds: FdRecord[]; offset: number } {
@@ -1326,7 +1420,7 @@ export function* readImageSlices(
   bytes: Uint8Array,
   opts: ReadOptions = {},
 ): Generator<number, ReadResult, void> {
-  const judge = new ImageJudge(bytes, opts.keys ?? {});
+  const judge = new ImageJudge(bytes, opts.keys ?? {}, opts.pageRuns);
   try {
     const { image, signature } = yield* judge.run();
     return { ok: true, image, signature, records: judge.records };

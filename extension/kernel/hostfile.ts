@@ -28,6 +28,21 @@ export function isHostInput(inode: Inode): boolean {
   return hostInputs.has(inode);
 }
 
+/** The memory of host inputs whose bytes a restart has kept as a task's pages. */
+const keptHostBytes = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Whether a restart may keep `bytes` (a host input's) as the restored task's pages: true the
+ * first time for the memory they are in, false after (in any kernel of this process). A host may
+ * hand the same bytes to a second restart; kept twice, the two restored tasks would share their
+ * pages, each one's stores showing in the other's memory. The second one copies them instead.
+ */
+export function claimHostBytes(bytes: Uint8Array): boolean {
+  if (keptHostBytes.has(bytes.buffer)) return false;
+  keptHostBytes.add(bytes.buffer);
+  return true;
+}
+
 /**
  * Opens `host` for `task`: O_WRONLY for an output, O_RDONLY for an input, at the lowest free
  * descriptor. The file is owned by the task's fsuid/fsgid with mode 0600 and the VFS root's

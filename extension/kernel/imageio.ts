@@ -24,11 +24,15 @@ export function decodeImageSlices(
   bytes: Uint8Array,
   machineKey: Uint8Array,
 ): Generator<number, ReadResult, void> {
-  return readImageSlices(bytes, { keys: { [MACHINE_KEY_ID]: machineKey } });
+  return readImageSlices(bytes, { keys: { [MACHINE_KEY_ID]: machineKey }, pageRuns: true });
 }
 
+/**
+ * Judges an image as the kernel does. Its pages come a PGARR at a time (`VmaRecord.pageRuns`):
+ * a restart keeps them where they are, with no object per page.
+ */
 export function decodeImage(bytes: Uint8Array, machineKey: Uint8Array): ReadResult {
-  return readImage(bytes, { keys: { [MACHINE_KEY_ID]: machineKey } });
+  return readImage(bytes, { keys: { [MACHINE_KEY_ID]: machineKey }, pageRuns: true });
 }
 
 export type { ImageEncoder, ReadResult };

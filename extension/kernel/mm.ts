@@ -85,11 +85,177 @@ export interface MmLayout {
   envEnd: number;
 }
 
+/** Pages per chunk of a page table: 4 MiB of address space, as a PGARR at most holds. */
+const CHUNK_PAGES = 1024;
+
+/** A page table slot: the page's bytes, its offset in the restored buffer, or nothing. */
+type PageSlot = Uint8Array | number | undefined;
+
+/**
+ * The touched pages of an address space: page index (address / 4096) → 4096 bytes, with a Map's
+ * methods. Two choices keep a large restart from making anything per page (a view and a Map
+ * entry per page were most of a 256 MiB restart's cost, and the collections they set off):
+ * - the table is a Map of 4 MiB chunks, each an array of 1024 slots: restoring a PGARR's 1024
+ *   pages fills one array, and a lookup is one Map lookup and an array load (the last chunk
+ *   used is kept, so a task working in one region skips even the Map);
+ * - a page a restart restored is held as its offset in the one buffer the restart put the
+ *   task's pages in ({@link adoptRestored}) until something asks for it: `get` makes the page's
+ *   view once and keeps it (writes land in it), iterating and {@link peek} make one without
+ *   keeping it.
+ * Iteration goes chunk by chunk (in the order chunks were first touched), ascending inside each:
+ * callers that need address order sort (savedPages).
+ */
+export class PageTable {
+  private readonly chunks = new Map<number, PageSlot[]>();
+  private count = 0;
+  /** The buffer restored pages' offsets are in (one per address space: restart makes a new one). */
+  private restored: Uint8Array | null = null;
+  private lastChunkNumber = -1;
+  private lastChunk: PageSlot[] | undefined = undefined;
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(index: number): boolean {
+    return this.slot(index) !== undefined;
+  }
+
+  /** The page at `index`, as a view that later calls return again (writes land in it). */
+  get(index: number): Uint8Array | undefined {
+    const chunk = this.chunkOf(index, false);
+    if (chunk === undefined) return undefined;
+    const at = index % CHUNK_PAGES;
+    const slot = chunk[at];
+    if (typeof slot !== 'number') return slot;
+    const page = this.view(slot);
+    chunk[at] = page;
+    return page;
+  }
+
+  /** The page at `index` without keeping its view (a checkpoint reads every page once). */
+  peek(index: number): Uint8Array | undefined {
+    const slot = this.slot(index);
+    return typeof slot === 'number' ? this.view(slot) : slot;
+  }
+
+  set(index: number, page: Uint8Array): this {
+    this.place(index, page);
+    return this;
+  }
+
+  delete(index: number): boolean {
+    const chunk = this.chunkOf(index, false);
+    const at = index % CHUNK_PAGES;
+    if (chunk === undefined || chunk[at] === undefined) return false;
+    chunk[at] = undefined;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    this.chunks.clear();
+    this.count = 0;
+    this.restored = null;
+    this.lastChunkNumber = -1;
+    this.lastChunk = undefined;
+  }
+
+  keys(): IterableIterator<number> {
+    const keys: number[] = [];
+    for (const [number, chunk] of this.chunks) {
+      for (let at = 0; at < CHUNK_PAGES; at++)
+        if (chunk[at] !== undefined) keys.push(number * CHUNK_PAGES + at);
+    }
+    return keys.values();
+  }
+
+  /**
+   * The pages with indexes in [first, last), ascending, with their bytes (views not kept): only
+   * the chunks that overlap the range are looked at.
+   */
+  pagesIn(first: number, last: number): { addr: number; data: Uint8Array }[] {
+    const out: { addr: number; data: Uint8Array }[] = [];
+    const numbers = [...this.chunks.keys()]
+      .filter((number) => number * CHUNK_PAGES < last && (number + 1) * CHUNK_PAGES > first)
+      .sort((a, b) => a - b);
+    for (const number of numbers) {
+      const chunk = this.chunks.get(number) as PageSlot[];
+      const base = number * CHUNK_PAGES;
+      const end = Math.min(last - base, CHUNK_PAGES);
+      for (let at = Math.max(first - base, 0); at < end; at++) {
+        const slot = chunk[at];
+        if (slot !== undefined)
+          out.push({
+            addr: (base + at) * PAGE_SIZE,
+            data: typeof slot === 'number' ? this.view(slot) : slot,
+          });
+      }
+    }
+    return out;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, Uint8Array]> {
+    for (const [number, chunk] of this.chunks) {
+      for (let at = 0; at < CHUNK_PAGES; at++) {
+        const slot = chunk[at];
+        if (slot !== undefined)
+          yield [number * CHUNK_PAGES + at, typeof slot === 'number' ? this.view(slot) : slot];
+      }
+    }
+  }
+
+  /**
+   * Restart: the pages at `addrs` are `buffer`'s bytes from `at` on, a page each, in order. The
+   * table takes the bytes over as they are (no copy): `buffer` must be one nothing else writes
+   * to (restart's preparePages says which ones are), and every call on one table passes the
+   * same buffer.
+   */
+  adoptRestored(buffer: Uint8Array, at: number, addrs: ArrayLike<number>): void {
+    if (this.restored !== null && this.restored !== buffer)
+      throw new Error('PageTable: restored pages come from one buffer per address space');
+    this.restored = buffer;
+    for (let i = 0; i < addrs.length; i++)
+      this.place(Math.floor((addrs[i] as number) / PAGE_SIZE), at + i * PAGE_SIZE);
+  }
+
+  private place(index: number, slot: Uint8Array | number): void {
+    const chunk = this.chunkOf(index, true) as PageSlot[];
+    const at = index % CHUNK_PAGES;
+    if (chunk[at] === undefined) this.count++;
+    chunk[at] = slot;
+  }
+
+  private slot(index: number): PageSlot {
+    return this.chunkOf(index, false)?.[index % CHUNK_PAGES];
+  }
+
+  private chunkOf(index: number, create: boolean): PageSlot[] | undefined {
+    const number = Math.floor(index / CHUNK_PAGES);
+    if (number === this.lastChunkNumber) return this.lastChunk;
+    let chunk = this.chunks.get(number);
+    if (chunk === undefined) {
+      if (!create) return undefined;
+      chunk = new Array<PageSlot>(CHUNK_PAGES).fill(undefined);
+      this.chunks.set(number, chunk);
+    }
+    this.lastChunkNumber = number;
+    this.lastChunk = chunk;
+    return chunk;
+  }
+
+  /** A plain Uint8Array even over a Node Buffer (whose subarray is a Buffer). */
+  private view(at: number): Uint8Array {
+    const buffer = this.restored as Uint8Array;
+    return new Uint8Array(buffer.buffer, buffer.byteOffset + at, PAGE_SIZE);
+  }
+}
+
 export class AddressSpace {
   /** In ascending address order, never overlapping. */
   vmas: Vma[] = [];
   /** Touched pages: page index (address / 4096) → 4096 bytes. */
-  readonly pages = new Map<number, Uint8Array>();
+  readonly pages = new PageTable();
   layout: MmLayout = {
     startCode: 0,
     endCode: 0,
@@ -302,30 +468,12 @@ export class AddressSpace {
   }
 
   /**
-   * Install a page whose bytes the address space takes over (restart's prepared pages: views
-   * of a buffer nothing else writes to). The caller charges the memory (restoreAddressSpace).
-   */
-  adoptPage(addr: number, data: Uint8Array): void {
-    this.pages.set(Math.floor(addr / PAGE_SIZE), data);
-  }
-
-  /**
    * The touched pages of one mapping, ascending, as saved in an image. All-zero pages are left
    * for the writer to omit (it looks at every page anyway: looking here too cost a second pass
    * over all of the task's memory).
    */
   savedPages(vma: Vma): { addr: number; data: Uint8Array }[] {
     if (this.isSharedFile(vma)) return [];
-    const out: { addr: number; data: Uint8Array }[] = [];
-    const first = vma.start / PAGE_SIZE;
-    const last = vma.end / PAGE_SIZE;
-    const indexes = [...this.pages.keys()]
-      .filter((index) => index >= first && index < last)
-      .sort((a, b) => a - b);
-    for (const index of indexes) {
-      const data = this.pages.get(index);
-      if (data !== undefined) out.push({ addr: index * PAGE_SIZE, data });
-    }
-    return out;
+    return this.pages.pagesIn(vma.start / PAGE_SIZE, vma.end / PAGE_SIZE);
   }
 }

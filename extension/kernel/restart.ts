@@ -39,7 +39,7 @@ import { decodeImage, decodeImageSlices } from './imageio';
 import type { Machine } from './machine';
 import { cutComm, emptyProgram } from './machine';
 import { AddressSpace } from './mm';
-import { isHostInput } from './hostfile';
+import { claimHostBytes, isHostInput } from './hostfile';
 import { runToEnd } from './sliced';
 import type { PidNamespace } from './pidns';
 import type { Task } from './task';
@@ -720,7 +720,8 @@ const checkFileOpen: CheckStep<RestartContext> = {
 
 function imagePages(image: CheckpointImage): number {
   let pages = 0;
-  for (const task of image.tasks) for (const vma of task.vmas) pages += vma.pages.length;
+  for (const task of image.tasks)
+    for (const vma of task.vmas) for (const run of vma.pageRuns ?? []) pages += run.addrs.length;
   return pages;
 }
 
@@ -894,48 +895,52 @@ export const RESTART_STEPS: readonly CheckStep<RestartContext>[] = [
 /** The address space of every restored task, its pages in place (charged at the commit). */
 type PreparedPages = Map<TaskImage, AddressSpace>;
 
-/** Pages prepared per slice (one PGARR's worth). */
-const PAGES_PER_SLICE = 1024;
-
 /**
- * The bytes the restored pages will hold, prepared a slice at a time before anything is created:
- * when the image is the kernel's own (read from a host file, which nothing in the machine can
- * reach or change), its page data are taken as they are, with no second copy; from a file of the
- * emulated VFS they are copied, into one buffer per task, so that later changes to the file and
- * to the task never meet.
+ * The bytes the restored pages will hold, prepared a slice at a time before anything is created.
+ * The kernel reads images with their pages a PGARR at a time (`VmaRecord.pageRuns`), and a
+ * task's page table holds restored pages as offsets into one buffer (PageTable.adoptRestored):
+ * no object per page.
+ *
+ * Which buffer (restored memory must never share bytes with anything that can still change
+ * them, or with another task):
+ * - an image read from a host file (HostImageInput): its bytes are the kernel's (the host hands
+ *   them over and no task can reach the file's inode, see hostfile.ts), so the pages stay where
+ *   they are, with no copy. Only the first restart that keeps a given buffer does so: a second
+ *   restart from the same bytes copies, or the two restored tasks would write into each other's
+ *   memory (claimHostBytes);
+ * - an image from a file of the emulated VFS: copied, into one buffer per task (one memcpy per
+ *   PGARR), since a task may write that file later, and the restored task its memory.
  */
 function* preparePages(
   context: RestartContext,
   judged: number,
 ): Generator<CallProgress, PreparedPages, void> {
-  const { machine } = context;
+  const { machine, bytes } = context;
   const image = imageOf(context);
-  const own = context.input !== null && isHostInput(context.input.inode);
+  const own = context.input !== null && isHostInput(context.input.inode) && claimHostBytes(bytes);
+  // The host's bytes as a plain Uint8Array over the same memory (they may be a Node Buffer).
+  const hostBytes = own ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
   const total = judged + imagePages(image) * PAGE_SIZE;
   const prepared: PreparedPages = new Map();
   let done = judged;
   for (const task of image.tasks) {
     const mm = new AddressSpace(machine.accounting, task.mm.exe);
     let taskPages = 0;
-    for (const vma of task.vmas) taskPages += vma.pages.length;
+    for (const vma of task.vmas)
+      for (const run of vma.pageRuns ?? []) taskPages += run.addrs.length;
     // One buffer for all of a task's pages: one allocation outside the JavaScript heap per task,
     // not one per slice (each one adds to the external memory that drives V8's full collections:
     // a pause of up to 100 ms apiece on a loaded machine, several per 256 MiB restart).
-    const buffer = own ? null : new Uint8Array(taskPages * PAGE_SIZE);
+    const buffer = hostBytes ?? new Uint8Array(taskPages * PAGE_SIZE);
     let at = 0;
     for (const vma of task.vmas) {
-      for (let first = 0; first < vma.pages.length; first += PAGES_PER_SLICE) {
-        const last = Math.min(vma.pages.length, first + PAGES_PER_SLICE);
-        for (let i = first; i < last; i++) {
-          const page = vma.pages[i] as { addr: number; data: Uint8Array };
-          if (buffer === null) mm.adoptPage(page.addr, page.data);
-          else {
-            buffer.set(page.data, at);
-            mm.adoptPage(page.addr, buffer.subarray(at, at + PAGE_SIZE));
-            at += PAGE_SIZE;
-          }
-        }
-        done += (last - first) * PAGE_SIZE;
+      // A slice per PGARR (at most 1024 pages).
+      for (const run of vma.pageRuns ?? []) {
+        if (hostBytes !== null) at = run.data.byteOffset - hostBytes.byteOffset;
+        else buffer.set(run.data, at);
+        mm.pages.adoptRestored(buffer, at, run.addrs);
+        if (hostBytes === null) at += run.data.length;
+        done += run.data.length;
         yield { done, total };
       }
     }

@@ -157,8 +157,9 @@ export interface HostImageOutput {
 
 /**
  * A file on the host that `restartAs` reads the image from: its path and its bytes. The kernel
- * keeps the bytes (restored pages are views of them, with no second copy): the host must not
- * change them afterwards.
+ * keeps the bytes (the restored task's memory is them, with no second copy): the host hands them
+ * over and must not change them afterwards. A second restart from the same bytes copies them
+ * (the two tasks' memory stays apart), as they are then: the first task's stores included.
  */
 export interface HostImageInput {
   /** The host's absolute path of the file: what the checks show for the descriptor. */

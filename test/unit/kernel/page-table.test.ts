@@ -1,0 +1,100 @@
+/**
+ * PageTable, the address space's touched pages: it answers as a Map of page index → bytes would
+ * (property against a Map under seeded operations), and pages a restart restored from one
+ * buffer read, write and iterate as the buffer's bytes without being copied.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { PAGE_SIZE } from '../../../extension/image/model';
+import { PageTable } from '../../../extension/kernel/mm';
+
+/** Page indexes spread over chunks: low memory, the mmap area (above 2^31), the stack's top. */
+const BASES = [0x400, 0x7f00_0000, 0x7_ffff_f000];
+
+function page(fill: number): Uint8Array {
+  return new Uint8Array(PAGE_SIZE).fill(fill);
+}
+
+describe('PageTable', () => {
+  it('answers as a Map would, under seeded sets, deletes, gets and clears', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), base: fc.nat(2), at: fc.nat(2100) }),
+      fc.record({ kind: fc.constant('delete' as const), base: fc.nat(2), at: fc.nat(2100) }),
+      fc.record({ kind: fc.constant('get' as const), base: fc.nat(2), at: fc.nat(2100) }),
+      fc.record({ kind: fc.constant('clear' as const), base: fc.nat(2), at: fc.nat(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const table = new PageTable();
+        const model = new Map<number, Uint8Array>();
+        let fill = 0;
+        for (const { kind, base, at } of ops) {
+          const index = (BASES[base] as number) + at;
+          if (kind === 'set') {
+            const bytes = page(++fill & 0xff);
+            table.set(index, bytes);
+            model.set(index, bytes);
+          } else if (kind === 'delete') assert.equal(table.delete(index), model.delete(index));
+          else if (kind === 'get') assert.equal(table.get(index), model.get(index));
+          else {
+            table.clear();
+            model.clear();
+          }
+          assert.equal(table.size, model.size);
+          assert.equal(table.has(index), model.has(index));
+        }
+        const sorted = (keys: Iterable<number>) => [...keys].sort((a, b) => a - b);
+        assert.deepEqual(sorted(table.keys()), sorted(model.keys()));
+        assert.deepEqual(
+          new Map([...table].sort(([a], [b]) => a - b)),
+          new Map([...model].sort(([a], [b]) => a - b)),
+        );
+      }),
+      { seed: 0x13, numRuns: 200 },
+    );
+  });
+
+  it('holds restored pages in their buffer: views of it, kept once asked for, never copies', () => {
+    const buffer = new Uint8Array(4 * PAGE_SIZE);
+    for (let i = 0; i < 4; i++) buffer.fill(i + 1, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    const table = new PageTable();
+    const base = 0x7f00_0000;
+    // Two runs of one buffer: pages 0..1 at base, pages 2..3 further up (another chunk).
+    table.adoptRestored(buffer, 0, [base * PAGE_SIZE, (base + 1) * PAGE_SIZE]);
+    table.adoptRestored(buffer, 2 * PAGE_SIZE, [
+      (base + 5000) * PAGE_SIZE,
+      (base + 5001) * PAGE_SIZE,
+    ]);
+    assert.equal(table.size, 4);
+    assert.deepEqual(
+      [...table.keys()].sort((a, b) => a - b),
+      [base, base + 1, base + 5000, base + 5001],
+    );
+    const first = table.get(base + 5001);
+    assert.ok(first !== undefined);
+    assert.equal(Object.getPrototypeOf(first), Uint8Array.prototype);
+    assert.equal(first.buffer, buffer.buffer, 'a view of the buffer, not a copy');
+    assert.equal(first.byteOffset, 3 * PAGE_SIZE);
+    assert.equal(first.length, PAGE_SIZE);
+    assert.equal(table.get(base + 5001), first, 'the same view the second time');
+    first[7] = 0xee;
+    assert.equal(buffer[3 * PAGE_SIZE + 7], 0xee, 'a store lands in the buffer');
+    assert.equal(table.peek(base + 5001)?.[7], 0xee);
+    assert.deepEqual(table.peek(base), page(1));
+    const iterated = new Map(table);
+    assert.deepEqual(iterated.get(base + 1), page(2));
+    assert.deepEqual(iterated.get(base + 5000), page(3));
+    assert.ok(table.delete(base));
+    assert.equal(table.get(base), undefined);
+    assert.equal(table.size, 3);
+    assert.throws(() => table.adoptRestored(new Uint8Array(PAGE_SIZE), 0, [0]), /one buffer/);
+  });
+
+  it('gives plain Uint8Array pages over a Node Buffer', () => {
+    const table = new PageTable();
+    table.adoptRestored(Buffer.alloc(PAGE_SIZE, 9), 0, [0x1000 * PAGE_SIZE]);
+    const got = table.get(0x1000);
+    assert.ok(got !== undefined && !Buffer.isBuffer(got));
+    assert.deepEqual(got, page(9));
+  });
+});
