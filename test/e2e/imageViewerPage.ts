@@ -33,7 +33,11 @@ export async function treeSettled(viewer: FrameLocator): Promise<void> {
 
 /**
  * Waits until the rows of a virtual list (`tree`, the scrolling element) in the DOM are the ones
- * drawn for its current scroll position: the first one spans the top edge of the view.
+ * drawn for its current scroll position and size: the first one spans the top edge of the view,
+ * and the last one reaches its bottom edge (or is the list's last row). The view can change size
+ * after its rows were drawn (the inspector or header beside it grows or shrinks with what they
+ * show); the list draws for the new size one frame later, and until then part of the view has
+ * no rows in the DOM.
  */
 export async function rowsDrawn(tree: Locator): Promise<void> {
   await tree.evaluate(rowsDrawnForScrollPosition, 30_000);
@@ -48,10 +52,16 @@ const rowsDrawnForScrollPosition = `(tree, timeoutMs) => new Promise((resolve, r
   const deadline = performance.now() + timeoutMs;
   const check = () => {
     const top = tree.getBoundingClientRect().top + tree.clientTop;
-    const first = tree.querySelector('[role="treeitem"]')?.getBoundingClientRect();
-    if (!first || (first.top <= top + 0.5 && first.bottom > top + 0.5)) resolve();
+    const bottom = top + tree.clientHeight;
+    const items = tree.querySelectorAll('[role="treeitem"]');
+    const first = items[0]?.getBoundingClientRect();
+    const last = items[items.length - 1]?.getBoundingClientRect();
+    const end = tree.querySelector('.virtual-track')?.getBoundingClientRect().bottom ?? bottom;
+    const topCovered = !first || (first.top <= top + 0.5 && first.bottom > top + 0.5);
+    const bottomCovered = !last || last.bottom >= Math.min(bottom, end) - 0.5;
+    if (topCovered && bottomCovered) resolve();
     else if (performance.now() > deadline)
-      reject(new Error('tree rows at ' + first.top + '..' + first.bottom + ', its view at ' + top));
+      reject(new Error('tree rows at ' + first.top + '..' + last.bottom + ', its view at ' + top + '..' + bottom));
     else requestAnimationFrame(check);
   };
   check();
@@ -68,9 +78,16 @@ export async function findRow(viewer: FrameLocator, selector: string): Promise<L
   await tree.evaluate((element) => element.scrollTo(0, 0));
   await treeSettled(viewer);
   while ((await row.count()) === 0) {
+    // The next page starts at the last row drawn, so every row between was in the DOM once,
+    // whatever the view's height did meanwhile.
     const moved = await tree.evaluate((element) => {
       const before = element.scrollTop;
-      element.scrollTop = before + element.clientHeight;
+      const items = element.querySelectorAll('[role="treeitem"]');
+      const last = items[items.length - 1];
+      if (!last) return false;
+      const viewTop = element.getBoundingClientRect().top + element.clientTop;
+      const lastTop = last.getBoundingClientRect().top - viewTop;
+      element.scrollTop = before + Math.max(1, Math.floor(lastTop));
       return element.scrollTop !== before;
     });
     if (!moved) throw new Error(`no row of the record tree matches ${selector}`);
