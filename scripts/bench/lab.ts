@@ -29,6 +29,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CheckpointFlag, type CallProgress } from '../../extension/kernel/index';
 import { LabSession, type LabSlices } from '../../extension/lab/session';
 import { LAB_TURN_BUDGET_MS, runLabInTurns } from '../../extension/lab/session-turns';
+import { touchingTaskScenario } from '../../test/e2e/fixtureScenarios';
 import { formatBytes, formatMs, formatRatio } from './measure';
 
 const quick = process.argv.includes('--quick');
@@ -39,23 +40,7 @@ function print(line: string): void {
   console.log(line);
 }
 
-const SCENARIO = `world default
-limit memory 2 GiB
-program toucher
-  mmap anon ${PAGES} pages rw -> mem
-  set p = mem
-  set i = 0
-loop:
-  store p i
-  set p = p + 4096
-  set i = i + 1
-  if i < ${PAGES} goto loop
-done:
-  exit 0
-end
-spawn toucher as hallyn -> toucher
-run toucher ${3 + 4 * PAGES} steps
-`;
+const SCENARIO = touchingTaskScenario({ pages: PAGES, memoryLimit: '2 GiB', freeze: false });
 
 function timed<T>(work: () => T): { value: T; ms: number } {
   const started = performance.now();
