@@ -35,7 +35,7 @@ export const MAX_RW_COUNT = 1 << 20;
 export const MAX_MMAP_PAGES = 1 << 20;
 
 /** A fault that kills the task (SIGSEGV for a bad address, SIGFPE for division by zero, OOM). */
-class Fault {
+export class Fault {
   constructor(
     readonly message: string,
     readonly exitCode: number,
@@ -82,7 +82,7 @@ const TWO_POW_32 = 0x1_0000_0000;
  * a page. The slot's bytes are read and written in place, a byte at a time: pages may be views
  * at any alignment (restored pages), and this path runs once or twice per instruction.
  */
-function residentPage(task: Task, addr: number): Uint8Array | null {
+export function residentPage(task: Task, addr: number): Uint8Array | null {
   if (addr % PAGE_SIZE > PAGE_SIZE - 8) return null;
   // A resident page implies a mapping: unmap drops the pages of the range it removes.
   return task.mm.pages.get(Math.floor(addr / PAGE_SIZE)) ?? null;
@@ -121,7 +121,8 @@ export function readVar(task: Task, name: string): number {
   return toS64(new DataView(bytes.value.buffer).getBigInt64(0, true));
 }
 
-function writeVar(task: Task, name: string, value: number): void {
+/** Write a variable's 8-byte slot (s64, little-endian) in task memory. */
+export function writeVar(task: Task, name: string, value: number): void {
   const addr = varAddress(task, name);
   const integer = Math.trunc(value);
   const page = residentPage(task, addr);
@@ -171,7 +172,7 @@ function compare(fn: CmpOp, a: number, b: number): boolean {
   }
 }
 
-function arithmetic(fn: string, a: number, b: number): number {
+export function arithmetic(fn: string, a: number, b: number): number {
   // Plain numbers while the result stays exact; s64 wrap-around through BigInt otherwise.
   // (Operands are integers below 2^53 in magnitude: registers and memory hold nothing else.)
   if (fn === 'add' || fn === 'sub' || fn === 'mul') {

@@ -15,6 +15,7 @@ export { createKernel } from './kernel';
 export type {
   CallOutcome,
   CallProgress,
+  ComputeRunOutcome,
   ConsoleLine,
   CredInfo,
   FdInfo,

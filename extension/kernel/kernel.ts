@@ -12,6 +12,7 @@ import {
 } from './checkpoint';
 import type { Errno } from './errno';
 import { ERRNO } from './errno';
+import { runCompute } from './compute-run';
 import { readVar, step } from './exec';
 import { FileData } from './filedata';
 import { Machine } from './machine';
@@ -25,6 +26,7 @@ import { activeNs, globalPid, isNsInit } from './task';
 import type {
   CallOutcome,
   CallProgress,
+  ComputeRunOutcome,
   ConsoleLine,
   FileStat,
   HostImageInput,
@@ -122,6 +124,14 @@ class Kernel implements KernelApi {
   step(pid: number): StepOutcome {
     this.assertIdle();
     return step(this.machine, this.requireTask(pid));
+  }
+
+  runCompute(pid: number, options: { steps: number; untilLabel?: string }): ComputeRunOutcome {
+    this.assertIdle();
+    const task = this.requireTask(pid);
+    const label = options.untilLabel;
+    const stopAt = label === undefined ? -1 : (task.program?.labels[label] ?? -1);
+    return runCompute(task, options.steps, stopAt);
   }
 
   run(pid: number, options: RunOptions = {}): RunOutcome {

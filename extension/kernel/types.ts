@@ -220,6 +220,14 @@ export interface RunOptions {
   untilSyscall?: string;
 }
 
+/** What {@link KernelApi.runCompute} did. */
+export interface ComputeRunOutcome {
+  /** Instructions executed: as many as that many step() calls would have. */
+  steps: number;
+  /** The outcome step() would have returned for the last of them; null when none ran. */
+  last: StepOutcome | null;
+}
+
 export interface RunOutcome {
   steps: number;
   stopped: 'steps' | 'label' | 'syscall' | 'exited' | 'blocked';
@@ -238,6 +246,14 @@ export interface KernelApi {
   step(pid: number): StepOutcome;
   /** Step the task until a stop condition, its exit, a block (frozen) or the step budget. */
   run(pid: number, options?: RunOptions): RunOutcome;
+  /**
+   * Execute up to `steps` of the task's instructions at once, as long as they only compute
+   * (`set`, arithmetic, comparisons, jumps): the same effect as that many step() calls, which
+   * return nothing worth recording for those, at a fraction of the cost. Stops before a system
+   * call, `load`/`store`, a fault, a blocked or exited task, and before the instruction at
+   * `untilLabel`; then step() goes on from there.
+   */
+  runCompute(pid: number, options: { steps: number; untilLabel?: string }): ComputeRunOutcome;
   /** Freeze the task and all its descendants (a container, for an init). False if no such task. */
   freeze(pid: number): boolean;
   /** Thaw the task and all its descendants. False if no such task. */

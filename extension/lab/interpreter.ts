@@ -15,7 +15,12 @@ import type {
   TaskInfo,
   WorldSpec,
 } from '../kernel/index';
-import { createKernel, errnoName, runToEnd } from '../kernel/index';
+import {
+  createKernel,
+  errnoName,
+  runToEnd,
+  SYSCALL_OPS as KERNEL_SYSCALL_OPS,
+} from '../kernel/index';
 import type { Expr, Name, PathArg, RunMode, Scenario, ScriptStatement } from './ast';
 import type { CallEntry, TranscriptEntry } from './transcript';
 import { tamperImage } from './tamper';
@@ -71,6 +76,8 @@ export class ScenarioSession {
     steps: Generator<number, void>;
   } | null = null;
   private activeRunPid: number | null = null;
+  /** Set while stepIn() advances a `run` by one instruction: no batch of instructions then. */
+  private singleStepping = false;
   expectations = 0;
   failures = 0;
 
@@ -200,9 +207,14 @@ export class ScenarioSession {
     }
     const active = this.activeRun;
     return this.guard(active.statement, () => {
-      const stepped = active.steps.next();
-      if (stepped.done === true) this.activeRun = null;
-      else this.activeRunPid = stepped.value;
+      this.singleStepping = true;
+      try {
+        const stepped = active.steps.next();
+        if (stepped.done === true) this.activeRun = null;
+        else this.activeRunPid = stepped.value;
+      } finally {
+        this.singleStepping = false;
+      }
     });
   }
 
@@ -397,12 +409,28 @@ export class ScenarioSession {
         );
       }
     }
+    // Instructions that only compute print nothing, make no call and cannot stop on a system
+    // call: unless a debugger steps them one at a time, the kernel runs them in one go.
+    const batchable = wantedOp === null || KERNEL_SYSCALL_OPS.has(wantedOp);
+    const untilLabel = mode.kind === 'label' ? mode.label.text : undefined;
     while (count < limit) {
       if (mode.kind === 'label' && count > 0) {
         const task = this.kernel.task(pid);
         const program = task === null ? null : this.kernel.program(task.program);
         if (task !== null && program?.labels[mode.label.text] === task.pc) {
           return { summary: `${steps(count)}, at label ${mode.label.text}`, last, calls };
+        }
+      }
+      // The label is honoured from the second step on, as above: the first is a step alone.
+      if (batchable && !this.singleStepping && (untilLabel === undefined || count > 0)) {
+        const ran = this.kernel.runCompute(pid, {
+          steps: limit - count,
+          ...(untilLabel !== undefined ? { untilLabel } : {}),
+        });
+        if (ran.steps > 0) {
+          count += ran.steps;
+          last = ran.last;
+          continue;
         }
       }
       yield pid;

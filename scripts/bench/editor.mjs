@@ -12,7 +12,8 @@
 // longest stall during the restart against the 100 ms limit and the idle host's own longest.
 // The lab refuses images above 4 MiB (IMPORT_LIMIT), so that stage measures the refusal; the lab
 // stage then does what the issue asks: it loads the same task as a scenario (the text of
-// scripts/bench/lab-scenario.mjs, written into the workspace) through Load Scenario into Lab…,
+// touchingTaskScenario of test/e2e/fixtureScenarios.ts, written into the workspace) through Load
+// Scenario into Lab…,
 // checkpoints it through Checkpoint Task… and restarts the image it wrote through Restart
 // Image…, all from the palette as hallyn, and takes the host's longest stall of each.
 // Everything it starts (the code-server process group, Chromium) is stopped, even on failure.
@@ -26,11 +27,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import * as esbuild from 'esbuild';
 import { launchChromium } from '../vscode/browser.mjs';
 import { ensureVsCode } from '../vscode/install.mjs';
 import { repoRoot } from '../vscode/paths.mjs';
 import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
-import { toucherScenario } from './lab-scenario.mjs';
 
 const cacheDir = path.join(repoRoot, '.bench');
 // --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
@@ -777,6 +778,29 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
   return 0;
 }
 
+/**
+ * The lab stage's scenario: the lab bench's task (scripts/bench/lab.ts loads the same text),
+ * frozen, from the one TypeScript source the tests and benches share, bundled by esbuild here
+ * (this script runs as plain JavaScript).
+ * @returns {Promise<string>}
+ */
+async function labScenarioText() {
+  const built = await esbuild.build({
+    entryPoints: [path.join(repoRoot, 'test', 'e2e', 'fixtureScenarios.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'silent',
+  });
+  const code = built.outputFiles[0]?.text ?? '';
+  /** @type {{ touchingTaskScenario: (options: { pages: number, memoryLimit: string, freeze?: boolean }) => string }} */
+  const fixtures = await import(
+    `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`
+  );
+  return `# scripts/bench/editor.mjs: the lab bench's task, frozen\n${fixtures.touchingTaskScenario({ pages: labTask.pages, memoryLimit: '2 GiB', freeze: true })}`;
+}
+
 /** @type {Array<() => Promise<void>>} */
 const cleanups = [];
 /** @type {Promise<void> | null} */
@@ -816,10 +840,13 @@ async function main() {
     return 0;
   }
   // The lab stage's scenario, and no image left from an earlier run's checkpoint.
-  writeFileSync(
-    path.join(cacheDir, labScenarioName),
-    `# scripts/bench/editor.mjs: the lab bench's task (scripts/bench/lab-scenario.mjs), frozen\n${toucherScenario(labTask.pages)}freeze toucher\n`,
-  );
+  /** @type {string | null} */
+  let labScenarioProblem = null;
+  try {
+    writeFileSync(path.join(cacheDir, labScenarioName), await labScenarioText());
+  } catch (error) {
+    labScenarioProblem = firstLine(error);
+  }
   rmSync(labCheckpoints, { recursive: true, force: true });
   cleanups.push(async () => rmSync(labCheckpoints, { recursive: true, force: true }));
   ensureVsCode();
@@ -922,7 +949,15 @@ async function main() {
   } else if ((await restartResponsiveness(page, probeFile, hostPid, run)) !== 0) {
     status = 1;
   }
-  if ((await labResponsiveness(page, probeFile, hostPid, run)) !== 0) status = 1;
+  if (labScenarioProblem !== null) {
+    print(
+      `bench editor lab checkpoint: FAILED — the scenario could not be written: ${labScenarioProblem}`,
+    );
+    print('bench editor lab restart: SKIPPED — no checkpoint');
+    status = 1;
+  } else if ((await labResponsiveness(page, probeFile, hostPid, run)) !== 0) {
+    status = 1;
+  }
   return status;
 }
 

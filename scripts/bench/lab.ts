@@ -16,9 +16,10 @@
  * Beside it, the same calls made one-shot (checkpoint()/restart(), as LabService ran them before):
  * their duration is the stall they cause, the reference the sliced figures are set against.
  *
- * The task (scripts/bench/lab-scenario.mjs, shared with the editor bench) is a `.crlab` program
- * that maps N pages and stores one 8-byte word in each, so its image is smaller than N × 4 KiB;
- * the figure names both.
+ * The task is a `.crlab` program that maps N pages and stores one 8-byte word in each (the lab
+ * language cannot fill pages faster: a program runs at most MAX_RUN_STEPS instructions a
+ * statement), so its image is smaller than N × 4 KiB; the figure names both. It runs exactly
+ * the instructions that touch every page (`until done` would stop at the default step budget).
  * The scenario's load is measured the same way (its `run` yields every RUN_SLICE_STEPS
  * instructions).
  *
@@ -28,7 +29,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CheckpointFlag, type CallProgress } from '../../extension/kernel/index';
 import { LabSession, type LabSlices } from '../../extension/lab/session';
 import { LAB_TURN_BUDGET_MS, runLabInTurns } from '../../extension/lab/session-turns';
-import { toucherScenario, toucherSteps } from './lab-scenario.mjs';
+import { touchingTaskScenario } from '../../test/e2e/fixtureScenarios';
 import { formatBytes, formatMs, formatRatio } from './measure';
 
 const quick = process.argv.includes('--quick');
@@ -39,8 +40,7 @@ function print(line: string): void {
   console.log(line);
 }
 
-// The same scenario scripts/bench/editor.mjs loads into the lab in the real VS Code.
-const SCENARIO = toucherScenario(PAGES);
+const SCENARIO = touchingTaskScenario({ pages: PAGES, memoryLimit: '2 GiB', freeze: false });
 
 function timed<T>(work: () => T): { value: T; ms: number } {
   const started = performance.now();
@@ -215,7 +215,7 @@ async function main(): Promise<number> {
     `bench lab session restart of its image as LabService runs it: ${figures(restart)}; one-shot as before: ${formatMs(oneShotRestart.ms)} stall (${verdict(oneShotRestart.ms)}); sliced and one-shot sessions ${same ? 'identical (same log, calls and checks)' : 'DIFFER'}`,
   );
   print(
-    `bench lab session checkpoint cancelled at half its image: stopped ${cancelled.cancelMs === null ? 'never (not cancelled)' : formatMs(cancelled.cancelMs)} after the cancellation, session ${unchanged ? 'unchanged' : 'CHANGED'}; the scenario (its \`run\` of ${toucherSteps(PAGES).toLocaleString('en-US')} steps touching the pages) loaded as LabService loads it: ${figures(loaded)}`,
+    `bench lab session checkpoint cancelled at half its image: stopped ${cancelled.cancelMs === null ? 'never (not cancelled)' : formatMs(cancelled.cancelMs)} after the cancellation, session ${unchanged ? 'unchanged' : 'CHANGED'}; the scenario (its \`run\` of ${(3 + 4 * PAGES).toLocaleString('en-US')} steps touching the pages) loaded as LabService loads it: ${figures(loaded)}`,
   );
   return same && unchanged ? 0 : 1;
 }

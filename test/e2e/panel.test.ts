@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Frame, Locator, Page } from 'playwright-core';
 import { hostileText } from './fixtureImages';
+import { touchingTaskScenario } from './fixtureScenarios';
 import {
   e2eEnvironment,
   failOnCspViolations,
@@ -37,25 +38,7 @@ file /bin/passwd mode 04755 owner root runs passwd
 `;
 
 /** A task with 256 MiB of touched memory (one word stored in each of 65,536 pages), frozen. */
-const bigTaskWorld = `# 256 MiB of touched memory: its checkpoint takes long enough to show progress
-world default
-limit memory 1 GiB
-program toucher
-  mmap anon 65536 pages rw -> mem
-  set p = mem
-  set i = 0
-loop:
-  store p i
-  set p = p + 4096
-  set i = i + 1
-  if i < 65536 goto loop
-done:
-  exit 0
-end
-spawn toucher as hallyn -> toucher
-run toucher 262147 steps
-freeze toucher
-`;
+const bigTaskWorld = `# 256 MiB of touched memory: its checkpoint takes long enough to show progress\n${touchingTaskScenario({ pages: 65_536, memoryLimit: '1 GiB' })}`;
 
 /** The same passwd, debugged: it checkpoints itself and exits, then hallyn restarts it. */
 const debuggedPasswd = `# Debugged: hallyn restarts the passwd that checkpointed itself

@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CrlabApi } from '../../extension/extension';
 import type { LabService } from '../../extension/session/labService';
+import { touchingTaskScenario } from '../e2e/fixtureScenarios';
 import { crlabExtension } from './workspace';
 
 const SUBTREE = 0x1;
@@ -20,24 +21,7 @@ const SUBTREE = 0x1;
 const PAGES = 32_768;
 const IMAGE = '/tmp/big.crimg';
 
-const scenario = `world default
-limit memory 1 GiB
-program toucher
-  mmap anon ${PAGES} pages rw -> mem
-  set p = mem
-  set i = 0
-loop:
-  store p i
-  set p = p + 4096
-  set i = i + 1
-  if i < ${PAGES} goto loop
-done:
-  exit 0
-end
-spawn toucher as hallyn -> toucher
-run toucher ${3 + 4 * PAGES} steps
-freeze toucher
-`;
+const scenario = touchingTaskScenario({ pages: PAGES, memoryLimit: '1 GiB' });
 
 async function service(): Promise<LabService> {
   const api = (await crlabExtension().activate()) as CrlabApi;

@@ -294,6 +294,48 @@ describe('lab session stepping (for the debugger)', () => {
     assert.equal(stepped.failures, 0);
   });
 
+  it('runs compute instructions in one go to the same end as one at a time (every example, a compute loop)', () => {
+    const compute = `
+program compute
+  set i = 0
+  set acc = 0
+loop:
+  set acc = acc + i * 3
+  set acc = acc % 1000003
+  set i = i + 1
+  if i < 5000 goto loop
+  set big = 9007199254740991 * 1024
+  set zero = i - i
+  set q = acc / zero
+  exit 0
+end
+spawn compute as hallyn -> compute
+run compute 7 steps
+run compute until loop
+run compute 12345 steps
+expect var compute i 2471
+run compute 20000 steps
+expect task compute state zombie
+`;
+    const sources = readdirSync(EXAMPLES)
+      .filter((name) => name.endsWith('.crlab'))
+      .map((name) => readFileSync(join(EXAMPLES, name), 'utf8'));
+    for (const text of [compute, ...sources]) {
+      const batched = loadScenario(text);
+      batched.run();
+      const stepped = loadScenario(text);
+      let guard = 0;
+      while (stepped.position !== null && guard++ < 100_000) stepped.stepIn();
+      assert.equal(stepped.position, null);
+      assert.deepEqual(stepped.entries, batched.entries);
+      assert.deepEqual(stepped.kernel.tasks(), batched.kernel.tasks());
+      assert.deepEqual(stepped.kernel.console(), batched.kernel.console());
+    }
+    const whole = runScenario(compute);
+    assert.deepEqual(failures(whole.entries), []);
+    assert.ok(outputs(whole.entries).some((text) => text.includes('division by zero')));
+  });
+
   it('step finishes a run that stepIn started', () => {
     const session = loadScenario(source);
     session.stepIn(); // spawn

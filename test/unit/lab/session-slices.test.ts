@@ -10,27 +10,11 @@ import { CheckpointFlag, runToEnd } from '../../../extension/kernel/index';
 import { checkScenario } from '../../../extension/lab/index';
 import { RUN_SLICE_STEPS, ScenarioSession } from '../../../extension/lab/interpreter';
 import { LabSession, type LabActionResult } from '../../../extension/lab/session';
+import { touchingTaskScenario } from '../../e2e/fixtureScenarios';
 
 /** A task that stores one word in each of `pages` pages: its image holds every page. */
 function toucher(pages: number): string {
-  return `world default
-limit memory 1 GiB
-program toucher
-  mmap anon ${pages} pages rw -> mem
-  set p = mem
-  set i = 0
-loop:
-  store p i
-  set p = p + 4096
-  set i = i + 1
-  if i < ${pages} goto loop
-done:
-  exit 0
-end
-spawn toucher as hallyn -> toucher
-run toucher ${3 + 4 * pages} steps
-freeze toucher
-`;
+  return touchingTaskScenario({ pages, memoryLimit: '1 GiB' });
 }
 
 // 12 MiB of pages: several PGARR slices of at most 4 MiB each way.

@@ -1,2 +1,0 @@
-export function toucherScenario(pages: number): string;
-export function toucherSteps(pages: number): number;
