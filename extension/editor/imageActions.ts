@@ -43,6 +43,12 @@ async function imageBytes(context: ImageActionContext, uri: vscode.Uri): Promise
   return document ? document.readAll() : await vscode.workspace.fs.readFile(uri);
 }
 
+/** The image's size as {@link imageBytes} would read it, without reading it. */
+async function imageSize(context: ImageActionContext, uri: vscode.Uri): Promise<number> {
+  const document = context.images.documentOf(uri);
+  return document ? document.model.source.size : (await vscode.workspace.fs.stat(uri)).size;
+}
+
 function noImage(): undefined {
   void vscode.window.showInformationMessage(
     vscode.l10n.t('Open a .crimg image in the image editor first.'),
@@ -138,6 +144,11 @@ export function restartCommand(context: ImageActionContext): CommandCallback {
       flags = picked.reduce((all, item) => all | RestartFlag[item.name], 0);
     }
     try {
+      const refusal = context.lab.session.importRefusal(
+        fileName(uri),
+        await imageSize(context, uri),
+      );
+      if (refusal !== null) throw new Error(refusal);
       const path = await context.lab.bringImage(fileName(uri), await imageBytes(context, uri));
       const result = await context.lab.restart(path, user, flags);
       const call = result.calls.at(-1);

@@ -64,6 +64,10 @@ export const SNAPSHOT_LIMIT = 8 * 1024 * 1024;
 /** Images up to this size may be brought into the kernel (they are written into the log). */
 export const IMPORT_LIMIT = 4 * 1024 * 1024;
 
+function importLimitMessage(name: string, size: number): string {
+  return `${name} is ${size} bytes; images above ${IMPORT_LIMIT} bytes cannot be brought into the lab (they would be written into its log)`;
+}
+
 /** One checkpoint or restart call of the session, with everything a view needs to show it. */
 export interface LabCall {
   /** Position in the session's history, from 1. */
@@ -690,6 +694,18 @@ export class LabSession {
   }
 
   /**
+   * Why an image of `size` bytes named `name` cannot be brought in, known before its bytes are
+   * read (reading a 257 MiB image whole only to refuse it held a host's event loop for up to a
+   * second), or null when it may be: small enough, or as large as an image the kernel holds
+   * (which importImage finds by its bytes).
+   */
+  importRefusal(name: string, size: number): string | null {
+    if (size <= IMPORT_LIMIT) return null;
+    if (this.images().some((image) => image.size === size)) return null;
+    return importLimitMessage(name, size);
+  }
+
+  /**
    * {@link importImage} a slice at a time (the replay's progress); cancelled, the session is
    * unchanged (the replay builds a new kernel and takes its place only at the end).
    */
@@ -703,11 +719,7 @@ export class LabSession {
       return current !== null && equalBytes(current, bytes);
     });
     if (held !== undefined) return { path: held.path, added: false };
-    if (bytes.length > IMPORT_LIMIT) {
-      throw new LabError(
-        `${name} is ${bytes.length} bytes; images above ${IMPORT_LIMIT} bytes cannot be brought into the lab (they would be written into its log)`,
-      );
-    }
+    if (bytes.length > IMPORT_LIMIT) throw new LabError(importLimitMessage(name, bytes.length));
     const stem =
       (name.split('/').at(-1) ?? 'image').replace(/\.crimg$/, '').replace(/[^A-Za-z0-9_-]/g, '_') ||
       'image';

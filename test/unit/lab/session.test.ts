@@ -11,6 +11,7 @@ import { CheckpointFlag, RestartFlag } from '../../../extension/kernel/index';
 import { runScenario } from '../../../extension/lab/index';
 import {
   ACTIONS_HEADER,
+  IMPORT_LIMIT,
   LabError,
   LabSession,
   flagsText,
@@ -19,6 +20,7 @@ import {
   type LabCall,
 } from '../../../extension/lab/session';
 import { callReport } from '../../../extension/lab/session-report';
+import { touchingTaskScenario } from '../../e2e/fixtureScenarios';
 
 const examples = join(__dirname, '..', '..', '..', 'examples');
 
@@ -406,5 +408,34 @@ describe('lab session: reports and rules', () => {
       'deny checkpoint domain "x"',
     ])
       assert.equal(parseLsmRule(bad), null, bad);
+  });
+});
+
+describe('lab session: images too large to bring in', () => {
+  it('are refused by their size before their bytes are read, as importImage refuses them', () => {
+    const session = LabSession.create();
+    assert.equal(session.importRefusal('small.crimg', IMPORT_LIMIT), null);
+    const refusal = session.importRefusal('big.crimg', IMPORT_LIMIT + 1);
+    assert.match(refusal ?? '', /^big\.crimg is 4194305 bytes; images above 4194304 bytes/);
+    assert.throws(
+      () => session.importImage('big.crimg', new Uint8Array(IMPORT_LIMIT + 1)),
+      (error: unknown) => error instanceof LabError && error.message === refusal,
+    );
+  });
+
+  it('are not refused when the kernel holds an image of that size (found by its bytes)', () => {
+    // 1,100 touched pages: an image above the 4 MiB limit, written by the lab's own kernel.
+    const session = LabSession.load(touchingTaskScenario({ pages: 1100, memoryLimit: '1 GiB' }));
+    const pid = session.kernel.tasks().find((task) => task.comm === 'toucher')?.pid ?? -1;
+    session.checkpoint(pid, 'hallyn', '/tmp/big.crimg', CheckpointFlag.SUBTREE);
+    const held = session.images().find((image) => image.path === '/tmp/big.crimg');
+    assert.ok(held !== undefined && held.size > IMPORT_LIMIT, 'the checkpoint is above the limit');
+    assert.equal(session.importRefusal('big.crimg', held.size), null);
+    const bytes = session.kernel.readFile('/tmp/big.crimg');
+    assert.ok(bytes !== null);
+    assert.deepEqual(session.importImage('big.crimg', bytes), {
+      path: '/tmp/big.crimg',
+      added: false,
+    });
   });
 });
