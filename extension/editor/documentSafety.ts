@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { host } from '../host/index';
-import type { SaveFileSystem } from './atomicSave';
+import type { SaveFileSystem } from '../host/atomicSave';
 
 /** The questions, each answered by one of its choices. */
 export interface SafetyPrompts {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { host } from '../host/index';
 import { readWholeFile } from '../host/workspaceFiles';
 import { defaultMachineKey } from '../kernel/index';
-import { saveAtomically, type FileStamp } from './atomicSave';
+import { saveAtomically, type FileStamp } from '../host/atomicSave';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
 import { isTrusted, restrictedEditReason } from '../trust';
 import type { DocumentSafety } from './documentSafety';

@@ -57,7 +57,7 @@ export interface LocalFiles {
   /** Opens `path` for positioned reads; throws (with a Node `code`) when it cannot. */
   open(path: string): LocalFile;
   /**
-   * The few operations an atomic save needs (editor/atomicSave.ts): a temporary file beside the
+   * The few operations an atomic save needs (host/atomicSave.ts): a temporary file beside the
    * target, flushed, then renamed over it, so a large image is saved a chunk at a time and a
    * failure leaves the target as it was.
    */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SaveFileSystem } from '../../extension/editor/atomicSave';
+import type { SaveFileSystem } from '../../extension/host/atomicSave';
 import { nodeSaveFileSystem } from '../../extension/host/node';
 import type { SafetyPrompts } from '../../extension/editor/documentSafety';
 import type { ImageDocument } from '../../extension/editor/imageDocument';

@@ -19,8 +19,9 @@ import path from 'node:path';
 import {
   isTemporarySaveName,
   saveAtomically,
+  saveAtomicallyInChunks,
   type SaveFileSystem,
-} from '../../../extension/editor/atomicSave';
+} from '../../../extension/host/atomicSave';
 import { nodeSaveFileSystem } from '../../../extension/host/node';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -115,6 +116,27 @@ describe('image editor save (atomic)', () => {
       (error: NodeJS.ErrnoException) => error.code === 'ECANCELED',
     );
     assertUntouched(dir, image, original);
+  });
+
+  it('in chunks: yields the bytes written, and a return() between chunks leaves the image as it was', () => {
+    const big = Uint8Array.from({ length: 2 * 1024 * 1024 + 4096 }, (_, i) => (i * 13) & 0xff);
+    const readBig = (offset: number, length: number): Uint8Array =>
+      big.subarray(offset, offset + length);
+    const cancelled = workspace();
+    const chunks = saveAtomicallyInChunks(cancelled.image, big.length, readBig, nodeSaveFileSystem);
+    assert.deepEqual(chunks.next().value, { done: 1024 * 1024, total: big.length });
+    assert.equal(readdirSync(cancelled.dir).length, 2, 'the temporary file is being written');
+    chunks.return();
+    assertUntouched(cancelled.dir, cancelled.image, cancelled.original);
+
+    const { dir, image } = workspace();
+    const progress = [...saveAtomicallyInChunks(image, big.length, readBig, nodeSaveFileSystem)];
+    assert.deepEqual(
+      progress.map((step) => step.done),
+      [1024 * 1024, 2 * 1024 * 1024, big.length],
+    );
+    assert.deepEqual(new Uint8Array(readFileSync(image)), big);
+    assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
   });
 
   it('names its temporary files so that they can be recognised', () => {

@@ -7,7 +7,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { saveAtomically } from '../../../extension/editor/atomicSave';
+import { saveAtomically } from '../../../extension/host/atomicSave';
 import { nodeSaveFileSystem } from '../../../extension/host/node';
 
 const [image] = process.argv.slice(2);

@@ -8,9 +8,9 @@
  * The file system is a parameter (the host's, extension/host/) so that tests can fail any step
  * on purpose.
  */
-import type { SaveFileSystem } from '../host/platform';
+import type { SaveFileSystem } from './platform';
 
-export type { FileStamp, SaveFileSystem } from '../host/platform';
+export type { FileStamp, SaveFileSystem } from './platform';
 
 /** Bytes `[offset, offset + length)` of what is being saved. */
 export type ChunkReader = (offset: number, length: number) => Uint8Array;
@@ -47,14 +47,35 @@ export function saveAtomically(
   fs: SaveFileSystem,
   cancelled: () => boolean = () => false,
 ): void {
+  const chunks = saveAtomicallyInChunks(file, size, read, fs);
+  for (;;) {
+    if (cancelled()) {
+      // Its cleanup runs: the temporary file is closed and removed, the file untouched.
+      chunks.return();
+      throw Object.assign(new Error('the save was cancelled'), { code: 'ECANCELED' });
+    }
+    if (chunks.next().done === true) return;
+  }
+}
+
+/**
+ * {@link saveAtomically} a chunk (1 MiB) at a time, for a host that keeps its event loop turning
+ * while it writes a large file: yields the bytes written so far. `return()` between chunks
+ * cancels the save: the temporary file is removed and `file` is as it was.
+ */
+export function* saveAtomicallyInChunks(
+  file: string,
+  size: number,
+  read: ChunkReader,
+  fs: SaveFileSystem,
+): Generator<{ done: number; total: number }, void, void> {
   const mode = fs.stamp(file)?.mode ?? 0o644;
   const temporary = temporaryPathBeside(file);
   const fd = fs.createExclusive(temporary, mode);
   let open = true;
+  let renamed = false;
   try {
     for (let offset = 0; offset < size;) {
-      if (cancelled())
-        throw Object.assign(new Error('the save was cancelled'), { code: 'ECANCELED' });
       const chunk = read(offset, Math.min(chunkSize, size - offset));
       if (chunk.length === 0) throw new Error(`nothing to read at ${offset} of ${size} bytes`);
       let written = 0;
@@ -65,25 +86,29 @@ export function saveAtomically(
         written += wrote;
       }
       offset += chunk.length;
+      yield { done: offset, total: size };
     }
     // On disk before the rename: a crash then leaves the old image or the new one, whole.
     fs.fsync(fd);
     open = false;
     fs.close(fd);
     fs.rename(temporary, file);
-  } catch (error) {
-    if (open) {
+    renamed = true;
+  } finally {
+    // A failure, or a return() between chunks: nothing of the save may remain.
+    if (!renamed) {
+      if (open) {
+        try {
+          fs.close(fd);
+        } catch {
+          // Already failing: the first error is the one to report.
+        }
+      }
       try {
-        fs.close(fd);
+        fs.unlink(temporary);
       } catch {
-        // Already failing: the first error is the one to report.
+        // Nothing to remove (or nothing we can do): the image itself is untouched either way.
       }
     }
-    try {
-      fs.unlink(temporary);
-    } catch {
-      // Nothing to remove (or nothing we can do): the image itself is untouched either way.
-    }
-    throw error;
   }
 }
