@@ -100,10 +100,9 @@ function isPersistedLab(value: unknown): value is PersistedLab {
 /** Lets the extension host breathe between slices of a long operation. */
 /**
  * Writes a checkpoint's image to the workspace. A file on this host's own disk is written a
- * chunk at a time between turns of the loop (atomically, as the editor saves): handing 257 MiB
- * to `workspace.fs.writeFile` at once held the extension host for over 100 ms in the real-VS-Code
- * bench (the whole buffer is passed on in one go). Other file systems, and the web worker, get
- * `workspace.fs`.
+ * chunk at a time between turns of the loop (a temporary file renamed over the target): handing
+ * 257 MiB to `workspace.fs.writeFile` at once went with stalls of 118–164 ms of the extension
+ * host in the real-VS-Code bench. Other file systems, and the web worker, get `workspace.fs`.
  */
 async function exportImage(target: vscode.Uri, bytes: Uint8Array): Promise<void> {
   const save = host.localFiles?.save;
@@ -119,6 +118,9 @@ async function exportImage(target: vscode.Uri, bytes: Uint8Array): Promise<void>
       bytes.length,
       (offset, length) => bytes.subarray(offset, offset + length),
       save,
+      // A copy of the kernel's file, exported again at will: not worth a synchronous flush of
+      // the whole image on the host's loop (the real-VS-Code bench: 150 ms with it, 60 without).
+      { flush: false },
     ),
     { now: () => performance.now(), nextTurn: yieldToHost },
   );

@@ -139,6 +139,26 @@ describe('image editor save (atomic)', () => {
     assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
   });
 
+  it('in chunks without a flush: the same file, and no fsync', () => {
+    const { dir, image } = workspace();
+    const noFsync: SaveFileSystem = {
+      ...nodeSaveFileSystem,
+      fsync: () => {
+        throw new Error('fsync called');
+      },
+    };
+    for (const _ of saveAtomicallyInChunks(image, replacement.length, reader, noFsync, {
+      flush: false,
+    }));
+    assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
+    assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
+    assert.throws(
+      () => [...saveAtomicallyInChunks(image, replacement.length, reader, noFsync)],
+      /fsync called/,
+    );
+    assert.deepEqual(readdirSync(dir), ['passwd.crimg'], 'a failed flush leaves no temporary file');
+  });
+
   it('names its temporary files so that they can be recognised', () => {
     assert.ok(isTemporarySaveName('.passwd.crimg.crlab-save-123-4'));
     assert.ok(!isTemporarySaveName('passwd.crimg'));
