@@ -98,15 +98,18 @@ export const hostileText = {
   fileLabel: `<iframe srcdoc="<script>parent.crlabPwned='frame'</script>"></iframe>`,
 };
 
-/** One task whose comm, exe path, cred label and an open file's path and label are hostile. */
-export function hostileImage(): CheckpointImage {
+/** The texts a hostile image carries (see {@link hostileImage}). */
+export type HostileTexts = Readonly<Record<keyof typeof hostileText, string>>;
+
+/** One task whose comm, exe path, cred label and an open file's path and label are `text`. */
+export function hostileImage(text: HostileTexts = hostileText): CheckpointImage {
   const image = oneTaskImage();
   const [task] = image.tasks;
   if (!task) throw new Error('the one-task image has no task');
   image.lsm = 'label';
-  task.task.comm = hostileText.comm;
-  task.cred.label = hostileText.label;
-  task.mm.exe = hostileText.exe;
+  task.task.comm = text.comm;
+  task.cred.label = text.label;
+  task.mm.exe = text.exe;
   task.files = { objref: 2, fds: [{ objref: 3, fd: 0, close_on_exec: 0 }] };
   image.openFiles = [
     {
@@ -116,8 +119,8 @@ export function hostileImage(): CheckpointImage {
       f_flags: 0,
       f_pos: 0,
       f_version: 0,
-      path: hostileText.file,
-      label: hostileText.fileLabel,
+      path: text.file,
+      label: text.fileLabel,
     },
   ];
   return image;

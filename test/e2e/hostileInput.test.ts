@@ -22,7 +22,7 @@ import {
   writeImage,
 } from '../../extension/image/index';
 import { sampleDump, writeDumpFolder } from '../unit/criu/dump-writer';
-import { oneTaskImage } from './fixtureImages';
+import { hostileImage, oneTaskImage } from './fixtureImages';
 import {
   activeWebview,
   e2eEnvironment,
@@ -72,26 +72,8 @@ export const hostile = {
 const fieldOffsets = new Map<string, number>();
 
 function hostileImageBytes(): Uint8Array {
-  const image = oneTaskImage();
-  const task = image.tasks[0];
-  if (!task) throw new Error('the one-task image has no task');
-  image.lsm = 'label';
-  task.task.comm = hostile.comm;
-  task.cred.label = hostile.label;
-  task.mm.exe = hostile.exe;
-  task.files = { objref: 2, fds: [{ objref: 3, fd: 0, close_on_exec: 0 }] };
-  image.openFiles = [
-    {
-      objref: 3,
-      fd_type: 1,
-      f_mode: 1,
-      f_flags: 0,
-      f_pos: 0,
-      f_version: 0,
-      path: hostile.file,
-      label: hostile.label,
-    },
-  ];
+  // The file's label carries the cred label's text: both are SECURITY labels.
+  const image = hostileImage({ ...hostile, fileLabel: hostile.label });
   const bytes = writeImage(image);
   const fnames: number[] = [];
   for (const entry of indexRecords(memoryReader(bytes), bytes.length).entries) {
