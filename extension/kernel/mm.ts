@@ -107,6 +107,8 @@ type PageSlot = Uint8Array | number | undefined;
  */
 export class PageTable {
   private readonly chunks = new Map<number, PageSlot[]>();
+  /** Touched pages per chunk, so that counting a mapping's pages looks at chunks, not pages. */
+  private readonly chunkCounts = new Map<number, number>();
   private count = 0;
   /** The buffer restored pages' offsets are in (one per address space: restart makes a new one). */
   private restored: Uint8Array | null = null;
@@ -150,11 +152,14 @@ export class PageTable {
     if (chunk === undefined || chunk[at] === undefined) return false;
     chunk[at] = undefined;
     this.count--;
+    const number = Math.floor(index / CHUNK_PAGES);
+    this.chunkCounts.set(number, (this.chunkCounts.get(number) ?? 1) - 1);
     return true;
   }
 
   clear(): void {
     this.chunks.clear();
+    this.chunkCounts.clear();
     this.count = 0;
     this.restored = null;
     this.lastChunkNumber = -1;
@@ -168,6 +173,27 @@ export class PageTable {
         if (chunk[at] !== undefined) keys.push(number * CHUNK_PAGES + at);
     }
     return keys.values();
+  }
+
+  /**
+   * How many pages have indexes in [first, last): a chunk wholly inside the range by its count,
+   * only the slots of a chunk the range cuts one by one. A task's info counts each mapping's
+   * pages so, on every refresh of every view: a pass over every page of a 256 MiB task's table
+   * was 3–5 ms a task, and a lab session's task list asks for each task's info several times.
+   */
+  countIn(first: number, last: number): number {
+    let count = 0;
+    for (const [number, chunk] of this.chunks) {
+      const base = number * CHUNK_PAGES;
+      if (base >= last || base + CHUNK_PAGES <= first) continue;
+      if (first <= base && base + CHUNK_PAGES <= last) {
+        count += this.chunkCounts.get(number) ?? 0;
+        continue;
+      }
+      const end = Math.min(last - base, CHUNK_PAGES);
+      for (let at = Math.max(first - base, 0); at < end; at++) if (chunk[at] !== undefined) count++;
+    }
+    return count;
   }
 
   /**
@@ -222,7 +248,11 @@ export class PageTable {
   private place(index: number, slot: Uint8Array | number): void {
     const chunk = this.chunkOf(index, true) as PageSlot[];
     const at = index % CHUNK_PAGES;
-    if (chunk[at] === undefined) this.count++;
+    if (chunk[at] === undefined) {
+      this.count++;
+      const number = Math.floor(index / CHUNK_PAGES);
+      this.chunkCounts.set(number, (this.chunkCounts.get(number) ?? 0) + 1);
+    }
     chunk[at] = slot;
   }
 

@@ -1,7 +1,8 @@
 /**
  * PageTable, the address space's touched pages: it answers as a Map of page index → bytes would
- * (property against a Map under seeded operations), and pages a restart restored from one
- * buffer read, write and iterate as the buffer's bytes without being copied.
+ * (property against a Map under seeded operations, its counts of pages in a range included), and
+ * pages a restart restored from one buffer read, write and iterate as the buffer's bytes without
+ * being copied.
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -43,6 +44,20 @@ describe('PageTable', () => {
           assert.equal(table.size, model.size);
           assert.equal(table.has(index), model.has(index));
         }
+        // countIn: the pages in a range, as the Map's keys in it, for ranges that take whole
+        // chunks, cut them, or fall between them.
+        for (const [base, from, to] of [
+          [0, 0, 2100],
+          [1, 0, 1024],
+          [1, 100, 1500],
+          [2, 1023, 1025],
+          [0, 2000, 5000],
+        ] as const) {
+          const first = (BASES[base] as number) + from;
+          const last = (BASES[base] as number) + to;
+          const expected = [...model.keys()].filter((key) => key >= first && key < last).length;
+          assert.equal(table.countIn(first, last), expected, `countIn(${first}, ${last})`);
+        }
         const sorted = (keys: Iterable<number>) => [...keys].sort((a, b) => a - b);
         assert.deepEqual(sorted(table.keys()), sorted(model.keys()));
         assert.deepEqual(
@@ -52,6 +67,42 @@ describe('PageTable', () => {
       }),
       { seed: 0x13, numRuns: 200 },
     );
+  });
+
+  it('counts the pages in a range after sets, deletes and clears, whole chunks and cut ones', () => {
+    const table = new PageTable();
+    const model = new Set<number>();
+    const base = 0x7f00_0000;
+    // Every third page of three chunks, then every second one of those deleted.
+    for (let at = 0; at < 3 * 1024; at += 3) {
+      table.set(base + at, page(1));
+      model.add(base + at);
+    }
+    for (let at = 0; at < 3 * 1024; at += 6) {
+      assert.ok(table.delete(base + at));
+      model.delete(base + at);
+    }
+    const expect = (first: number, last: number): void =>
+      assert.equal(
+        table.countIn(first, last),
+        [...model].filter((index) => index >= first && index < last).length,
+        `countIn(${first}, ${last})`,
+      );
+    for (const [from, to] of [
+      [0, 3 * 1024],
+      [1024, 2048],
+      [5, 2500],
+      [1023, 1025],
+      [-10, 0],
+      [3 * 1024, 4 * 1024],
+    ] as const)
+      expect(base + from, base + to);
+    table.clear();
+    model.clear();
+    expect(base, base + 3 * 1024);
+    table.set(base + 1024, page(2));
+    model.add(base + 1024);
+    expect(base, base + 3 * 1024);
   });
 
   it('holds restored pages in their buffer: views of it, kept once asked for, never copies', () => {
@@ -66,6 +117,7 @@ describe('PageTable', () => {
       (base + 5001) * PAGE_SIZE,
     ]);
     assert.equal(table.size, 4);
+    assert.equal(table.countIn(base, base + 5001), 3, 'restored pages count in their chunks');
     assert.deepEqual(
       [...table.keys()].sort((a, b) => a - b),
       [base, base + 1, base + 5000, base + 5001],
