@@ -29,6 +29,7 @@ import {
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { launchChromium } from '../vscode/browser.mjs';
+import { busiestStretch } from './host-profile.mjs';
 import { ensureVsCode } from '../vscode/install.mjs';
 import { repoRoot } from '../vscode/paths.mjs';
 import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
@@ -36,6 +37,12 @@ import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs
 const cacheDir = path.join(repoRoot, '.bench');
 // --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
 const quick = process.argv.includes('--quick');
+// --profile: the lab restarts are profiled in the host (V8 CPU profile through the probe), and
+// their lines say what ran in the host's longest busy stretch (profiling slows the host: the
+// stall figures of a --profile run are not the bench's).
+const profile = process.argv.includes('--profile');
+// --lab-only: the lab stage only (no image opened before it): quicker, for looking into it.
+const labOnly = process.argv.includes('--lab-only');
 const images = [
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'cold (activates the extension)' },
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'warm' },
@@ -550,12 +557,15 @@ async function panelFrame(page, timeoutMs) {
  * names `kernelPath`, with its check table (or a refusal before the checks), and returns its
  * verdict; throws when an error notification shows first. Waits in the panel's frame (found
  * again should the webview be made again), so the moment it shows is taken as it happens.
+ * A call whose title starts with `shownBefore` (an earlier call of the same statement, e.g.
+ * "Call #2:") does not count.
  * @param {import('playwright-core').Page} page
  * @param {'checkpoint' | 'restart'} call
  * @param {string} kernelPath
  * @param {number} timeoutMs
+ * @param {string} [shownBefore]
  */
-async function labCallShown(page, call, kernelPath, timeoutMs) {
+async function labCallShown(page, call, kernelPath, timeoutMs, shownBefore) {
   const deadline = Date.now() + timeoutMs;
   const statement = new RegExp(`^\\s*${call} .*${escapeRegExp(kernelPath)}`);
   const errorShown = page
@@ -564,24 +574,30 @@ async function labCallShown(page, call, kernelPath, timeoutMs) {
     .first();
   for (;;) {
     const frame = await panelFrame(page, Math.max(deadline - Date.now(), 0));
-    const header = frame
+    let header = frame
       .locator('.call-header')
       .filter({ has: frame.locator('.call-statement', { hasText: statement }) });
+    if (shownBefore !== undefined)
+      header = header.filter({
+        hasNot: frame.locator('.call-title', { hasText: shownBefore }),
+      });
     // Polled in the page every 50 ms (a locator's wait backs off to 500 ms), and timed on its
     // own clock (the same wall clock as ours): when the call's header and its check table (or a
     // refusal before any check) first show. The table follows the header in the same render.
     const shown = frame.waitForFunction(
-      ({ call, path }) => {
+      ({ call, path, before }) => {
         for (const code of document.querySelectorAll('.call-header .call-statement')) {
           const text = code.textContent?.trim() ?? '';
           if (!text.startsWith(`${call} `) || !text.includes(path)) continue;
+          const title = code.closest('.call-header')?.querySelector('.call-title');
+          if (before !== null && (title?.textContent?.trim() ?? '').startsWith(before)) continue;
           const section = code.closest('.call');
           if (section?.querySelector('.check-table vscode-data-grid-row[data-index], .hint'))
             return Date.now();
         }
         return false;
       },
-      { call, path: kernelPath },
+      { call, path: kernelPath, before: shownBefore ?? null },
       { polling: 50, timeout: Math.max(deadline - Date.now(), 1) },
     );
     const found = await Promise.race([
@@ -670,6 +686,9 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
   const what = `${labTask.label} (${labTask.pages.toLocaleString('en-US')} touched pages)`;
   const checkpointLine = `bench editor lab checkpoint of the ${what}`;
   const restartLine = `bench editor lab restart of its image`;
+  // The probe starts with the host's other startup extensions (later than the window shows,
+  // when no stage came before this one).
+  await waitForSample(probeFile, 0, 60_000).catch(() => undefined);
   if (probeSamples(probeFile).length === 0) {
     print(`${checkpointLine}: SKIPPED — the host probe wrote nothing to ${probeFile}`);
     print(`${restartLine}: SKIPPED — the host probe wrote nothing`);
@@ -749,8 +768,41 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     return 1;
   }
 
+  // The restart, then a second one of the same image in the same window: a stall of the first
+  // only would be the host's first run of the restart's code (compiling it), not its work.
+  const first = await labRestart(page, probeFile, hostPid, run, kernelPath, idle, restartLine);
+  if (first === null) return 1;
+  const second = await labRestart(
+    page,
+    probeFile,
+    hostPid,
+    run,
+    kernelPath,
+    idle,
+    `bench editor lab restart again (the second in the same window) of its image`,
+    first,
+  );
+  return second === null ? 1 : 0;
+}
+
+/**
+ * One lab restart from the palette (Restart Image… of `kernelPath`, as hallyn, no flags) and its
+ * line: the host's longest stall, the garbage collections in that stall's sample, and with
+ * --profile what ran in the host's longest busy stretch. Returns the call's title prefix ("Call
+ * #2:"), or null when it failed (the line says why).
+ * @param {import('playwright-core').Page} page
+ * @param {string} probeFile
+ * @param {number | null} hostPid
+ * @param {ReturnType<typeof prepareRun>} run
+ * @param {string} kernelPath
+ * @param {{ ms: number }} idle
+ * @param {string} line
+ * @param {string} [shownBefore]
+ */
+async function labRestart(page, probeFile, hostPid, run, kernelPath, idle, line, shownBefore) {
   await runFromPalette(page, 'Notifications: Clear All Notifications');
   await delay(1000);
+  const profileFile = path.join(run.runDir, `bench-lab-restart-${shownBefore ? 2 : 1}.cpuprofile`);
   try {
     const peakReset = hostPid !== null && resetPeak(hostPid);
     const before = hostPid === null ? null : memoryOf(hostPid);
@@ -760,22 +812,84 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     // The flags: none (a plain restart); Enter accepts the empty selection.
     const flags = await step(page, 'sys_restart flags');
     await flags.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    if (profile) await probeCommand(probeFile, 'start', 'profiling');
     const started = Date.now();
     await page.keyboard.press('Enter');
     const notified = notificationAfter(page, 'Restarting', started, labTimeoutMs);
-    const outcome = await labCallShown(page, 'restart', kernelPath, labTimeoutMs);
+    const outcome = await labCallShown(page, 'restart', kernelPath, labTimeoutMs, shownBefore);
     const ended = outcome.at;
     const figures = await stallFigures(probeFile, started, ended, idle);
     const notifiedMs = await Promise.race([notified, delay(100).then(() => null)]);
+    const profiled = profile
+      ? await probeCommand(probeFile, `stop ${profileFile}`, 'profiled').then(() =>
+          profileSummary(profileFile),
+        )
+      : '';
     print(
-      `${restartLine} ${kernelPath} through Restart Image… as hallyn with no flags: ${figures}, restart ${formatMs(ended - started)} from choosing the flags to the check table in the panel; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]`,
+      `${line} ${kernelPath} through Restart Image… as hallyn with no flags: ${figures}, restart ${formatMs(ended - started)} from choosing the flags to the check table in the panel; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]${gcFigures(probeFile, started, ended)}${profiled}`,
     );
+    return /^\s*(Call #\d+:)/.exec(outcome.text)?.[1] ?? outcome.text;
   } catch (error) {
-    print(`${restartLine} ${kernelPath}: FAILED — ${firstLine(error)}`);
-    await screenshot('restart');
-    return 1;
+    print(`${line} ${kernelPath}: FAILED — ${firstLine(error)}`);
+    await page
+      .screenshot({
+        path: path.join(run.runDir, `bench-lab-restart-${shownBefore ? 2 : 1}.png`),
+        timeout: 10_000,
+      })
+      .catch(() => undefined);
+    return null;
   }
-  return 0;
+}
+
+/**
+ * Asks the probe for something through its command file and waits for its answer line (a line
+ * holding `answer`) written after the request.
+ * @param {string} probeFile
+ * @param {string} command
+ * @param {string} answer
+ */
+async function probeCommand(probeFile, command, answer) {
+  const asked = Date.now();
+  writeFileSync(`${probeFile}.cmd`, command);
+  const deadline = asked + 30_000;
+  for (;;) {
+    const lines = readFileSync(probeFile, 'utf8').split('\n').filter(Boolean);
+    if (lines.some((text) => text.includes(`"${answer}"`) && JSON.parse(text).t >= asked)) return;
+    if (Date.now() > deadline) throw new Error(`the probe did not answer ${command}`);
+    await delay(50);
+  }
+}
+
+/**
+ * The garbage collections of the host's main heap (the probe's gc lines) in the window's
+ * longest stall's sample, as "; GC in that sample: mark-compact 80 ms, …".
+ * @param {string} probeFile
+ * @param {number} started
+ * @param {number} ended
+ */
+function gcFigures(probeFile, started, ended) {
+  const stall = longestStall(probeSamples(probeFile), started, ended + 300);
+  const from = stall.worst.t - stall.worst.wallMs;
+  const lines = readFileSync(probeFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((text) => JSON.parse(text))
+    .filter((entry) => typeof entry.gc === 'string');
+  const inSample = lines.filter((gc) => gc.t + gc.ms >= from && gc.t <= stall.worst.t);
+  const inWindow = lines.filter((gc) => gc.t >= started && gc.t <= ended);
+  const sum = (/** @type {{ ms: number }[]} */ list) => list.reduce((a, gc) => a + gc.ms, 0);
+  const named = inSample.map((gc) => `${gc.gc} ${formatMs(gc.ms)}`).join(', ');
+  return `; GC on the host's main thread in that sample: ${inSample.length === 0 ? 'none' : named}; in the whole restart ${inWindow.length} GCs, ${formatMs(sum(inWindow))}, the longest ${formatMs(Math.max(0, ...inWindow.map((gc) => gc.ms)))}`;
+}
+
+/**
+ * What ran in the host's longest busy stretch of a CPU profile the probe took.
+ * @param {string} file
+ */
+function profileSummary(file) {
+  if (!existsSync(file)) return '; no CPU profile written';
+  const busiest = busiestStretch(JSON.parse(readFileSync(file, 'utf8')));
+  return `; CPU profile (${file}): the host's longest busy stretch ${formatMs(busiest.ms)}${busiest.hasIdle ? '' : ' (no idle samples: the whole profile)'}; self time: ${busiest.self}; the extension's frames (total): ${busiest.total}`;
 }
 
 /**
@@ -881,7 +995,7 @@ async function main() {
   /** @type {Map<string, number>} */
   const firstRenders = new Map();
   let status = 0;
-  for (const image of images) {
+  for (const image of labOnly ? [] : images) {
     const size = statSync(path.join(cacheDir, image.name)).size;
     const what = `${image.label} image, ${image.open}`;
     const before = hostPid === null ? null : memoryOf(hostPid);
@@ -941,7 +1055,9 @@ async function main() {
     }
     await delay(1000);
   }
-  if (!existsSync(path.join(cacheDir, restartImage.name))) {
+  if (labOnly) {
+    // The lab stage only.
+  } else if (!existsSync(path.join(cacheDir, restartImage.name))) {
     print(
       `bench editor restart: SKIPPED — ${restartImage.name} is missing (scripts/bench/scale.ts writes it)`,
     );

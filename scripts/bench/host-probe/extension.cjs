@@ -6,12 +6,51 @@
 // and "cpuMs": the time since that line and the host's CPU time in it} to the
 // file named by CRLAB_BENCH_PROBE, so that the bench can take the longest stall within any
 // window it timed itself (a stall shows in the first line written after it ends).
-const { appendFileSync } = require('node:fs');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
+// To say what a stall was, it also appends a line {"gc": kind, "t": wall-clock ms at its start,
+// "ms": its duration} for every garbage collection of the host's main heap, and, asked through
+// the file `<CRLAB_BENCH_PROBE>.cmd` ("start", then "stop <path>"), takes a V8 CPU profile of
+// the host (node:inspector, in process) and writes it to <path>.
+const { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { monitorEventLoopDelay, PerformanceObserver, performance } = require('node:perf_hooks');
 
 const SAMPLE_MS = 50;
 
 let timer;
+let gcObserver;
+let session;
+
+/** node:perf_hooks' gc kinds (detail.kind), by name. */
+const gcKinds = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+
+/** Obeys the bench's profile command, if one is waiting. */
+function profileCommand(out) {
+  const file = `${out}.cmd`;
+  if (!existsSync(file)) return;
+  const command = readFileSync(file, 'utf8').trim();
+  rmSync(file, { force: true });
+  if (command === 'start') {
+    const inspector = require('node:inspector');
+    session = new inspector.Session();
+    session.connect();
+    session.post('Profiler.enable', () =>
+      // 250 µs: fine enough to name what runs in a 100 ms stall.
+      session.post('Profiler.setSamplingInterval', { interval: 250 }, () =>
+        session.post('Profiler.start', () =>
+          appendFileSync(out, `${JSON.stringify({ t: Date.now(), profiling: true })}\n`),
+        ),
+      ),
+    );
+  } else if (command.startsWith('stop ') && session !== undefined) {
+    const target = command.slice('stop '.length);
+    const profiling = session;
+    session = undefined;
+    profiling.post('Profiler.stop', (error, result) => {
+      if (!error) writeFileSync(target, JSON.stringify(result.profile));
+      profiling.disconnect();
+      appendFileSync(out, `${JSON.stringify({ t: Date.now(), profiled: target })}\n`);
+    });
+  }
+}
 
 function activate() {
   const out = process.env.CRLAB_BENCH_PROBE;
@@ -20,6 +59,18 @@ function activate() {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   appendFileSync(out, `${JSON.stringify({ t: Date.now(), started: true, pid: process.pid })}\n`);
+  gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = entry.detail?.kind ?? entry.kind;
+      const line = {
+        gc: gcKinds[kind] ?? String(kind),
+        t: performance.timeOrigin + entry.startTime,
+        ms: entry.duration,
+      };
+      appendFileSync(out, `${JSON.stringify(line)}\n`);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   let cpu = process.cpuUsage();
   let last = Date.now();
   timer = setInterval(() => {
@@ -33,11 +84,14 @@ function activate() {
     const sample = { t: now, maxMs, wallMs: now - last, cpuMs: (used.user + used.system) / 1000 };
     last = now;
     appendFileSync(out, `${JSON.stringify(sample)}\n`);
+    profileCommand(out);
   }, SAMPLE_MS);
 }
 
 function deactivate() {
   if (timer !== undefined) clearInterval(timer);
+  gcObserver?.disconnect();
+  session?.disconnect();
 }
 
 module.exports = { activate, deactivate };
