@@ -29,7 +29,7 @@ import {
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { launchChromium } from '../vscode/browser.mjs';
-import { busiestStretch } from './host-profile.mjs';
+import { busiestStretch, profileWindow } from './host-profile.mjs';
 import { ensureVsCode } from '../vscode/install.mjs';
 import { repoRoot } from '../vscode/paths.mjs';
 import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
@@ -822,7 +822,7 @@ async function labRestart(page, probeFile, hostPid, run, kernelPath, idle, line,
     const notifiedMs = await Promise.race([notified, delay(100).then(() => null)]);
     const profiled = profile
       ? await probeCommand(probeFile, `stop ${profileFile}`, 'profiled').then(() =>
-          profileSummary(profileFile),
+          profileSummary(probeFile, profileFile, started, ended),
         )
       : '';
     print(
@@ -883,13 +883,38 @@ function gcFigures(probeFile, started, ended) {
 }
 
 /**
- * What ran in the host's longest busy stretch of a CPU profile the probe took.
+ * What ran in the host in the probe sample of the restart's longest stall, and in its longest
+ * busy stretch (samples with no idle one between them: the sliced work's turns go idle only
+ * when nothing else waits, so that stretch may span several turns), from the CPU profile the
+ * probe took.
+ * @param {string} probeFile
  * @param {string} file
+ * @param {number} started
+ * @param {number} ended
  */
-function profileSummary(file) {
+function profileSummary(probeFile, file, started, ended) {
   if (!existsSync(file)) return '; no CPU profile written';
-  const busiest = busiestStretch(JSON.parse(readFileSync(file, 'utf8')));
-  return `; CPU profile (${file}): the host's longest busy stretch ${formatMs(busiest.ms)}${busiest.hasIdle ? '' : ' (no idle samples: the whole profile)'}; self time: ${busiest.self}; the extension's frames (total): ${busiest.total}`;
+  const profiled = JSON.parse(readFileSync(file, 'utf8'));
+  const clock = readFileSync(probeFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((text) => JSON.parse(text))
+    .filter((entry) => entry.profiling === true)
+    .at(-1);
+  let stallPart = '';
+  if (typeof clock?.monotonicUs === 'number') {
+    const stall = longestStall(probeSamples(probeFile), started, ended + 300);
+    // Wall-clock ms to the profile's µs, through the pair the probe noted at its start.
+    const toUs = (/** @type {number} */ wall) => clock.monotonicUs + (wall - clock.t) * 1000;
+    const inStall = profileWindow(
+      profiled,
+      toUs(stall.worst.t - stall.worst.wallMs),
+      toUs(stall.worst.t),
+    );
+    stallPart = ` in the longest stall's sample (${formatMs(stall.worst.wallMs)}): self time: ${inStall.self}; the extension's frames (total): ${inStall.total};`;
+  }
+  const busiest = busiestStretch(profiled);
+  return `; CPU profile (${file}):${stallPart} the host's longest busy stretch ${formatMs(busiest.ms)}${busiest.hasIdle ? '' : ' (no idle samples: the whole profile)'}: self time: ${busiest.self}; the extension's frames (total): ${busiest.total}`;
 }
 
 /**

@@ -47,6 +47,29 @@ function frameName(frame) {
 }
 
 /**
+ * What ran in the host between two times of the profile's clock (µs): the functions with the
+ * most self time, and the extension's own frames with the most total time.
+ * @param {Profile} profile
+ * @param {number} fromUs
+ * @param {number} toUs
+ * @param {number} [top]
+ */
+export function profileWindow(profile, fromUs, toUs, top = 8) {
+  let at = profile.startTime;
+  let from = -1;
+  let to = profile.samples.length;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (from < 0 && at >= fromUs) from = i;
+    if (at > toUs) {
+      to = i;
+      break;
+    }
+  }
+  return summarise(profile, Math.max(from, 0), to, top);
+}
+
+/**
  * The longest busy stretch of a profile (no `(idle)` sample in it) and what ran in it: the
  * functions with the most self time, and the extension's own frames with the most total time.
  * @param {Profile} profile
@@ -55,11 +78,6 @@ function frameName(frame) {
 export function busiestStretch(profile, top = 8) {
   /** @type {Map<number, ProfileNode>} */
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  for (const node of profile.nodes)
-    for (const child of node.children ?? []) {
-      const found = byId.get(child);
-      if (found) found.parent = node.id;
-    }
   const idle = (/** @type {number} */ id) => byId.get(id)?.callFrame.functionName === '(idle)';
   // Sample i lasts timeDeltas[i + 1] (the delta is the time since the previous sample).
   let best = { from: 0, to: 0, us: 0 };
@@ -76,6 +94,26 @@ export function busiestStretch(profile, top = 8) {
     us += length;
     if (us > best.us) best = { from, to: i + 1, us };
   }
+  const hasIdle = profile.nodes.some((node) => node.callFrame.functionName === '(idle)');
+  return { ms: best.us / 1000, hasIdle, ...summarise(profile, best.from, best.to, top) };
+}
+
+/**
+ * Self time by function and the extension's frames by total time, over samples [from, to).
+ * @param {Profile} profile
+ * @param {number} from
+ * @param {number} to
+ * @param {number} top
+ */
+function summarise(profile, from, to, top) {
+  /** @type {Map<number, ProfileNode>} */
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) {
+      const found = byId.get(child);
+      if (found) found.parent = node.id;
+    }
+  const best = { from, to };
   /** @type {Map<string, number>} */
   const self = new Map();
   /** @type {Map<string, number>} */
@@ -106,14 +144,5 @@ export function busiestStretch(profile, top = 8) {
       .slice(0, top)
       .map(([name, value]) => `${name} ${ms(value)}`)
       .join(', ');
-  const hasIdle = profile.nodes.some((node) => node.callFrame.functionName === '(idle)');
-  const startUs =
-    profile.startTime + profile.timeDeltas.slice(0, best.from + 1).reduce((a, b) => a + b, 0);
-  return {
-    ms: best.us / 1000,
-    startUs,
-    hasIdle,
-    self: list(self),
-    total: list(total),
-  };
+  return { self: list(self), total: list(total) };
 }

@@ -35,9 +35,13 @@ function profileCommand(out) {
     session.post('Profiler.enable', () =>
       // 250 µs: fine enough to name what runs in a 100 ms stall.
       session.post('Profiler.setSamplingInterval', { interval: 250 }, () =>
-        session.post('Profiler.start', () =>
-          appendFileSync(out, `${JSON.stringify({ t: Date.now(), profiling: true })}\n`),
-        ),
+        session.post('Profiler.start', () => {
+          // The profile's clock (µs of the monotonic clock, as process.hrtime) against the wall
+          // clock, so the bench can find the samples of a stall it saw at a wall-clock time.
+          const monotonicUs = Number(process.hrtime.bigint() / 1000n);
+          const line = { t: Date.now(), profiling: true, monotonicUs };
+          appendFileSync(out, `${JSON.stringify(line)}\n`);
+        }),
       ),
     );
   } else if (command.startsWith('stop ') && session !== undefined) {
