@@ -11,7 +11,12 @@
 // the file `<CRLAB_BENCH_PROBE>.cmd` ("start", then "stop <path>"), takes a V8 CPU profile of
 // the host (node:inspector, in process) and writes it to <path>.
 const { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
-const { monitorEventLoopDelay, PerformanceObserver, performance } = require('node:perf_hooks');
+const {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  performance,
+} = require('node:perf_hooks');
 
 const SAMPLE_MS = 50;
 
@@ -20,7 +25,12 @@ let gcObserver;
 let session;
 
 /** node:perf_hooks' gc kinds (detail.kind), by name. */
-const gcKinds = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+const gcKinds = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
 
 /** Obeys the bench's profile command, if one is waiting. */
 function profileCommand(out) {
