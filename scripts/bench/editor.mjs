@@ -37,7 +37,7 @@ import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs
 const cacheDir = path.join(repoRoot, '.bench');
 // --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
 const quick = process.argv.includes('--quick');
-// --profile: the lab restarts are profiled in the host (V8 CPU profile through the probe), and
+// --profile: the lab checkpoint and restarts are profiled in the host (V8 CPU profile through the probe), and
 // their lines say what ran in the host's longest busy stretch (profiling slows the host: the
 // stall figures of a --profile run are not the bench's).
 const profile = process.argv.includes('--profile');
@@ -740,6 +740,7 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     const nameBox = (await step(page, 'Checkpoint image file')).locator('input').first();
     imageFile = (await nameBox.inputValue()).trim();
     kernelPath = `/tmp/${imageFile}`;
+    if (profile) await probeCommand(probeFile, 'start', 'profiling');
     const started = Date.now();
     await page.keyboard.press('Enter');
     const notified = notificationAfter(page, 'Checkpointing pid', started, labTimeoutMs);
@@ -753,7 +754,13 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     const notifiedMs = await Promise.race([notified, delay(100).then(() => null)]);
     const file = path.join(cacheDir, 'checkpoints', imageFile);
     const size = existsSync(file) ? `, image ${formatBytes(statSync(file).size)}` : '';
-    const checkpointFigures = `${figures}, checkpoint ${formatMs(shownMs)} from entering the file name to the check table in the panel${writtenMs === null ? '' : `, ${formatMs(writtenMs)} to "Checkpoint written to" (the image in the workspace)`}; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]`;
+    const checkpointProfile = path.join(run.runDir, 'bench-lab-checkpoint.cpuprofile');
+    const profiled = profile
+      ? await probeCommand(probeFile, `stop ${checkpointProfile}`, 'profiled').then(() =>
+          profileSummary(probeFile, checkpointProfile, started, ended),
+        )
+      : '';
+    const checkpointFigures = `${figures}, checkpoint ${formatMs(shownMs)} from entering the file name to the check table in the panel${writtenMs === null ? '' : `, ${formatMs(writtenMs)} to "Checkpoint written to" (the image in the workspace)`}; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]${gcFigures(probeFile, started, ended, 'checkpoint')}${profiled}`;
     print(
       `${checkpointLine}, loaded from ${labScenarioName} through Load Scenario into Lab… in ${formatMs(loadMs)}, through Checkpoint Task… as hallyn with CHECKPOINT_SUBTREE to checkpoints/${imageFile}${size}: ${checkpointFigures}`,
     );
@@ -826,7 +833,7 @@ async function labRestart(page, probeFile, hostPid, run, kernelPath, idle, line,
         )
       : '';
     print(
-      `${line} ${kernelPath} through Restart Image… as hallyn with no flags: ${figures}, restart ${formatMs(ended - started)} from choosing the flags to the check table in the panel; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]${gcFigures(probeFile, started, ended)}${profiled}`,
+      `${line} ${kernelPath} through Restart Image… as hallyn with no flags: ${figures}, restart ${formatMs(ended - started)} from choosing the flags to the check table in the panel; ${notifiedMs === null ? 'no progress notification seen' : `progress notification shown ${formatMs(notifiedMs)} after the choice`}${memoryFigure(before, hostPid, peakReset)} [${outcome.text}]${gcFigures(probeFile, started, ended, 'restart')}${profiled}`,
     );
     return /^\s*(Call #\d+:)/.exec(outcome.text)?.[1] ?? outcome.text;
   } catch (error) {
@@ -866,8 +873,9 @@ async function probeCommand(probeFile, command, answer) {
  * @param {string} probeFile
  * @param {number} started
  * @param {number} ended
+ * @param {string} call
  */
-function gcFigures(probeFile, started, ended) {
+function gcFigures(probeFile, started, ended, call) {
   const stall = longestStall(probeSamples(probeFile), started, ended + 300);
   const from = stall.worst.t - stall.worst.wallMs;
   const lines = readFileSync(probeFile, 'utf8')
@@ -879,7 +887,7 @@ function gcFigures(probeFile, started, ended) {
   const inWindow = lines.filter((gc) => gc.t >= started && gc.t <= ended);
   const sum = (/** @type {{ ms: number }[]} */ list) => list.reduce((a, gc) => a + gc.ms, 0);
   const named = inSample.map((gc) => `${gc.gc} ${formatMs(gc.ms)}`).join(', ');
-  return `; GC on the host's main thread in that sample: ${inSample.length === 0 ? 'none' : named}; in the whole restart ${inWindow.length} GCs, ${formatMs(sum(inWindow))}, the longest ${formatMs(Math.max(0, ...inWindow.map((gc) => gc.ms)))}`;
+  return `; GC on the host's main thread in that sample: ${inSample.length === 0 ? 'none' : named}; in the whole ${call} ${inWindow.length} GCs, ${formatMs(sum(inWindow))}, the longest ${formatMs(Math.max(0, ...inWindow.map((gc) => gc.ms)))}`;
 }
 
 /**
