@@ -592,6 +592,7 @@ export function* sysCheckpointSlices(
     const result: CallOutcome = {
       call: 'checkpoint',
       caller: globalPid(caller),
+      flags,
       ret,
       errno,
       checks: audit.records,

@@ -203,10 +203,19 @@ class Kernel implements KernelApi {
   private failedBeforeCall(
     call: CallOutcome['call'],
     caller: number,
+    flags: number,
     errno: Errno,
     reason: string,
   ): CallOutcome {
-    const outcome: CallOutcome = { call, caller, ret: -ERRNO[errno], errno, checks: [], reason };
+    const outcome: CallOutcome = {
+      call,
+      caller,
+      flags,
+      ret: -ERRNO[errno],
+      errno,
+      checks: [],
+      reason,
+    };
     this.machine.callLog.push(outcome);
     return outcome;
   }
@@ -239,7 +248,7 @@ class Kernel implements KernelApi {
   ): Generator<CallProgress, CallOutcome, void> {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
-      return this.failedBeforeCall('checkpoint', 0, caller.errno, caller.reason);
+      return this.failedBeforeCall('checkpoint', 0, flags, caller.errno, caller.reason);
     try {
       const done =
         typeof target === 'string'
@@ -247,7 +256,7 @@ class Kernel implements KernelApi {
           : yield* this.checkpointToHost(caller, targetPid, target, flags);
       return done.ok
         ? done.outcome
-        : this.failedBeforeCall('checkpoint', globalPid(caller), done.errno, done.reason);
+        : this.failedBeforeCall('checkpoint', globalPid(caller), flags, done.errno, done.reason);
     } finally {
       this.machine.reap(caller);
     }
@@ -292,7 +301,7 @@ class Kernel implements KernelApi {
   ): Generator<CallProgress, CallOutcome, void> {
     const caller = this.transientCaller(user);
     if (!('pids' in caller))
-      return this.failedBeforeCall('restart', 0, caller.errno, caller.reason);
+      return this.failedBeforeCall('restart', 0, flags, caller.errno, caller.reason);
     let stays = false;
     try {
       const fd =
@@ -304,6 +313,7 @@ class Kernel implements KernelApi {
         return this.failedBeforeCall(
           'restart',
           globalPid(caller),
+          flags,
           fd.errno,
           `cannot open ${path}: ${fd.reason}`,
         );
@@ -342,7 +352,14 @@ class Kernel implements KernelApi {
       }
       const caller = this.transientCaller(user);
       if (!('pids' in caller)) {
-        return { call: 'restart', caller: 0, ret: -ERRNO[caller.errno], ...caller, checks: [] };
+        return {
+          call: 'restart',
+          caller: 0,
+          flags,
+          ret: -ERRNO[caller.errno],
+          ...caller,
+          checks: [],
+        };
       }
       try {
         const fd = machine.open(caller, path, OFlag.RDONLY, 0);
@@ -350,6 +367,7 @@ class Kernel implements KernelApi {
           return {
             call: 'restart',
             caller: globalPid(caller),
+            flags,
             ret: -ERRNO[fd.errno],
             errno: fd.errno,
             checks: [],

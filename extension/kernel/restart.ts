@@ -1180,6 +1180,7 @@ export function* sysRestartSlices(
     const outcome: CallOutcome = {
       call: 'restart',
       caller: callerPid,
+      flags,
       ret: -ERRNO[errno],
       errno,
       checks: audit.records,
@@ -1188,7 +1189,14 @@ export function* sysRestartSlices(
     return outcome;
   }
   if (!commit)
-    return { call: 'restart', caller: callerPid, ret: 0, errno: null, checks: audit.records };
+    return {
+      call: 'restart',
+      caller: callerPid,
+      flags,
+      ret: 0,
+      errno: null,
+      checks: audit.records,
+    };
   const prepared = yield* preparePages(context, judged);
   const input = context.input as OpenFile;
   const restored = build(context, prepared);
@@ -1196,6 +1204,7 @@ export function* sysRestartSlices(
   const outcome: CallOutcome = {
     call: 'restart',
     caller: callerPid,
+    flags,
     ret: 0,
     errno: null,
     checks: audit.records,

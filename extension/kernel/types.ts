@@ -124,6 +124,8 @@ export interface CallOutcome {
   call: 'checkpoint' | 'restart';
   /** Root-namespace pid of the calling task. */
   caller: number;
+  /** The flags argument the call was made with: what the checks judged. */
+  flags: number;
   /** crid (> 0), 0 (restart success), or -errno. */
   ret: number;
   errno: Errno | null;

@@ -328,6 +328,7 @@ export class ScenarioSession {
     const entry: CallEntry = {
       call: outcome.call,
       caller: outcome.caller,
+      flags: outcome.flags,
       ret: outcome.ret,
       errno: outcome.errno,
       checks,

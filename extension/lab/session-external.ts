@@ -37,7 +37,7 @@ function uidOf(subject: string | undefined): string | null {
 
 /**
  * The history entry of an outside call, numbered `id` among the outside calls. What the call
- * outcome does not carry (the image path, the flags, `ckpt_restore_creds` of the other kernel)
+ * outcome does not carry (the image path, `ckpt_restore_creds` of the other kernel)
  * is left unknown (null, 0) rather than guessed: the checks say the rest.
  */
 export function externalLabCall(
@@ -62,7 +62,7 @@ export function externalLabCall(
     callerPid: outcome.caller,
     target: null,
     image: null,
-    flags: 0,
+    flags: outcome.flags,
     restoreCreds: null,
     ret: outcome.ret,
     errno: outcome.errno,

@@ -1035,7 +1035,6 @@ export class LabSession {
     let user = callerTask === null ? '?' : this.userName(callerTask.cred.uid);
     let target: string | null = null;
     let image: string | null = null;
-    let flags = 0;
     if (
       statement?.kind === 'checkpoint' &&
       call.call === 'checkpoint' &&
@@ -1045,7 +1044,6 @@ export class LabSession {
       user = statement.user.text;
       target = statement.task.text;
       image = statement.path.path;
-      flags = statement.flags;
     } else if (
       statement?.kind === 'restart' &&
       call.call === 'restart' &&
@@ -1054,18 +1052,15 @@ export class LabSession {
       by = 'script';
       user = statement.user.text;
       image = statement.path.path;
-      flags = statement.flags;
     } else {
       const instruction = this.checked.scenario.programs
         .flatMap((program) => program.instructions)
         .find((ins) => ins.line === checkLine && ins.op === call.call);
       if (instruction?.op === 'checkpoint') {
         image = instruction.path.path;
-        flags = instruction.flags;
         target = instruction.pid === 'self' ? 'self' : null;
       } else if (instruction?.op === 'restart') {
         image = instruction.path.path;
-        flags = instruction.flags;
       }
     }
     return {
@@ -1078,7 +1073,8 @@ export class LabSession {
       callerPid: call.caller,
       target,
       image,
-      flags,
+      // The kernel's own record of the call: what its checks judged.
+      flags: call.flags,
       restoreCreds: this.kernel.sysctl('kernel.ckpt_restore_creds'),
       ret: call.ret,
       errno: call.errno,

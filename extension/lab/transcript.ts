@@ -9,6 +9,8 @@ export interface CallEntry {
   call: 'checkpoint' | 'restart';
   /** Root-namespace pid of the calling task (a transient task for script actions). */
   caller: number;
+  /** The flags argument, as the kernel received it. */
+  flags: number;
   ret: number;
   errno: string | null;
   checks: CheckRecord[];

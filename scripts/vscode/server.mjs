@@ -32,6 +32,13 @@ export const quietSettings = {
   'security.workspace.trust.enabled': false,
   'chat.disableAIFeatures': true,
   'git.enabled': false,
+  // VS Code cancels a code action request whenever any code action provider is registered
+  // while it runs, because it compares the model's unfiltered provider list with the
+  // kind-filtered one, and these snippet actions (for every language, never a Quick Fix) make
+  // the two differ. Extensions that activate seconds into a fresh window (TypeScript on
+  // `onLanguage:jsonc`) then turned a hover's quick fix into "No quick fixes available" (the
+  // e2e flake of issue #8; test/vscode/language.test.ts shows it with a meddler).
+  'editor.snippets.codeActions.enabled': false,
 };
 
 /** Asks the OS for a free TCP port on 127.0.0.1. */

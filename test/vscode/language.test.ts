@@ -205,6 +205,54 @@ describe('the .crlab language in VS Code', function () {
     assert.equal(document.getText(), 'spawn counter as hallyn -> c\nexpect last EPERM\n');
   });
 
+  it('keeps its quick fix when another extension registers a code action provider meanwhile', async () => {
+    // The e2e hover's "No quick fixes available" (issue #8): VS Code cancels a code action
+    // request when the list of providers changes while it runs, and decides that by comparing
+    // the model's whole list with the kind-filtered one; the snippet "Surround With" actions,
+    // registered for every language, are never in a Quick Fix list, so any registration, for
+    // any language, cancelled it. A meddler does here what TypeScript's late activation did
+    // to the e2e window; the test workbench turns those snippet actions off (quietSettings).
+    const document = await vscode.workspace.openTextDocument({
+      language: 'crlab',
+      content: 'spawn counter as halyn -> c\n',
+    });
+    const [diagnostic] = await diagnosticsOf(document.uri, 'crlab');
+    assert.ok(diagnostic);
+    const registrations: vscode.Disposable[] = [];
+    const meddler = vscode.languages.registerCodeActionsProvider(
+      { language: 'crlab' },
+      {
+        provideCodeActions: () => {
+          registrations.push(
+            vscode.languages.registerCodeActionsProvider(
+              { language: 'plaintext' },
+              { provideCodeActions: () => [] },
+            ),
+          );
+          return [];
+        },
+      },
+      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+    );
+    try {
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        document.uri,
+        diagnostic.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      assert.ok(registrations.length > 0, 'the meddler registered a provider during the request');
+      assert.deepEqual(
+        actions.map((action) => action.title),
+        ['Change to `hallyn`'],
+      );
+    } finally {
+      meddler.dispose();
+      registrations.forEach((registration) => registration.dispose());
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
+  });
+
   it('hovers over check ids, errnos, sysctls, system calls and users', async () => {
     const document = await vscode.workspace.openTextDocument(
       scenario('01-passwd-authorized.crlab'),

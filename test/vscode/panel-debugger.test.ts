@@ -26,7 +26,7 @@ const scenario = [
   '', // 10
   'spawn /bin/passwd as hallyn -> pw', // 11
   'run pw', // 12
-  'restart /tmp/passwd.crimg as hallyn', // 13
+  'restart /tmp/passwd.crimg as hallyn flags FROZEN', // 13
   'expect last EPERM restart.creds.uid', // 14
   '',
 ].join('\n');
@@ -110,6 +110,8 @@ describe('the debugger’s calls in the Checkpoint/Restart panel', function () {
       ['checkpoint ok', 'restart restart.creds.uid'],
     );
     assert.equal(view.call?.debugSource, 'debug-passwd.crlab');
+    // The flags the debugging session's kernel received, not a default.
+    assert.equal(view.call?.flags, 'FROZEN');
     assert.equal(view.call?.id, calls[1]?.id);
     assert.deepEqual(rows(view.call?.checks ?? []), rows(calls[1]?.checks ?? []));
     const deciding = view.call?.checks.find((check) => check.result === 'fail');

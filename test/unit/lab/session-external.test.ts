@@ -29,6 +29,8 @@ describe('lab session: calls of debugging sessions', () => {
     const outcome = {
       call: restart.call,
       caller: restart.callerPid,
+      // Not the lab call's own flags: the outside call's are what the view must show.
+      flags: restart.flags ^ 0x4,
       ret: restart.ret,
       errno: 'EPERM' as const,
       checks: [...restart.checks],
@@ -45,6 +47,7 @@ describe('lab session: calls of debugging sessions', () => {
     assert.equal(call.statement, 'restart by the script in debug-passwd.crlab:10');
     assert.equal(call.user, 'uid 500');
     assert.equal(call.by, 'script');
+    assert.equal(call.flags, outcome.flags, 'the flags the debugging session called with');
     assert.equal(call.errno, 'EPERM');
     assert.deepEqual(call.checks, restart.checks);
     assert.notEqual(call.checks, outcome.checks, 'a copy: the debugger may go on with its own');
@@ -80,7 +83,7 @@ describe('lab session: calls of debugging sessions', () => {
   it('name a caller without checks by its task, and a checkpoint from the debugger as such', () => {
     const call = externalLabCall(
       1,
-      { call: 'checkpoint', caller: 7, ret: -1, errno: 'EPERM', checks: [] },
+      { call: 'checkpoint', caller: 7, flags: 0, ret: -1, errno: 'EPERM', checks: [] },
       { source: 'C:\\work\\s.crlab', line: null, by: 'debugger' },
     );
     assert.equal(call.statement, 'checkpoint from the debugger in s.crlab');
