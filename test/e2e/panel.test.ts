@@ -131,6 +131,22 @@ async function tick(page: Page, title: string, labels: readonly string[]): Promi
 }
 
 /**
+ * Accepts the input box titled `title` with the value it offers: Enter in that box's own input,
+ * once it shows. (A key pressed at the page goes wherever the focus is: between a quick pick
+ * that closed and the input box the extension opens next, that can be the panel, and the box
+ * then waits for an Enter that never comes, as in a fresh-clone run of issue #8.)
+ */
+async function acceptInput(page: Page, title: string): Promise<void> {
+  const widget = quickInput(page).filter({
+    has: page.locator('.quick-input-title', { hasText: title }),
+  });
+  const input = widget.locator('.quick-input-box input');
+  await input.waitFor();
+  await input.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+}
+
+/**
  * Chooses a colour theme with the keyboard (Ctrl+K Ctrl+T, its name, Enter). The picker lists the
  * themes known when it opens, and right after start-up they may not all be known yet: it is
  * opened again until the theme is listed.
@@ -300,8 +316,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await clickButton(panel, '.task-actions', 'checkpoint', 'Checkpoint…');
     await choose(page, 'hallyn');
     await tick(page, 'sys_checkpoint flags', ['CHECKPOINT_SUBTREE']);
-    await quickInput(page).locator('input').first().waitFor();
-    await page.keyboard.press('Enter');
+    await acceptInput(page, 'Checkpoint image file');
     const deciding = panel.locator('.check-table vscode-data-grid-row[data-deciding]');
     await deciding.waitFor();
     assert.deepEqual(await checkRows(panel), [
@@ -562,8 +577,7 @@ describe('the Checkpoint/Restart panel in a browser', function () {
     await clickButton(panel, '.task-actions', 'checkpoint', 'Checkpoint…');
     await choose(page, 'hallyn');
     await tick(page, 'sys_checkpoint flags', ['CHECKPOINT_SUBTREE']);
-    await quickInput(page).locator('input').first().waitFor();
-    await page.keyboard.press('Enter');
+    await acceptInput(page, 'Checkpoint image file');
     // 256 MiB to save: the notification shows at once (LabService.notifyAtOnceBytes), with the
     // bytes written so far, while the host goes on turning; the checkpoint lasts well beyond
     // the moment it takes to click Cancel (0.7 s on an idle machine, seconds on a busy one).
