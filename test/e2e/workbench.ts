@@ -80,6 +80,36 @@ export async function openWorkbench(page: Page, env: E2eEnvironment): Promise<vo
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   // The explorer showing the folder means the remote connection and file service are up.
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+  await contributionsKnown(page);
+}
+
+/**
+ * Waits until the workbench knows the extension's contributions, a few seconds after it shows
+ * (the extension host reads the manifests): one of its commands is in the palette, and with it
+ * its custom editors. A `.crimg` opened before then opens in the text editor, and VS Code's
+ * editor history reopens it there for the rest of the window (Quick Open's "recently opened"),
+ * as four image viewer tests of a fresh-clone run of issue #8 found.
+ */
+async function contributionsKnown(page: Page): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const row = widget.locator('.quick-input-list .monaco-list-row', {
+    hasText: 'Checkpoint/Restart: Get Started',
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await widget.locator('input').waitFor();
+    await widget.locator('input').fill('>Checkpoint/Restart: Get Started');
+    const known = await row
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .then(() => true)
+      .catch(() => false);
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden' });
+    if (known) return;
+    if (Date.now() > deadline) throw new Error('the extension contributed no command within 60 s');
+  }
 }
 
 /**
