@@ -1175,39 +1175,27 @@ export function* sysRestartSlices(
     }
     judged = total;
   }
+  // The call's result as the call log keeps it: -errno on failure, 0 on success.
+  const outcomeOf = (errno: Errno | null): CallOutcome => ({
+    call: 'restart',
+    caller: callerPid,
+    flags,
+    ret: errno === null ? 0 : -ERRNO[errno],
+    errno,
+    checks: audit.records,
+  });
   if (!runChecks(RESTART_STEPS, context, audit)) {
-    const errno = audit.failure?.errno ?? 'EINVAL';
-    const outcome: CallOutcome = {
-      call: 'restart',
-      caller: callerPid,
-      flags,
-      ret: -ERRNO[errno],
-      errno,
-      checks: audit.records,
-    };
+    const outcome = outcomeOf(audit.failure?.errno ?? 'EINVAL');
     if (commit) machine.callLog.push(outcome);
     return outcome;
   }
-  if (!commit)
-    return {
-      call: 'restart',
-      caller: callerPid,
-      flags,
-      ret: 0,
-      errno: null,
-      checks: audit.records,
-    };
+  if (!commit) return outcomeOf(null);
   const prepared = yield* preparePages(context, judged);
   const input = context.input as OpenFile;
   const restored = build(context, prepared);
   input.pos += context.bytes.length;
   const outcome: CallOutcome = {
-    call: 'restart',
-    caller: callerPid,
-    flags,
-    ret: 0,
-    errno: null,
-    checks: audit.records,
+    ...outcomeOf(null),
     restored: restored.map(globalPid),
     restoredIntoCaller: taskSelf(context),
   };
