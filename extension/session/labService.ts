@@ -97,7 +97,6 @@ function isPersistedLab(value: unknown): value is PersistedLab {
   );
 }
 
-/** Lets the extension host breathe between slices of a long operation. */
 /**
  * Writes a checkpoint's image to the workspace. A file on this host's own disk is written a
  * chunk at a time between turns of the loop (a temporary file renamed over the target): handing
@@ -126,6 +125,7 @@ async function exportImage(target: vscode.Uri, bytes: Uint8Array): Promise<void>
   );
 }
 
+/** Lets the extension host breathe between slices of a long operation. */
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => host.nextTurn(resolve));
 }
