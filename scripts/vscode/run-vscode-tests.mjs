@@ -8,7 +8,7 @@
 // `--restricted` runs test/vscode/restricted instead, in a window with workspace trust on and
 // the examples folder untrusted (Restricted Mode), in a run of its own: the other suites keep
 // trust off.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from './browser.mjs';
 import { writeFixtures } from './fixtures.mjs';
@@ -43,6 +43,9 @@ if (installSeconds > 0.5)
 const run = prepareRun(restricted ? 'vscode-restricted' : 'vscode-tests');
 const fixtures = writeFixtures(path.join(run.runDir, 'fixtures'));
 const resultsFile = path.join(run.runDir, 'results.jsonl');
+// What the page and its frames (webviews included) print: a webview that never says it is
+// ready leaves its reason here, not in any log of VS Code's.
+const consoleFile = path.join(run.runDir, 'browser-console.log');
 
 // Restricted Mode: trust on, no folder trusted, and no prompt at startup (the tests look at what
 // the extension does while untrusted).
@@ -81,6 +84,7 @@ function printNewResults() {
     } else if (result.event === 'fail') {
       counts.failed++;
       failures.push(result);
+      void recordWebviewState(result.title);
       console.log(`  ✘ ${result.title}\n      ${result.message}`);
     } else if (result.event === 'note') {
       console.log(`  · ${result.text}`);
@@ -91,10 +95,51 @@ function printNewResults() {
   printedLines = lines.length;
 }
 
+/** @type {import('playwright-core').Page | undefined} */
+let page;
+
+function logBrowser(/** @type {string} */ line) {
+  appendFileSync(consoleFile, `${new Date().toISOString()} ${line}\n`);
+}
+
+/**
+ * After a failed test: the service worker registrations webviews load through, and whether
+ * each webview frame is controlled by one (a webview's page waits for that before it loads).
+ */
+async function recordWebviewState(/** @type {string} */ title) {
+  if (page === undefined) return;
+  try {
+    const registrations = await page.evaluate(async () =>
+      (await navigator.serviceWorker.getRegistrations()).map((r) => ({
+        scope: r.scope,
+        installing: r.installing?.state ?? null,
+        waiting: r.waiting?.state ?? null,
+        active: r.active?.state ?? null,
+      })),
+    );
+    logBrowser(`after failure of "${title}": registrations ${JSON.stringify(registrations)}`);
+    for (const frame of page.frames()) {
+      if (!frame.url().includes('/webview/browser/pre/index.html')) continue;
+      const controlled = await frame
+        .evaluate(() => navigator.serviceWorker.controller?.state ?? 'none')
+        .catch((error) => `unreadable (${String(error).split('\n')[0]})`);
+      logBrowser(`  webview frame ${frame.url().split('?')[0]}: controller ${controlled}`);
+    }
+  } catch (error) {
+    logBrowser(`after failure of "${title}": could not read the webview state: ${error}`);
+  }
+}
+
 let exitCode = 1;
 try {
   browser = await launchChromium(run.runDir);
-  const page = await browser.newPage();
+  page = await browser.newPage();
+  page.on('console', (message) => {
+    const where = message.location().url.split('?')[0];
+    logBrowser(`${message.type()} ${where}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => logBrowser(`pageerror: ${error.message}`));
+  page.on('framenavigated', (frame) => logBrowser(`frame navigated: ${frame.url().split('?')[0]}`));
   const exited = new Promise((resolve) => {
     void page.exposeFunction('codeAutomationExit', (code) => resolve(Number(code)));
   });
