@@ -32,7 +32,7 @@ import { launchChromium } from '../vscode/browser.mjs';
 import { busiestStretch, profileWindow } from './host-profile.mjs';
 import { ensureVsCode } from '../vscode/install.mjs';
 import { repoRoot } from '../vscode/paths.mjs';
-import { linkExtension, prepareRun, startCodeServer } from '../vscode/server.mjs';
+import { linkExtension, prepareRun, quietSettings, startCodeServer } from '../vscode/server.mjs';
 
 const cacheDir = path.join(repoRoot, '.bench');
 // --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
@@ -43,6 +43,12 @@ const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 // --lab-only: the lab stage only (no image opened before it): quicker, for looking into it.
 const labOnly = process.argv.includes('--lab-only');
+// --no-port-finder: the window runs with VS Code's port finder off (`remote.autoForwardPorts`
+// false, its source `output`: either stops it). By default the remote extension host looks for
+// new listening ports every 2 s by exec'ing `ls -l /proc/[0-9]*/fd/…`, and the fork behind that
+// exec copies the page tables of the whole host (about 1 GiB after the lab's restart). This
+// shows the lab's stalls without it (not the bench's figures: a user has the default).
+const noPortFinder = process.argv.includes('--no-port-finder');
 const images = [
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'cold (activates the extension)' },
   { name: 'bench-1m.crimg', label: '1 MiB', open: 'warm' },
@@ -1005,7 +1011,18 @@ async function main() {
     folder: cacheDir,
     run,
     env: { CRLAB_BENCH_PROBE: probeFile },
+    ...(noPortFinder
+      ? {
+          settings: {
+            ...quietSettings,
+            'remote.autoForwardPorts': false,
+            'remote.autoForwardPortsSource': 'output',
+          },
+        }
+      : {}),
   });
+  if (noPortFinder)
+    print('bench editor: note — the port finder is off in this run (--no-port-finder)');
   cleanups.push(() => server.stop());
   const context = await launchChromium(run.runDir);
   cleanups.push(() => context.close());
