@@ -19,6 +19,7 @@
 // Everything it starts (the code-server process group, Chromium) is stopped, even on failure.
 import {
   existsSync,
+  mkdirSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -956,6 +957,8 @@ async function labScenarioText() {
 
 /** @type {Array<() => Promise<void>>} */
 const cleanups = [];
+/** The window's page, for a screenshot when a step fails. @type {import('playwright-core').Page | null} */
+let failurePage = null;
 /** @type {Promise<void> | null} */
 let cleaning = null;
 /**
@@ -1027,6 +1030,7 @@ async function main() {
   const context = await launchChromium(run.runDir);
   cleanups.push(() => context.close());
   const page = context.pages()[0] ?? (await context.newPage());
+  failurePage = page;
   await page.goto(`${server.url}?folder=${encodeURIComponent(cacheDir)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
@@ -1127,11 +1131,31 @@ async function main() {
   return status;
 }
 
+/**
+ * What a failed step was waiting for (Playwright's call log names the locator) and a screenshot
+ * of the window, kept in test-artifacts/bench/ (the run's folder goes with the next run).
+ * @param {unknown} error
+ */
+async function describeFailure(error) {
+  const waitedFor =
+    error instanceof Error
+      ? (error.message.split('\n').find((line) => line.includes('waiting for')) ?? '').trim()
+      : '';
+  if (failurePage === null) return waitedFor;
+  const shot = path.join(repoRoot, 'test-artifacts', 'bench', 'editor-failure.png');
+  mkdirSync(path.dirname(shot), { recursive: true });
+  const saved = await failurePage
+    .screenshot({ path: shot, timeout: 10_000 })
+    .then(() => `screenshot ${path.relative(repoRoot, shot)}`)
+    .catch(() => 'no screenshot');
+  return [waitedFor, saved].filter(Boolean).join('; ');
+}
+
 let exitCode = 1;
 try {
   exitCode = await main();
 } catch (error) {
-  print(`bench editor: FAILED — ${firstLine(error)}`);
+  print(`bench editor: FAILED — ${firstLine(error)} (${await describeFailure(error)})`);
 } finally {
   await cleanUp();
 }
