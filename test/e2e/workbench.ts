@@ -145,8 +145,15 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   // seconds after the workbench shows: reopen the palette until the command is listed.
   const deadline = Date.now() + 60_000;
   for (;;) {
+    const focusBefore = await describeFocus(page);
     await page.keyboard.press('F1');
-    await input.waitFor();
+    await input.waitFor().catch(async (error: unknown) => {
+      // Seen once in a fresh-clone run right after quickOpen: F1 and no palette for 30 s. Say
+      // where the keys went, so that the next failure names its cause.
+      throw new Error(
+        `the palette did not show after F1 (focus before F1: ${focusBefore}; now: ${await describeFocus(page)})\n${String(error)}`,
+      );
+    });
     await input.fill(`>${title}`);
     let count = 0;
     try {
@@ -227,6 +234,26 @@ export async function runFromExplorerMenu(page: Page, name: string, item: string
   await menu.locator('.action-item.focused', { has: label }).waitFor();
   await page.keyboard.press('Enter');
   await menu.waitFor({ state: 'hidden' });
+}
+
+/**
+ * The element that has the keyboard focus, for error messages: its tag and classes, the
+ * workbench part it is in, and for a webview's iframe, which view it belongs to.
+ */
+async function describeFocus(page: Page): Promise<string> {
+  // A string, evaluated in the page: this file is compiled without the DOM's types.
+  const inPage = `(() => {
+    const active = document.activeElement;
+    if (active === null || active === document.body) return 'the page itself (no element)';
+    const classes = [...active.classList].slice(0, 3).join('.');
+    const part = active.closest('.part')?.classList[1] ?? 'no part';
+    const title = active.tagName === 'IFRAME' ? ' titled "' + active.title + '"' : '';
+    return active.tagName.toLowerCase() + (classes ? '.' + classes : '') + title + ' in ' + part;
+  })()`;
+  return page
+    .evaluate(inPage)
+    .then(String)
+    .catch((error: unknown) => `unknown (${String(error).split('\n')[0]})`);
 }
 
 function escapeRegExp(text: string): string {
