@@ -7,6 +7,7 @@ import {
   failOnCspViolations,
   launchBrowser,
   openWorkbench,
+  quickOpen,
   runCommand,
   screenshot,
   webviewShowing,
@@ -65,6 +66,21 @@ describe('the workbench in a browser', function () {
     const viewer = await webviewShowing(page, '.file-name', 'passwd.crimg');
     assert.ok((await viewer.locator('[data-record-name="CRED"]').count()) > 0, 'a CRED record');
     await screenshot(page, env, 'walkthrough-image');
+  });
+
+  it('takes a command from the palette right after Quick Open opened an image or a scenario', async () => {
+    // A palette opened between the new tab showing and the new editor taking the focus closes
+    // at once (issue #8's panel failure): quickOpen returns only once the editor has the focus.
+    for (const fileName of [
+      'counter.crimg',
+      '10-counter.crlab',
+      'passwd.crimg',
+      '04-ptrace.crlab',
+    ]) {
+      await quickOpen(page, fileName);
+      await runCommand(page, 'View: Close All Editors');
+      await page.waitForFunction(`document.querySelectorAll('.tabs-container .tab').length === 0`);
+    }
   });
 
   it('opens an image in the custom editor and shows its records and fields', async () => {
