@@ -222,14 +222,30 @@ function headRecord(out: Output, head: HeadRecord): void {
   done();
 }
 
-function isZeroPage(data: Uint8Array): boolean {
-  if (data.byteOffset % 4 === 0 && data.length % 4 === 0) {
-    const words = new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+/**
+ * Tells all-zero pages. A task's pages are views into a few large buffers (the image a restart
+ * read, the memory table's chunks), so one word view of the last buffer serves page after page: a
+ * new Uint32Array for each page was a fifth of a 256 MiB checkpoint's JavaScript time, most pages
+ * being decided by their first word. One per write, so no buffer outlives it.
+ */
+class ZeroPages {
+  private buffer: ArrayBufferLike | null = null;
+  private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+  test(data: Uint8Array): boolean {
+    if (data.byteOffset % 4 === 0 && data.length % 4 === 0) {
+      if (data.buffer !== this.buffer) {
+        this.words = new Uint32Array(data.buffer, 0, Math.floor(data.buffer.byteLength / 4));
+        this.buffer = data.buffer;
+      }
+      const words = this.words;
+      const end = (data.byteOffset + data.length) / 4;
+      for (let i = data.byteOffset / 4; i < end; i++) if (words[i] !== 0) return false;
+      return true;
+    }
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
     return true;
   }
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
-  return true;
 }
 
 /** A page the writer can take: exactly one page of bytes. */
@@ -249,6 +265,7 @@ function* pagesToWrite(
   image: CheckpointImage,
 ): Generator<void, Map<VmaRecord, VmaRecord['pages']>, void> {
   const pagesByVma = new Map<VmaRecord, VmaRecord['pages']>();
+  const zeroPages = new ZeroPages();
   for (const task of image.tasks) {
     for (const vma of task.vmas) {
       const kept: VmaRecord['pages'] = [];
@@ -257,7 +274,7 @@ function* pagesToWrite(
         for (let i = first; i < last; i++) {
           const page = vma.pages[i] as VmaRecord['pages'][number];
           checkPageSize(page);
-          if (!isZeroPage(page.data)) kept.push(page);
+          if (!zeroPages.test(page.data)) kept.push(page);
         }
         if (last < vma.pages.length) yield;
       }

@@ -100,6 +100,42 @@ describe('ImageEncoder: the writer in slices', () => {
     );
   });
 
+  it('tells all-zero pages that are views into shared, interleaved and unaligned buffers', () => {
+    // A task's pages are views into a few large buffers; the writer keeps one word view of the
+    // last buffer it looked into. Each page's verdict must still be its own bytes'.
+    const image = bigImage(64);
+    const task = image.tasks[0];
+    assert.ok(task !== undefined);
+    const pages = task.vmas.flatMap((vma) => vma.pages);
+    const shared = new Uint8Array(32 * 4096);
+    const other = new Uint8Array(32 * 4096);
+    const odd = new Uint8Array(4 * 4096 + 1);
+    pages.forEach((page, index) => {
+      // Alternate between two buffers; a byte-aligned view every eighth page.
+      const buffer = index % 8 === 7 ? odd : index % 2 === 0 ? shared : other;
+      const at = buffer === odd ? 1 + (index % 4) * 4096 : Math.floor(index / 2) * 4096;
+      const view = buffer.subarray(at, at + 4096);
+      // Zero pages, pages whose only byte is the last one, and the fixture's contents.
+      if (index % 3 === 0) view.fill(0);
+      else if (index % 3 === 1) view[4095] = index;
+      else view.set(page.data);
+      page.data = view;
+    });
+    const expected = pages.filter((page) => page.data.some((byte) => byte !== 0));
+    assert.ok(expected.length > 10 && expected.length < pages.length);
+    const read = readImage(writeImage(image));
+    assert.ok(read.ok, read.ok ? '' : read.error.message);
+    const written = read.image.tasks[0]?.vmas.flatMap((vma) => vma.pages) ?? [];
+    assert.deepEqual(
+      written.map((page) => page.addr),
+      expected.map((page) => page.addr),
+    );
+    assert.deepEqual(
+      written.map((page) => [...page.data]),
+      expected.map((page) => [...page.data]),
+    );
+  });
+
   it('signs exactly the bytes it handed out', () => {
     const key = { keyId: 'machine', key: MACHINE_KEY };
     const { bytes } = drain(new ImageEncoder(signedImage(), { signingKey: key }));
