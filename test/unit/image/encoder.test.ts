@@ -1,6 +1,6 @@
 /**
  * The writer a slice at a time (ImageEncoder): the chunks, concatenated, are the image; every
- * slice is bounded; page contents come out as the model's own arrays; the size is known before
+ * slice is bounded; page contents come out as views of the model's own bytes; the size is known before
  * the first byte; a signed image signs what was handed out.
  */
 import assert from 'node:assert/strict';
@@ -97,6 +97,43 @@ describe('ImageEncoder: the writer in slices', () => {
     assert.equal(
       read.image.tasks[0]?.vmas.reduce((sum, vma) => sum + vma.pages.length, 0),
       nonZero,
+    );
+  });
+
+  it('hands out pages that lie one after another in one buffer as one view of it, never a copy', () => {
+    const image = bigImage(3000);
+    const task = image.tasks[0];
+    assert.ok(task !== undefined);
+    const pages = task.vmas.flatMap((vma) => vma.pages);
+    // Every page a view into one buffer, in order, but for a gap after page 100 and no zero page.
+    const memory = new Uint8Array((pages.length + 1) * 4096);
+    pages.forEach((page, index) => {
+      const at = (index + (index > 100 ? 1 : 0)) * 4096;
+      const view = memory.subarray(at, at + 4096);
+      view.set(page.data);
+      view[0] = 1 + (index % 200);
+      page.data = view;
+    });
+    const { slices, bytes } = drain(new ImageEncoder(image));
+    const pageChunks = slices.flat().filter((chunk) => chunk.buffer === memory.buffer);
+    // One chunk per PGARR of each mapping, and one more where the gap cuts the run.
+    const arrays = task.vmas.reduce(
+      (sum, vma) => sum + Math.ceil(vma.pages.length / PAGES_PER_PGARR),
+      0,
+    );
+    assert.equal(pageChunks.length, arrays + 1);
+    assert.equal(
+      pageChunks.reduce((sum, chunk) => sum + chunk.length, 0),
+      pages.length * 4096,
+    );
+    assert.ok(pageChunks.every((chunk) => chunk.length <= PAGES_PER_PGARR * 4096));
+    // The same bytes as page by page.
+    assert.deepEqual(bytes, writeImage(image));
+    const read = readImage(bytes);
+    assert.ok(read.ok, read.ok ? '' : read.error.message);
+    assert.deepEqual(
+      read.image.tasks[0]?.vmas.flatMap((vma) => vma.pages.map((page) => [...page.data])),
+      pages.map((page) => [...page.data]),
     );
   });
 
