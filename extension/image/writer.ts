@@ -5,10 +5,11 @@
  * before the first byte goes out; page arrays are counted from their lengths), then producing
  * the bytes as chunks: the record fields are gathered into small buffers, and page contents are
  * handed out as views of the model's own bytes (one view per run of pages that lie one after
- * another in a buffer), never copied. {@link ImageEncoder} hands the chunks out a slice at a time (one PGARR and its
- * pages, at most 4 MiB), so a host can write a 1 GiB image to a file or a stream between
- * event-loop turns without holding a second copy; {@link writeImage} gathers them into one buffer
- * of the final size (one allocation, one copy of each page). Both give the same bytes.
+ * another in a buffer), never copied. {@link ImageEncoder} hands the chunks out a slice at a
+ * time (one PGARR and its pages, at most 4 MiB), so a host can write a 1 GiB image to a file or
+ * a stream between event-loop turns without holding a second copy; {@link writeImage} gathers
+ * them into one buffer of the final size (one allocation, one copy of each page). Both give the
+ * same bytes.
  */
 import { HmacSha256 } from './hmac';
 import {
@@ -329,26 +330,21 @@ function* emitVma(
  * `writev` an iovec per page. The chunks are views of the model's own bytes, never copies.
  */
 function emitPageRuns(out: Output, pages: VmaRecord['pages'], first: number, last: number): void {
+  const runOut = (run: Uint8Array, length: number): void =>
+    out.pageData(length === run.length ? run : new Uint8Array(run.buffer, run.byteOffset, length));
   let run = (pages[first] as VmaRecord['pages'][number]).data;
-  let runEnd = run.byteOffset + run.length;
   let runLength = run.length;
   for (let i = first + 1; i < last; i++) {
     const data = (pages[i] as VmaRecord['pages'][number]).data;
-    if (data.buffer === run.buffer && data.byteOffset === runEnd) {
-      runEnd += data.length;
+    if (data.buffer === run.buffer && data.byteOffset === run.byteOffset + runLength) {
       runLength += data.length;
       continue;
     }
-    out.pageData(
-      runLength === run.length ? run : new Uint8Array(run.buffer, run.byteOffset, runLength),
-    );
+    runOut(run, runLength);
     run = data;
-    runEnd = data.byteOffset + data.length;
     runLength = data.length;
   }
-  out.pageData(
-    runLength === run.length ? run : new Uint8Array(run.buffer, run.byteOffset, runLength),
-  );
+  runOut(run, runLength);
 }
 
 function emitOpenFile(out: Output, file: OpenFileRecord): void {
