@@ -262,9 +262,9 @@ function escapeRegExp(text: string): string {
 
 /**
  * Opens a workspace file by name with Quick Open (Ctrl+P), as a person would: types the name,
- * presses Enter once the row labelled exactly `fileName` is the focused one, and returns once that file's tab is the active editor and the editor
- * has the keyboard focus where keys reach VS Code (its content, a webview's page for instance, may
- * still be loading: see {@link webviewShowing}).
+ * presses Enter once the row labelled exactly `fileName` is the focused one, and returns once that
+ * file's tab is the active editor and the editor has the keyboard focus where keys reach VS Code
+ * (its content, a webview's page for instance, may still be loading: see {@link webviewShowing}).
  *
  * Why the focus: VS Code shows the new tab some 60-110 ms before the editor takes the focus (a
  * probe that logged the focus at each frame: tab at 172 ms, the image editor's iframe focused at
@@ -281,11 +281,10 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
   const input = widget.locator('input');
   await input.waitFor();
   await input.fill(fileName);
-  const rows = widget.locator('.quick-input-list .monaco-list-row').filter({
-    has: page
-      .locator('.quick-input-list-label .label-name')
-      .filter({ hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }),
-  });
+  const named = page
+    .locator('.quick-input-list-label .label-name')
+    .filter({ hasText: new RegExp(`^${escapeRegExp(fileName)}$`) });
+  const rows = widget.locator('.quick-input-list .monaco-list-row').filter({ has: named });
   await rows.first().waitFor({ timeout: 60_000 });
   const count = await rows.count();
   if (count > 1) {
@@ -296,11 +295,9 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
   // search's results when they come, redrawing the rows. A click lands on whatever row is drawn
   // there by then (in a full run, passwd-signed-tampered.crimg opened instead of passwd.crimg);
   // Enter accepts the focused item itself, which the merge keeps focused.
-  const focused = widget.locator('.quick-input-list .monaco-list-row.focused').filter({
-    has: page
-      .locator('.quick-input-list-label .label-name')
-      .filter({ hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }),
-  });
+  const focused = widget
+    .locator('.quick-input-list .monaco-list-row.focused')
+    .filter({ has: named });
   await focused.waitFor({ timeout: 60_000 });
   await input.press('Enter');
   await waitForActiveEditor(page, fileName);
