@@ -171,13 +171,14 @@ export interface PageImage {
 }
 
 /**
- * The pages of one PGARR as the kernel reads them (`readImage(bytes, { pageRuns: true })`): the
- * addresses and one view of the page data in the image's bytes, instead of an object and a view
- * per page (for a 256 MiB task, 65 536 of each: most of a restart's time in the reader).
+ * Pages whose bytes lie one after another: the addresses and one view of their data, instead of
+ * an object and a view per page (for a 256 MiB task, 65 536 of each: most of a restart's time in
+ * the reader, and a fifth of a checkpoint's). The kernel reads an image's pages so, a PGARR each
+ * (`readImage(bytes, { pageRuns: true })`), and hands the writer a task's pages so.
  */
 export interface PageRun {
-  /** Offset of the PGARR record. */
-  offset: number;
+  /** Offset of the PGARR record (reader only). */
+  offset?: number;
   /** The pages' addresses, judged as `VmaRecord.pages`' are (aligned, in the VMA, ascending). */
   addrs: Float64Array;
   /** `addrs.length` × PAGE_SIZE bytes: the page at `addrs[i]` is at i × PAGE_SIZE. */
@@ -196,10 +197,14 @@ export interface VmaRecord {
   file: string | null;
   /**
    * Pages in ascending address order. The writer skips all-zero pages. Empty when the image was
-   * read with `pageRuns`: the pages are then in `pageRuns`.
+   * read with `pageRuns`, or built by the kernel's checkpoint: the pages are then in `pageRuns`.
    */
   pages: PageImage[];
-  /** The pages a PGARR at a time, ascending; only from a read with `pageRuns` (the kernel's). */
+  /**
+   * The pages as runs, ascending: a PGARR each from a read with `pageRuns` (the kernel's), any
+   * runs from the kernel's checkpoint. The writer writes them after `pages` (a VMA has one or
+   * the other), all-zero pages skipped.
+   */
   pageRuns?: PageRun[];
 }
 

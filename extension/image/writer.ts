@@ -242,106 +242,169 @@ function headRecord(out: Output, head: HeadRecord): void {
 }
 
 /**
- * Tells all-zero pages. A task's pages are views into a few large buffers (the image a restart
- * read, the memory table's chunks), so one word view of the last buffer serves page after page: a
- * new Uint32Array for each page was a fifth of a 256 MiB checkpoint's JavaScript time, most pages
+ * Tells all-zero pages. A task's pages lie in a few large buffers (the image a restart read, the
+ * memory table's chunks), so one word view of the last buffer serves page after page: a new
+ * Uint32Array for each page was a fifth of a 256 MiB checkpoint's JavaScript time, most pages
  * being decided by their first word. One per write, so no buffer outlives it.
  */
 class ZeroPages {
   private buffer: ArrayBufferLike | null = null;
   private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+  private bytes: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 
-  /** Whether the page `data`, at `byteOffset` in `buffer` (its own, passed in: the getters are slow), is all zero. */
-  test(data: Uint8Array, buffer: ArrayBufferLike, byteOffset: number): boolean {
+  /** Whether the page at `byteOffset` in `buffer` is all zero. */
+  test(buffer: ArrayBufferLike, byteOffset: number): boolean {
+    this.use(buffer);
     if (byteOffset % 4 === 0) {
-      if (buffer !== this.buffer) {
-        this.words = new Uint32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
-        this.buffer = buffer;
-      }
       const words = this.words;
       const end = (byteOffset + PAGE_SIZE) / 4;
       for (let i = byteOffset / 4; i < end; i++) if (words[i] !== 0) return false;
       return true;
     }
-    for (let i = 0; i < PAGE_SIZE; i++) if (data[i] !== 0) return false;
+    const bytes = this.bytes;
+    for (let i = byteOffset; i < byteOffset + PAGE_SIZE; i++) if (bytes[i] !== 0) return false;
     return true;
+  }
+
+  /**
+   * Marks in `nonZero` each of the `count` pages from `byteOffset` in `buffer` whose first word
+   * (byte, when unaligned) is not zero: such a page is not all zero, the others need
+   * {@link test}. One tight loop of independent reads, each a page apart (a new cache line and
+   * TLB entry each): the processor keeps many of them in flight, where testing the pages one by
+   * one between the planning of each waited for them one at a time (a sixth of a 256 MiB
+   * checkpoint's time).
+   */
+  scan(buffer: ArrayBufferLike, byteOffset: number, count: number, nonZero: Uint8Array): void {
+    this.use(buffer);
+    if (byteOffset % 4 === 0) {
+      const words = this.words;
+      for (let i = 0, at = byteOffset / 4; i < count; i++, at += PAGE_SIZE / 4)
+        nonZero[i] = words[at] !== 0 ? 1 : 0;
+    } else {
+      const bytes = this.bytes;
+      for (let i = 0, at = byteOffset; i < count; i++, at += PAGE_SIZE)
+        nonZero[i] = bytes[at] !== 0 ? 1 : 0;
+    }
+  }
+
+  private use(buffer: ArrayBufferLike): void {
+    if (buffer === this.buffer) return;
+    this.words = new Uint32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
+    this.bytes = new Uint8Array(buffer);
+    this.buffer = buffer;
   }
 }
 
 /**
  * What one VMA writes: the addresses of its pages that are not all zero, and their data as the
  * chunks each PGARR hands out, one view per run of pages that lie one after another in the same
- * buffer (a restored task's pages are views into the image it was read from): a PGARR of such
- * pages leaves as one 4 MiB chunk, not 1024, which saves the host's `writev` an iovec per page.
+ * buffer (a restored task's pages lie in the image it was read from): a PGARR of such pages
+ * leaves as one 4 MiB chunk, not 1024, which saves the host's `writev` an iovec per page.
  */
-interface PlannedVma {
+class VmaPlan {
   /** Addresses of the pages written, ascending; `count` of them are in use. */
-  addrs: Float64Array;
-  count: number;
+  readonly addrs: Float64Array;
+  count = 0;
   /** Per PGARR (PAGES_PER_PGARR pages, the last one fewer), its pages' data in order. */
-  runs: Uint8Array[][];
+  readonly runs: Uint8Array[][] = [];
+  private chunks: Uint8Array[] = [];
+  // The run being gathered: its buffer (null when none), where it starts, its length, and its
+  // first page's own view (a run of one page leaves as that view).
+  private runBuffer: ArrayBufferLike | null = null;
+  private runStart = 0;
+  private runLength = 0;
+  private runPage: Uint8Array | null = null;
+
+  constructor(pages: number) {
+    this.addrs = new Float64Array(pages);
+  }
+
+  /**
+   * A page to write, at `byteOffset` in `buffer` (passed in: a typed array's `buffer` and
+   * `byteOffset` getters are slow), with its own view when it has one.
+   */
+  add(addr: number, buffer: ArrayBufferLike, byteOffset: number, page: Uint8Array | null): void {
+    if (this.count % PAGES_PER_PGARR === 0) {
+      // A new PGARR: its chunks start afresh.
+      this.endRun();
+      this.chunks = [];
+      this.runs.push(this.chunks);
+    } else if (buffer === this.runBuffer && byteOffset === this.runStart + this.runLength) {
+      this.addrs[this.count++] = addr;
+      this.runLength += PAGE_SIZE;
+      return;
+    } else this.endRun();
+    this.addrs[this.count++] = addr;
+    this.runBuffer = buffer;
+    this.runStart = byteOffset;
+    this.runLength = PAGE_SIZE;
+    this.runPage = page;
+  }
+
+  /** Hands the run being gathered to its PGARR's chunks. */
+  endRun(): void {
+    if (this.runBuffer === null) return;
+    this.chunks.push(
+      this.runPage !== null && this.runLength === PAGE_SIZE
+        ? this.runPage
+        : new Uint8Array(this.runBuffer, this.runStart, this.runLength),
+    );
+    this.runBuffer = null;
+  }
 }
 
 /**
- * The pages each VMA writes: all-zero pages are skipped (they read back as zero). Each page is
- * looked at once, the zero test and the run it joins decided together (a typed array's `buffer`
- * and `byteOffset` getters are slow: a second pass over them to find the runs was a tenth of a
- * 256 MiB checkpoint's JavaScript time). Yields after every PAGES_PER_PGARR pages looked at, so
- * a large address space is scanned in slices.
+ * The pages each VMA writes (its `pages`, then its `pageRuns`): all-zero pages are skipped (they
+ * read back as zero). Each page is looked at once, the zero test and the run it joins decided
+ * together (a second pass to find the runs was a tenth of a 256 MiB checkpoint's JavaScript
+ * time); the pages of a `PageRun` are found by arithmetic, with no view or object per page.
+ * Yields after every PAGES_PER_PGARR pages looked at, so a large address space is scanned in
+ * slices.
  */
-function* pagesToWrite(image: CheckpointImage): Generator<void, Map<VmaRecord, PlannedVma>, void> {
-  const planned = new Map<VmaRecord, PlannedVma>();
+function* pagesToWrite(image: CheckpointImage): Generator<void, Map<VmaRecord, VmaPlan>, void> {
+  const planned = new Map<VmaRecord, VmaPlan>();
   const zeroPages = new ZeroPages();
+  let nonZero = new Uint8Array(PAGES_PER_PGARR);
+  let looked = 0;
   for (const task of image.tasks) {
     for (const vma of task.vmas) {
-      const pages = vma.pages;
-      const plan: PlannedVma = { addrs: new Float64Array(pages.length), count: 0, runs: [] };
-      let chunks: Uint8Array[] = [];
-      // The run being gathered: its first page, where it starts in its buffer, and its length.
-      let runPage: Uint8Array | null = null;
-      let runBuffer: ArrayBufferLike | null = null;
-      let runStart = 0;
-      let runLength = 0;
-      const endRun = (): void => {
-        if (runPage === null || runBuffer === null) return;
-        // A run of one page leaves as the page's own view.
-        chunks.push(
-          runLength === PAGE_SIZE ? runPage : new Uint8Array(runBuffer, runStart, runLength),
-        );
-        runPage = null;
-      };
-      for (let first = 0; first < pages.length; first += PAGES_PER_PGARR) {
-        const last = Math.min(pages.length, first + PAGES_PER_PGARR);
-        for (let i = first; i < last; i++) {
-          const page = pages[i] as VmaRecord['pages'][number];
-          const data = page.data;
-          if (data.length !== PAGE_SIZE) {
-            throw new RangeError(
-              `page 0x${page.addr.toString(16)}: ${data.length} bytes, not ${PAGE_SIZE}`,
-            );
-          }
-          const buffer = data.buffer;
-          const byteOffset = data.byteOffset;
-          if (zeroPages.test(data, buffer, byteOffset)) continue;
-          if (plan.count % PAGES_PER_PGARR === 0) {
-            // A new PGARR: its chunks start afresh.
-            endRun();
-            chunks = [];
-            plan.runs.push(chunks);
-          } else if (buffer === runBuffer && byteOffset === runStart + runLength) {
-            plan.addrs[plan.count++] = page.addr;
-            runLength += PAGE_SIZE;
-            continue;
-          } else endRun();
-          plan.addrs[plan.count++] = page.addr;
-          runPage = data;
-          runBuffer = buffer;
-          runStart = byteOffset;
-          runLength = PAGE_SIZE;
+      const runs = vma.pageRuns ?? [];
+      let total = vma.pages.length;
+      for (const run of runs) total += run.addrs.length;
+      const plan = new VmaPlan(total);
+      for (const page of vma.pages) {
+        const data = page.data;
+        if (data.length !== PAGE_SIZE) {
+          throw new RangeError(
+            `page 0x${page.addr.toString(16)}: ${data.length} bytes, not ${PAGE_SIZE}`,
+          );
         }
-        if (last < pages.length) yield;
+        const buffer = data.buffer;
+        const byteOffset = data.byteOffset;
+        if (!zeroPages.test(buffer, byteOffset)) plan.add(page.addr, buffer, byteOffset, data);
+        if (++looked % PAGES_PER_PGARR === 0) yield;
       }
-      endRun();
+      for (const run of runs) {
+        const addrs = run.addrs;
+        const data = run.data;
+        if (data.length !== addrs.length * PAGE_SIZE) {
+          throw new RangeError(
+            `pages from 0x${(addrs[0] ?? 0).toString(16)}: ${data.length} bytes for ${addrs.length} pages`,
+          );
+        }
+        const buffer = data.buffer;
+        const base = data.byteOffset;
+        const only = addrs.length === 1 ? data : null;
+        if (nonZero.length < addrs.length) nonZero = new Uint8Array(addrs.length);
+        zeroPages.scan(buffer, base, addrs.length, nonZero);
+        for (let i = 0; i < addrs.length; i++) {
+          const byteOffset = base + i * PAGE_SIZE;
+          if (nonZero[i] === 1 || !zeroPages.test(buffer, byteOffset))
+            plan.add(addrs[i] as number, buffer, byteOffset, only);
+          if (++looked % PAGES_PER_PGARR === 0) yield;
+        }
+      }
+      plan.endRun();
       planned.set(vma, plan);
     }
   }
@@ -353,7 +416,7 @@ function* emitVma(
   out: Output,
   vpid: number,
   vma: VmaRecord,
-  plan: PlannedVma | undefined,
+  plan: VmaPlan | undefined,
 ): Generator<void, void, void> {
   const done = out.header(RecordType.VMA, 48, vpid);
   out.u32(vma.vma_type);
@@ -403,7 +466,7 @@ function emitOpenFile(out: Output, file: OpenFileRecord): void {
 function* emitBody(
   out: Output,
   image: CheckpointImage,
-  planned: ReadonlyMap<VmaRecord, PlannedVma>,
+  planned: ReadonlyMap<VmaRecord, VmaPlan>,
 ): Generator<void, void, void> {
   headRecord(out, image.head);
   if (image.lsm !== null) {

@@ -4,6 +4,7 @@
  * the first byte; a signed image signs what was handed out.
  */
 import assert from 'node:assert/strict';
+import type { PageImage, PageRun } from '../../../extension/image/model';
 import { readImage } from '../../../extension/image/reader';
 import { ImageEncoder, PAGES_PER_PGARR, writeImage } from '../../../extension/image/writer';
 import { MACHINE_KEY, bigImage, containerImage, sampleImage, signedImage } from './fixtures';
@@ -171,6 +172,49 @@ describe('ImageEncoder: the writer in slices', () => {
       written.map((page) => [...page.data]),
       expected.map((page) => [...page.data]),
     );
+  });
+
+  it('writes pages given as runs (pageRuns, the kernel’s) exactly as pages given one by one', () => {
+    // The kernel hands the writer a task's pages as runs of bytes that lie one after another:
+    // the same bytes must come out, zero pages skipped and PGARRs of 1024 pages whatever the
+    // runs' lengths, in aligned and unaligned buffers and runs of one page.
+    const image = bigImage(3000);
+    const task = image.tasks[0];
+    assert.ok(task !== undefined);
+    task.vmas.forEach((vma, v) =>
+      vma.pages.forEach((page, i) => {
+        if ((i + v) % 7 === 0) page.data.fill(0);
+      }),
+    );
+    const expected = writeImage(image);
+    let cut = 0;
+    for (const vma of task.vmas) {
+      const runs: PageRun[] = [];
+      for (let first = 0; first < vma.pages.length;) {
+        // Runs of 1, 2, 500, 1300 pages in turn, every other one in an unaligned buffer.
+        const length = Math.min([1, 2, 500, 1300][cut % 4] as number, vma.pages.length - first);
+        const skew = cut % 2;
+        cut++;
+        const data = new Uint8Array(length * 4096 + skew).subarray(skew);
+        const addrs = new Float64Array(length);
+        for (let i = 0; i < length; i++) {
+          const page = vma.pages[first + i] as PageImage;
+          data.set(page.data, i * 4096);
+          addrs[i] = page.addr;
+        }
+        runs.push({ addrs, data });
+        first += length;
+      }
+      vma.pages = [];
+      vma.pageRuns = runs;
+    }
+    assert.ok(cut > 8, `${cut} runs`);
+    assert.deepEqual(drain(new ImageEncoder(image)).bytes, expected);
+    // A run whose bytes do not hold its pages is refused, naming its first page.
+    const vma = task.vmas[0];
+    assert.ok(vma !== undefined);
+    vma.pageRuns = [{ addrs: Float64Array.of(vma.vm_start), data: new Uint8Array(100) }];
+    assert.throws(() => writeImage(image), /pages from 0x[0-9a-f]+: 100 bytes for 1 pages/);
   });
 
   it('signs exactly the bytes it handed out', () => {
