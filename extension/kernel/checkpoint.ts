@@ -10,6 +10,7 @@ import type {
   CheckpointImage,
   CredRecord,
   OpenFileRecord,
+  PageRun,
   TaskImage,
   TreeEntry,
   VmaRecord,
@@ -432,7 +433,7 @@ export function buildImage(
   caller: Task,
   tree: Task[],
   headFlags: number,
-  pagesOf: ReadonlyMap<Vma, VmaRecord['pages']> = new Map(),
+  pagesOf: ReadonlyMap<Vma, PageRun[]> = new Map(),
 ): CheckpointImage {
   const root = tree[0] as Task;
   const rootNs = activeNs(root);
@@ -458,7 +459,8 @@ export function buildImage(
       vm_flags: vma.flags,
       vm_pgoff: vma.file !== null ? vma.pgoff : 0,
       file: vma.file !== null ? (vma.path ?? machine.vfs.pathOf(vma.file)) : null,
-      pages: pagesOf.get(vma) ?? task.mm.savedPages(vma),
+      pages: [],
+      pageRuns: pagesOf.get(vma) ?? task.mm.savedPages(vma),
     }));
     const mmObjref = nextObjref++;
     const filesObjref = nextObjref++;
@@ -610,7 +612,7 @@ export function* sysCheckpointSlices(
   if (context.signed) headFlags |= HeadFlag.SIGNED;
   // The pages each mapping saves, a mapping per slice: for a large task, gathering them is the
   // longest part of building the image.
-  const pagesOf = new Map<Vma, VmaRecord['pages']>();
+  const pagesOf = new Map<Vma, PageRun[]>();
   for (const task of context.tree) {
     for (const vma of task.mm.vmas) {
       pagesOf.set(vma, task.mm.savedPages(vma));

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PAGE_SIZE } from '../../../extension/image/model';
+import { PAGE_SIZE, type PageRun } from '../../../extension/image/model';
 import { PageTable } from '../../../extension/kernel/mm';
 
 /** Page indexes spread over chunks: low memory, the mmap area (above 2^31), the stack's top. */
@@ -14,6 +14,17 @@ const BASES = [0x400, 0x7f00_0000, 0x7_ffff_f000];
 
 function page(fill: number): Uint8Array {
   return new Uint8Array(PAGE_SIZE).fill(fill);
+}
+
+/** Runs of pages as [address, bytes] pairs, checking each run's bytes hold its pages. */
+function flatten(runs: PageRun[]): [number, Uint8Array][] {
+  return runs.flatMap((run) => {
+    assert.equal(run.data.length, run.addrs.length * PAGE_SIZE);
+    return [...run.addrs].map((addr, i): [number, Uint8Array] => [
+      addr,
+      run.data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+    ]);
+  });
 }
 
 describe('PageTable', () => {
@@ -58,6 +69,16 @@ describe('PageTable', () => {
           const expected = [...model.keys()].filter((key) => key >= first && key < last).length;
           assert.equal(table.countIn(first, last), expected, `countIn(${first}, ${last})`);
         }
+        // runsIn: the pages in a range, ascending, each with its bytes.
+        const first = BASES[1] as number;
+        const last = first + 1500;
+        assert.deepEqual(
+          flatten(table.runsIn(first, last)),
+          [...model]
+            .filter(([key]) => key >= first && key < last)
+            .sort(([a], [b]) => a - b)
+            .map(([key, bytes]) => [key * PAGE_SIZE, bytes]),
+        );
         const sorted = (keys: Iterable<number>) => [...keys].sort((a, b) => a - b);
         assert.deepEqual(sorted(table.keys()), sorted(model.keys()));
         assert.deepEqual(
@@ -140,6 +161,49 @@ describe('PageTable', () => {
     assert.equal(table.get(base), undefined);
     assert.equal(table.size, 3);
     assert.throws(() => table.adoptRestored(new Uint8Array(PAGE_SIZE), 0, [0]), /one buffer/);
+  });
+
+  it('gives a range’s pages as runs: one view per stretch of the restored buffer, a written page alone', () => {
+    const buffer = new Uint8Array(6 * PAGE_SIZE);
+    for (let i = 0; i < 6; i++) buffer.fill(i + 1, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+    const table = new PageTable();
+    const base = 0x7f00_0000;
+    // Buffer pages 0..2 at base, +1, +3 (an address gap, the bytes still one after another);
+    // pages 3..5 at base + 1023 .. base + 1025 (across two chunks).
+    table.adoptRestored(
+      buffer,
+      0,
+      [base, base + 1, base + 3].map((index) => index * PAGE_SIZE),
+    );
+    table.adoptRestored(
+      buffer,
+      3 * PAGE_SIZE,
+      [base + 1023, base + 1024, base + 1025].map((index) => index * PAGE_SIZE),
+    );
+    // A page of its own in the middle of the first stretch cuts it.
+    table.set(base + 1, page(0xaa));
+    const runs = table.runsIn(base, base + 1026);
+    assert.deepEqual(
+      runs.map((run) => [[...run.addrs].map((addr) => addr / PAGE_SIZE - base), run.data.length]),
+      [
+        [[0], PAGE_SIZE],
+        [[1], PAGE_SIZE],
+        [[3, 1023], 2 * PAGE_SIZE],
+        [[1024, 1025], 2 * PAGE_SIZE],
+      ],
+    );
+    assert.ok(
+      [0, 2, 3].every((i) => runs[i]?.data.buffer === buffer.buffer),
+      'views of the buffer, not copies',
+    );
+    assert.deepEqual(
+      flatten(runs).map(([, bytes]) => bytes[0]),
+      [1, 0xaa, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      flatten(table.runsIn(base + 2, base + 1024)).map(([addr]) => addr / PAGE_SIZE - base),
+      [3, 1023],
+    );
   });
 
   it('gives plain Uint8Array pages over a Node Buffer', () => {
