@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { CallOutcome } from '../kernel/index';
 import type { CrlabLaunchArguments } from './launch';
 import { requireTrust } from '../trust';
+import { stepOptions } from '../quickInputSteps';
 import { DEBUG_COMMANDS, DEBUG_TYPE } from './launch';
 import {
   CHECKPOINT_REQUEST,
@@ -161,11 +162,15 @@ function crlabSession(context: CallStackContext | undefined): vscode.DebugSessio
 
 async function pickUser(title: string, suggested: string[]): Promise<string | undefined> {
   const other = vscode.l10n.t('Another user…');
-  const picked = await vscode.window.showQuickPick([...suggested, other], { title });
+  const picked = await vscode.window.showQuickPick([...suggested, other], {
+    title,
+    ...stepOptions,
+  });
   if (picked !== other) return picked;
   return vscode.window.showInputBox({
     title,
     prompt: vscode.l10n.t('A user name or uid of the world'),
+    ...stepOptions,
   });
 }
 

@@ -8,6 +8,7 @@ import { formatRestartMatrix, readDump, whoMayRestart, type RestartMatrix } from
 import { baseName, readDumpDirectory } from '../host/workspaceFiles';
 import { defaultWorld, type WorldSpec } from '../kernel/index';
 import { checkScenario } from '../lab/index';
+import { stepOptions } from '../quickInputSteps';
 import type { CommandCallback } from './commands';
 import type { CriuDumpEditorProvider } from './criuDumpEditor';
 import { criuDumpViewType } from './criuDumpEditor';
@@ -122,6 +123,7 @@ async function chooseWorld(argument: unknown): Promise<WorldChoice | undefined> 
   const picked = await vscode.window.showQuickPick(items, {
     title: vscode.l10n.t('Who may restart this CRIU dump? In which world'),
     placeHolder: vscode.l10n.t('Its users, files and sysctls judge the dump'),
+    ...stepOptions,
   });
   if (!picked) return undefined;
   return picked.uri ? worldFromScenario(picked.uri) : defaultChoice();

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { decodeImageJson, diffImages, formatImageError, readImage } from '../image/index';
 import { createKernel, defaultWorld, RestartFlag, type CheckRecord } from '../kernel/index';
 import { CLOCK_EPOCH, formatCheck } from '../lab/index';
+import { stepOptions } from '../quickInputSteps';
 import type { CommandCallback } from './commands';
 import { editorKeys } from './imageDocument';
 import type { ImageEditorProvider } from './imageEditorProvider';
@@ -125,6 +126,7 @@ export function restartCommand(context: ImageActionContext): CommandCallback {
               {
                 title: vscode.l10n.t('Restart {0} as…', fileName(uri)),
                 placeHolder: vscode.l10n.t('The user whose sys_restart call restores the image'),
+                ...stepOptions,
               },
             )
           )?.label;
@@ -138,6 +140,7 @@ export function restartCommand(context: ImageActionContext): CommandCallback {
           title: vscode.l10n.t('sys_restart flags'),
           canPickMany: true,
           placeHolder: vscode.l10n.t('None for a plain restart'),
+          ...stepOptions,
         },
       );
       if (picked === undefined) return undefined;
@@ -326,12 +329,16 @@ export function editFieldCommand(context: ImageActionContext): CommandCallback {
             title: vscode.l10n.t('Edit field'),
             prompt: vscode.l10n.t('The field, as errors name it'),
             placeHolder: 'CRED.euid', // l10n-exempt: a field path
+            ...stepOptions,
           });
     if (!fieldPath) return undefined;
     const input =
       typeof inputArgument === 'string'
         ? inputArgument
-        : await vscode.window.showInputBox({ title: vscode.l10n.t('New value of {0}', fieldPath) });
+        : await vscode.window.showInputBox({
+            title: vscode.l10n.t('New value of {0}', fieldPath),
+            ...stepOptions,
+          });
     if (input === undefined) return undefined;
     const outcome = context.images.editFieldByPath(
       document,
@@ -362,6 +369,7 @@ export function goToOffsetCommand(context: ImageActionContext): CommandCallback 
         prompt: vscode.l10n.t('A byte offset below 0x{0} (decimal or 0x hex)', size.toString(16)),
         validateInput: (value) =>
           parse(value) === null ? vscode.l10n.t('Not an offset in this image') : null,
+        ...stepOptions,
       });
       if (text === undefined) return undefined;
       offset = parse(text);

@@ -20,9 +20,9 @@ import {
   pickTask,
   pickUser,
   pickWhere,
-  stepOptions,
   type ImageChoice,
 } from './picks';
+import { stepOptions } from '../quickInputSteps';
 
 /** A command's callback. */
 export type LabCommand = (...args: unknown[]) => Promise<unknown>;
@@ -179,6 +179,7 @@ export function loadScenarioCommand(context: LabCommandContext): LabCommand {
         title: vscode.l10n.t('Load which scenario into the lab?'),
         placeHolder: vscode.l10n.t('The lab starts where the scenario leaves the kernel'),
         matchOnDescription: true,
+        ...stepOptions,
       });
       uri = chosen?.uri;
     }
@@ -483,7 +484,7 @@ export function exportReportCommand(context: LabCommandContext): LabCommand {
             format: 'json' as const,
           },
         ],
-        { title: vscode.l10n.t('Export the checks of {0} as…', call.statement) },
+        { title: vscode.l10n.t('Export the checks of {0} as…', call.statement), ...stepOptions },
       );
       format = chosen?.format;
     }
@@ -555,7 +556,7 @@ export function setSysctlCommand(context: LabCommandContext): LabCommand {
         : (
             await vscode.window.showQuickPick(
               sysctls.map((entry) => ({ label: entry, description: String(kernel.sysctl(entry)) })),
-              { title: vscode.l10n.t('Set which sysctl?') },
+              { title: vscode.l10n.t('Set which sysctl?'), ...stepOptions },
             )
           )?.label;
     if (name === undefined) return undefined;
@@ -569,7 +570,7 @@ export function setSysctlCommand(context: LabCommandContext): LabCommand {
           description: entry === kernel.sysctl(name) ? vscode.l10n.t('current') : '',
           value: entry,
         })),
-        { title: vscode.l10n.t('{0} =', name) },
+        { title: vscode.l10n.t('{0} =', name), ...stepOptions },
       );
       value = chosen?.value;
     }

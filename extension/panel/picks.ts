@@ -5,15 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { LabImage, LabSession, LabTask, RunMode } from '../lab/session';
+import { stepOptions } from '../quickInputSteps';
 import { kernelFileUri } from '../session/labFiles';
-
-/**
- * The lab's questions are steps of one action (image, then user, then flags): each stays open
- * when the focus moves, as in VS Code's multi-step sample. Otherwise a webview taking the focus
- * back as one step's pick closes (the panel the action started from, an editor just opened)
- * can close the next step's pick and silently drop the action. Escape still cancels.
- */
-export const stepOptions = { ignoreFocusOut: true } as const;
 
 interface Item<T> extends vscode.QuickPickItem {
   readonly value: T;

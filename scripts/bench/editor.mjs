@@ -377,17 +377,11 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
   const peakReset = hostPid !== null && resetPeak(hostPid);
   const before = hostPid === null ? null : memoryOf(hostPid);
   await runFromPalette(page, 'Restart This Image…');
-  const pick = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'hallyn' }).first().waitFor();
-  await pick.fill('hallyn');
-  await page.keyboard.press('Enter');
+  await choose(page, `Restart ${restartImage.name} as…`, 'hallyn');
   // The flags: none (a plain restart); Enter accepts the empty selection.
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'RESTART_FROZEN' })
-    .first()
-    .waitFor();
+  const flags = await tick(page, 'sys_restart flags', []);
   const started = Date.now();
-  await page.keyboard.press('Enter');
+  await answer(flags);
   /** @type {number | null} */
   let notifiedAfter = null;
   // Any progress notification (the lab shows one for long operations).
@@ -471,7 +465,17 @@ async function choose(page, title, label) {
     .locator('.quick-input-list .monaco-list-row.focused .label-name')
     .filter({ hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) })
     .waitFor({ timeout: 60_000 });
-  await page.keyboard.press('Enter');
+  await answer(widget);
+}
+
+/**
+ * Enter in the question's own input. A key pressed at the page goes wherever the focus is, and
+ * a webview can take it a moment after a quick input closed (see extension/quickInputSteps.ts):
+ * the question stays open then, but an Enter pressed at the page would miss it.
+ * @param {import('playwright-core').Locator} widget
+ */
+async function answer(widget) {
+  await widget.locator('input').first().press('Enter');
 }
 
 /**
@@ -741,7 +745,7 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     await choose(page, 'Checkpoint which task?', 'toucher');
     await choose(page, 'Checkpoint toucher as which user?', 'hallyn');
     const flags = await tick(page, 'sys_checkpoint flags', ['CHECKPOINT_SUBTREE']);
-    await page.keyboard.press('Enter');
+    await answer(flags);
     await flags.waitFor({ state: 'hidden', timeout: 60_000 });
     // The file name it offers (under checkpoints/ in the workspace, and /tmp in the lab kernel).
     const nameBox = (await step(page, 'Checkpoint image file')).locator('input').first();
@@ -749,7 +753,7 @@ async function labResponsiveness(page, probeFile, hostPid, run) {
     kernelPath = `/tmp/${imageFile}`;
     if (profile) await probeCommand(probeFile, 'start', 'profiling');
     const started = Date.now();
-    await page.keyboard.press('Enter');
+    await nameBox.press('Enter');
     const notified = notificationAfter(page, 'Checkpointing pid', started, labTimeoutMs);
     const written = notificationAfter(page, 'Checkpoint written to', started, 60_000);
     const outcome = await labCallShown(page, 'checkpoint', kernelPath, labTimeoutMs);
@@ -828,7 +832,7 @@ async function labRestart(page, probeFile, hostPid, run, kernelPath, idle, line,
     await flags.locator('.quick-input-list .monaco-list-row').first().waitFor();
     if (profile) await probeCommand(probeFile, 'start', 'profiling');
     const started = Date.now();
-    await page.keyboard.press('Enter');
+    await answer(flags);
     const notified = notificationAfter(page, 'Restarting', started, labTimeoutMs);
     const outcome = await labCallShown(page, 'restart', kernelPath, labTimeoutMs, shownBefore);
     const ended = outcome.at;

@@ -105,7 +105,8 @@ async function choose(page: Page, label: string, filter = label): Promise<void> 
   // The filtered list puts the match first; Enter takes the focused (first) row.
   const focused = widget.locator('.quick-input-list .monaco-list-row.focused .label-name');
   await focused.filter({ hasText: exactly(label) }).waitFor();
-  await page.keyboard.press('Enter');
+  // In the question's own input: a key pressed at the page goes wherever the focus is.
+  await input.press('Enter');
 }
 
 /**
