@@ -8,6 +8,6 @@
  * opened: without this the question lost the focus, closed, and the command ended as if the user
  * had cancelled it, saying nothing (issue #8: Restart This Image… from the palette, with its image
  * open, then restarted nothing). Taking the focus away from a question is tested in
- * test/e2e/panel.test.ts.
+ * test/e2e/imageEditor.test.ts.
  */
 export const stepOptions = { ignoreFocusOut: true } as const;
