@@ -1,15 +1,15 @@
 /**
  * The image writer: a CheckpointImage in, the exact byte stream of image-format.md out.
  *
- * One emitter writes every record, run twice: first only counting bytes (so the size is known
- * before the first byte goes out; page arrays are counted from their lengths), then producing
- * the bytes as chunks: the record fields are gathered into small buffers, and page contents are
- * handed out as views of the model's own bytes (one view per run of pages that lie one after
- * another in a buffer), never copied. {@link ImageEncoder} hands the chunks out a slice at a
- * time (one PGARR and its pages, at most 4 MiB), so a host can write a 1 GiB image to a file or
- * a stream between event-loop turns without holding a second copy; {@link writeImage} gathers
- * them into one buffer of the final size (one allocation, one copy of each page). Both give the
- * same bytes.
+ * One emitter writes every record. It runs once only counting bytes, every page counted (the
+ * most the image can be, known before any page is looked at), then once producing the bytes as
+ * chunks: the record fields are gathered into small buffers, and page contents are handed out
+ * as views of the model's own bytes (one view per stretch of pages that lie one after another
+ * in a buffer), never copied. A PGARR's pages are gathered (all-zero pages skipped) right before
+ * it goes out. {@link ImageEncoder} hands the chunks out a slice at a time (one PGARR and its
+ * pages, at most 4 MiB), so a host can write a 1 GiB image to a file or a stream between
+ * event-loop turns without holding a second copy; {@link writeImage} gathers them into one
+ * buffer of the final size (one allocation, one copy of each page). Both give the same bytes.
  */
 import { HmacSha256 } from './hmac';
 import {
@@ -20,6 +20,8 @@ import {
   HeadFlag,
   type OpenFileRecord,
   PAGE_SIZE,
+  type PageImage,
+  type PageRun,
   RecordType,
   SecType,
   SignAlg,
@@ -296,83 +298,77 @@ class ZeroPages {
 }
 
 /**
- * What one VMA writes: the addresses of its pages that are not all zero, and their data as the
- * chunks each PGARR hands out, one view per run of pages that lie one after another in the same
- * buffer (a restored task's pages lie in the image it was read from): a PGARR of such pages
- * leaves as one 4 MiB chunk, not 1024, which saves the host's `writev` an iovec per page.
+ * A VMA's pages as the PGARRs that carry them (its `pages`, then its `pageRuns`), gathered one
+ * PGARR at a time just before it is written: all-zero pages are skipped (they read back as
+ * zero). Gathering a PGARR right before the host writes it is what makes the zero test cheap:
+ * its read of each page's first word takes the page's TLB entry and first cache line, which the
+ * host's copy of the same page then finds warm. Looking at every page first, then writing them
+ * all, paid for each page twice: a 256 MiB checkpoint went from 0.74× a raw write's throughput
+ * to 0.84–0.9× (scripts/bench/scale.ts) when it stopped.
+ *
+ * The pages' data leave as chunks, one view per stretch of pages that lie one after another in
+ * the same buffer (a restored task's pages lie in the image it was read from): a PGARR of such
+ * pages leaves as one 4 MiB chunk, not 1024, which saves the host's `writev` an iovec per page.
+ * A run of pages is taken a block at a time (one pass of first-word reads, then a native
+ * `indexOf` for the pages that need the whole test), with no object or call per page.
  */
-class VmaPlan {
-  /** Addresses of the pages written, ascending; `count` of them are in use. */
-  readonly addrs: Float64Array;
+class PageArrays {
+  /** The PGARR gathered: its pages' addresses (`count` of them) and their data, in order. */
+  readonly addrs = new Float64Array(PAGES_PER_PGARR);
   count = 0;
-  /** Per PGARR (PAGES_PER_PGARR pages, the last one fewer), its pages' data in order. */
-  readonly runs: Uint8Array[][] = [];
-  private chunks: Uint8Array[] = [];
-  // The run being gathered: its buffer (null when none), where it starts, its length, and its
-  // first page's own view (a run of one page leaves as that view).
-  private runBuffer: ArrayBufferLike | null = null;
-  private runStart = 0;
-  private runLength = 0;
-  private runPage: Uint8Array | null = null;
+  chunks: Uint8Array[] = [];
+  // The VMA whose pages are gathered, and where the looking has got: an index into its `pages`,
+  // then a run and a page in it.
+  private vma: VmaRecord | null = null;
+  private page = 0;
+  private run = 0;
+  private inRun = 0;
+  /** Pages looked at in this slice (the emitter starts a new one after each PGARR). */
+  private looked = 0;
+  // The chunk being gathered: its buffer (null when none), where it starts, its length, and
+  // its only page's own view (a chunk of one page leaves as that view).
+  private chunkBuffer: ArrayBufferLike | null = null;
+  private chunkStart = 0;
+  private chunkLength = 0;
+  private chunkPage: Uint8Array | null = null;
 
-  constructor(pages: number) {
-    this.addrs = new Float64Array(pages);
+  private readonly zeroPages = new ZeroPages();
+  /** First-word verdicts of a block of a run. */
+  private readonly firstWords = new Uint8Array(PAGES_PER_PGARR);
+
+  /** Starts on `vma`'s pages. */
+  begin(vma: VmaRecord): void {
+    this.vma = vma;
+    this.page = 0;
+    this.run = 0;
+    this.inRun = 0;
+  }
+
+  /** A slice has ended (its PGARR written): the next may look at PAGES_PER_PGARR pages again. */
+  sliceEnded(): void {
+    this.looked = 0;
   }
 
   /**
-   * A page to write, at `byteOffset` in `buffer` (passed in: a typed array's `buffer` and
-   * `byteOffset` getters are slow), with its own view when it has one.
+   * Gathers the next PGARR: up to PAGES_PER_PGARR pages that are not all zero. Yields after
+   * every PAGES_PER_PGARR pages looked at that did not fill it (a stretch of zero pages is
+   * looked at in slices); returns how many it holds, 0 once every page has been looked at.
+   *
+   * @throws RangeError when a page's or a run's bytes do not hold its pages.
    */
-  add(addr: number, buffer: ArrayBufferLike, byteOffset: number, page: Uint8Array | null): void {
-    if (this.count % PAGES_PER_PGARR === 0) {
-      // A new PGARR: its chunks start afresh.
-      this.endRun();
-      this.chunks = [];
-      this.runs.push(this.chunks);
-    } else if (buffer === this.runBuffer && byteOffset === this.runStart + this.runLength) {
-      this.addrs[this.count++] = addr;
-      this.runLength += PAGE_SIZE;
-      return;
-    } else this.endRun();
-    this.addrs[this.count++] = addr;
-    this.runBuffer = buffer;
-    this.runStart = byteOffset;
-    this.runLength = PAGE_SIZE;
-    this.runPage = page;
-  }
-
-  /** Hands the run being gathered to its PGARR's chunks. */
-  endRun(): void {
-    if (this.runBuffer === null) return;
-    this.chunks.push(
-      this.runPage !== null && this.runLength === PAGE_SIZE
-        ? this.runPage
-        : new Uint8Array(this.runBuffer, this.runStart, this.runLength),
-    );
-    this.runBuffer = null;
-  }
-}
-
-/**
- * The pages each VMA writes (its `pages`, then its `pageRuns`): all-zero pages are skipped (they
- * read back as zero). Each page is looked at once, the zero test and the run it joins decided
- * together (a second pass to find the runs was a tenth of a 256 MiB checkpoint's JavaScript
- * time); the pages of a `PageRun` are found by arithmetic, with no view or object per page.
- * Yields after every PAGES_PER_PGARR pages looked at, so a large address space is scanned in
- * slices.
- */
-function* pagesToWrite(image: CheckpointImage): Generator<void, Map<VmaRecord, VmaPlan>, void> {
-  const planned = new Map<VmaRecord, VmaPlan>();
-  const zeroPages = new ZeroPages();
-  let nonZero = new Uint8Array(PAGES_PER_PGARR);
-  let looked = 0;
-  for (const task of image.tasks) {
-    for (const vma of task.vmas) {
-      const runs = vma.pageRuns ?? [];
-      let total = vma.pages.length;
-      for (const run of runs) total += run.addrs.length;
-      const plan = new VmaPlan(total);
-      for (const page of vma.pages) {
+  *gather(): Generator<void, number, void> {
+    this.count = 0;
+    this.chunks = [];
+    if (this.vma === null) return 0;
+    const pages = this.vma.pages;
+    const runs = this.vma.pageRuns ?? [];
+    while (this.count < PAGES_PER_PGARR) {
+      if (this.looked >= PAGES_PER_PGARR) {
+        this.looked = 0;
+        yield;
+      }
+      if (this.page < pages.length) {
+        const page = pages[this.page++] as PageImage;
         const data = page.data;
         if (data.length !== PAGE_SIZE) {
           throw new RangeError(
@@ -381,42 +377,123 @@ function* pagesToWrite(image: CheckpointImage): Generator<void, Map<VmaRecord, V
         }
         const buffer = data.buffer;
         const byteOffset = data.byteOffset;
-        if (!zeroPages.test(buffer, byteOffset)) plan.add(page.addr, buffer, byteOffset, data);
-        if (++looked % PAGES_PER_PGARR === 0) yield;
-      }
-      for (const run of runs) {
-        const addrs = run.addrs;
-        const data = run.data;
-        if (data.length !== addrs.length * PAGE_SIZE) {
-          throw new RangeError(
-            `pages from 0x${(addrs[0] ?? 0).toString(16)}: ${data.length} bytes for ${addrs.length} pages`,
-          );
+        if (!this.zeroPages.test(buffer, byteOffset)) {
+          this.addrs[this.count++] = page.addr;
+          this.addData(buffer, byteOffset, PAGE_SIZE, data);
         }
-        const buffer = data.buffer;
-        const base = data.byteOffset;
-        const only = addrs.length === 1 ? data : null;
-        if (nonZero.length < addrs.length) nonZero = new Uint8Array(addrs.length);
-        zeroPages.scan(buffer, base, addrs.length, nonZero);
-        for (let i = 0; i < addrs.length; i++) {
-          const byteOffset = base + i * PAGE_SIZE;
-          if (nonZero[i] === 1 || !zeroPages.test(buffer, byteOffset))
-            plan.add(addrs[i] as number, buffer, byteOffset, only);
-          if (++looked % PAGES_PER_PGARR === 0) yield;
-        }
+        this.looked++;
+      } else if (this.run < runs.length) {
+        this.gatherFromRun(runs[this.run] as PageRun);
+      } else break;
+    }
+    this.endChunk();
+    return this.count;
+  }
+
+  /** Takes the next block of the current run: as many pages as the PGARR and the slice have room for. */
+  private gatherFromRun(run: PageRun): void {
+    const addrs = run.addrs;
+    const data = run.data;
+    if (this.inRun === 0 && data.length !== addrs.length * PAGE_SIZE) {
+      throw new RangeError(
+        `pages from 0x${(addrs[0] ?? 0).toString(16)}: ${data.length} bytes for ${addrs.length} pages`,
+      );
+    }
+    const first = this.inRun;
+    const block = Math.min(
+      addrs.length - first,
+      PAGES_PER_PGARR - this.count,
+      PAGES_PER_PGARR - this.looked,
+    );
+    const buffer = data.buffer;
+    const base = data.byteOffset + first * PAGE_SIZE;
+    const only = addrs.length === 1 ? data : null;
+    const firstWords = this.firstWords;
+    this.zeroPages.scan(buffer, base, block, firstWords);
+    // Stretches of pages whose first word is not zero are taken whole; a page whose first word
+    // is zero gets the whole test.
+    for (let from = 0; from < block;) {
+      let to = firstWords.indexOf(0, from);
+      if (to < 0 || to > block) to = block;
+      if (to > from)
+        this.addPages(addrs, first + from, first + to, buffer, base + from * PAGE_SIZE, only);
+      if (to < block) {
+        const at = base + to * PAGE_SIZE;
+        if (!this.zeroPages.test(buffer, at))
+          this.addPages(addrs, first + to, first + to + 1, buffer, at, only);
+        to++;
       }
-      plan.endRun();
-      planned.set(vma, plan);
+      from = to;
+    }
+    this.looked += block;
+    this.inRun += block;
+    if (this.inRun === addrs.length) {
+      this.run++;
+      this.inRun = 0;
     }
   }
-  return planned;
+
+  /** Pages `[from, to)` of a run, whose data start at `byteOffset` in `buffer`. */
+  private addPages(
+    addrs: Float64Array,
+    from: number,
+    to: number,
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    only: Uint8Array | null,
+  ): void {
+    if (to - from === 1) this.addrs[this.count] = addrs[from] as number;
+    else this.addrs.set(addrs.subarray(from, to), this.count);
+    this.count += to - from;
+    this.addData(buffer, byteOffset, (to - from) * PAGE_SIZE, only);
+  }
+
+  /** Page data: it extends the chunk being gathered when it follows it in the same buffer. */
+  private addData(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+    page: Uint8Array | null,
+  ): void {
+    if (buffer === this.chunkBuffer && byteOffset === this.chunkStart + this.chunkLength) {
+      this.chunkLength += length;
+      return;
+    }
+    this.endChunk();
+    this.chunkBuffer = buffer;
+    this.chunkStart = byteOffset;
+    this.chunkLength = length;
+    this.chunkPage = length === PAGE_SIZE ? page : null;
+  }
+
+  /** Hands the chunk being gathered to the PGARR's chunks. */
+  private endChunk(): void {
+    if (this.chunkBuffer === null) return;
+    this.chunks.push(
+      this.chunkPage !== null && this.chunkLength === PAGE_SIZE
+        ? this.chunkPage
+        : new Uint8Array(this.chunkBuffer, this.chunkStart, this.chunkLength),
+    );
+    this.chunkBuffer = null;
+  }
 }
 
-/** One VMA, its FNAME and its page arrays; yields after each PGARR's pages. */
+/** How many pages a VMA has, zero or not: a bound of what it writes. */
+function pageCount(vma: VmaRecord): number {
+  let count = vma.pages.length;
+  for (const run of vma.pageRuns ?? []) count += run.addrs.length;
+  return count;
+}
+
+/**
+ * One VMA, its FNAME and its page arrays; yields after each PGARR's pages, and while a stretch of
+ * zero pages is looked at. The bounding pass (`pages` null) counts every page as written.
+ */
 function* emitVma(
   out: Output,
   vpid: number,
   vma: VmaRecord,
-  plan: VmaPlan | undefined,
+  pages: PageArrays | null,
 ): Generator<void, void, void> {
   const done = out.header(RecordType.VMA, 48, vpid);
   out.u32(vma.vma_type);
@@ -428,21 +505,20 @@ function* emitVma(
   out.u64(vma.vm_pgoff);
   done();
   if (vma.file !== null) textRecord(out, RecordType.FNAME, vpid, utf8.encode(vma.file));
-  const count = plan?.count ?? 0;
-  if (out.counting) {
-    // The sizing pass: a PGARR's bytes follow from its count (header, addresses, pages).
-    const arrays = Math.ceil(count / PAGES_PER_PGARR);
-    out.pos += arrays * (8 + 8) + count * (8 + PAGE_SIZE);
-  } else if (plan !== undefined) {
-    for (let array = 0; array * PAGES_PER_PGARR < count; array++) {
-      const first = array * PAGES_PER_PGARR;
-      const last = Math.min(count, first + PAGES_PER_PGARR);
+  if (pages === null) {
+    // A PGARR's bytes follow from its count (header, addresses, pages).
+    const count = pageCount(vma);
+    out.pos += Math.ceil(count / PAGES_PER_PGARR) * (8 + 8) + count * (8 + PAGE_SIZE);
+  } else {
+    pages.begin(vma);
+    for (let count = yield* pages.gather(); count > 0; count = yield* pages.gather()) {
       const doneChunk = out.header(RecordType.PGARR, 8, vpid);
-      out.u64(last - first);
+      out.u64(count);
       doneChunk();
-      out.u64s(plan.addrs, first, last);
-      for (const chunk of plan.runs[array] ?? []) out.pageData(chunk);
+      out.u64s(pages.addrs, 0, count);
+      for (const chunk of pages.chunks) out.pageData(chunk);
       yield;
+      pages.sliceEnded();
     }
   }
   const closing = out.header(RecordType.PGARR, 8, vpid);
@@ -462,11 +538,14 @@ function emitOpenFile(out: Output, file: OpenFileRecord): void {
   if (file.label !== null) securityRecord(out, SecType.FILE, file.objref, file.label);
 }
 
-/** Everything from HEAD up to (not including) SIGN/TAIL; yields after each PGARR's pages. */
+/**
+ * Everything from HEAD up to (not including) SIGN/TAIL; yields after each PGARR's pages. The
+ * bounding pass (`pages` null) counts every page as written.
+ */
 function* emitBody(
   out: Output,
   image: CheckpointImage,
-  planned: ReadonlyMap<VmaRecord, VmaPlan>,
+  pages: PageArrays | null,
 ): Generator<void, void, void> {
   headRecord(out, image.head);
   if (image.lsm !== null) {
@@ -545,7 +624,7 @@ function* emitBody(
     }
     done();
     textRecord(out, RecordType.FNAME, vpid, utf8.encode(mm.exe));
-    for (const vma of task.vmas) yield* emitVma(out, vpid, vma, planned.get(vma));
+    for (const vma of task.vmas) yield* emitVma(out, vpid, vma, pages);
 
     done = out.header(RecordType.FILES, 8, vpid);
     out.u32(task.files.objref);
@@ -600,15 +679,19 @@ function emitEnd(out: Output, signingKey: SigningKey | null): void {
 
 /**
  * Encodes `image` a slice at a time: each {@link next} call does a bounded amount of work (looks
- * at up to 1024 pages, or writes one PGARR with its pages) and returns the bytes it produced, in
- * order; concatenated, they are exactly {@link writeImage}'s output. {@link size} is known before
- * the first byte comes out. Page contents come out as the model's own page arrays (views, not
- * copies): write or copy each slice's chunks before changing the model's pages.
+ * at up to 1024 pages and writes the PGARR they fill) and returns the bytes it produced, in
+ * order; concatenated, they are exactly {@link writeImage}'s output. The size is known once the
+ * last slice is out ({@link size}); before, {@link bound} is the most it can be: which pages are
+ * all zero is only found as their PGARR is gathered, right before it is written (see
+ * PageArrays). Page contents come out as the model's own page arrays (views, not copies): write
+ * or copy each slice's chunks before changing the model's pages.
  *
  * @throws like {@link writeImage}, from the constructor or from {@link next}.
  */
 export class ImageEncoder {
-  /** The image's size in bytes; -1 until the pages have been looked at. */
+  /** The most bytes the image can have: its size if no page were all zero. */
+  readonly bound: number;
+  /** The image's size in bytes; -1 until the last slice is out. */
   size = -1;
   /** Bytes handed out so far. */
   written = 0;
@@ -619,7 +702,14 @@ export class ImageEncoder {
     if (signed && opts.signingKey === undefined) {
       throw new Error('writeImage: HEAD.flags has SIGNED but no signingKey was given');
     }
-    this.slices = this.encode(image, signed ? (opts.signingKey ?? null) : null);
+    const signingKey = signed ? (opts.signingKey ?? null) : null;
+    // The bounding pass counts records from their fields and page arrays from their lengths:
+    // no page is looked at.
+    const bounding = new Output(true);
+    for (const _ of emitBody(bounding, image, null));
+    emitEnd(bounding, signingKey);
+    this.bound = bounding.pos;
+    this.slices = this.encode(image, signingKey);
   }
 
   /** The bytes of the next slice (possibly none), or null once the whole image is out. */
@@ -632,40 +722,32 @@ export class ImageEncoder {
     image: CheckpointImage,
     signingKey: SigningKey | null,
   ): Generator<Uint8Array[], void, void> {
-    const planning = pagesToWrite(image);
-    let planned = planning.next();
-    for (; planned.done !== true; planned = planning.next()) yield [];
-    const plans = planned.value;
-
-    // Counting too goes a PGARR at a time: for a large image it is a slice of its own.
-    const sizing = new Output(true);
-    for (const _ of emitBody(sizing, image, plans)) yield [];
-    emitEnd(sizing, signingKey);
-    this.size = sizing.pos;
-
     const out = new Output(false, signingKey === null ? null : new HmacSha256(signingKey.key));
-    for (const _ of emitBody(out, image, plans)) {
+    for (const _ of emitBody(out, image, new PageArrays())) {
       this.written = out.pos;
       yield out.take();
     }
     emitEnd(out, signingKey);
     this.written = out.pos;
+    this.size = out.pos;
     yield out.take();
   }
 }
 
-/** Gathers every chunk of `encoder` into one buffer of the image's size. */
-function gather(encoder: ImageEncoder): Uint8Array {
-  let bytes: Uint8Array | null = null;
+/**
+ * Every chunk of `encoder` in one buffer of the image's size, allocated once its size is known:
+ * until then the chunks are kept as they come (views of the model's pages, not copies).
+ */
+export function gatherImage(encoder: ImageEncoder): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (let slice = encoder.next(); slice !== null; slice = encoder.next()) chunks.push(...slice);
+  const bytes = new Uint8Array(encoder.size);
   let at = 0;
-  for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
-    for (const chunk of chunks) {
-      bytes ??= new Uint8Array(encoder.size);
-      bytes.set(chunk, at);
-      at += chunk.length;
-    }
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
   }
-  return bytes ?? new Uint8Array(0);
+  return bytes;
 }
 
 /**
@@ -682,7 +764,7 @@ function gather(encoder: ImageEncoder): Uint8Array {
  *   caller otherwise, readImage is the judge of images.
  */
 export function writeImage(image: CheckpointImage, opts: WriteOptions = {}): Uint8Array {
-  return gather(new ImageEncoder(image, opts));
+  return gatherImage(new ImageEncoder(image, opts));
 }
 
 /**

@@ -540,28 +540,30 @@ export function buildImage(
 /**
  * Writes the image to the output a slice at a time: to a host file chunk by chunk as it comes;
  * to a file of the emulated VFS in one write at the end (gathered into one buffer of the image's
- * size, as the one-shot writer does), so the file changes once.
+ * size, as the one-shot writer does), so the file changes once. Until the last slice, the
+ * progress's total is the most the image can be (see ImageEncoder.bound).
  */
 function* writeImageSlices(
   encoder: ImageEncoder,
   output: OpenFile,
   limit: number,
 ): Generator<CallProgress, Result<number>, void> {
-  let gathered: Uint8Array | null = null;
-  let at = 0;
+  // The chunks for the VFS, as they come: views of the task's pages, which the kernel does not
+  // change while a sliced call runs.
+  const gathered: Uint8Array[] = [];
   for (let chunks = encoder.next(); chunks !== null; chunks = encoder.next()) {
     if (output.host !== null) output.writeChunks(chunks, limit);
-    else {
-      for (const chunk of chunks) {
-        gathered ??= new Uint8Array(encoder.size);
-        gathered.set(chunk, at);
-        at += chunk.length;
-      }
-    }
-    yield { done: encoder.written, total: Math.max(0, encoder.size) };
+    else gathered.push(...chunks);
+    yield { done: encoder.written, total: encoder.size >= 0 ? encoder.size : encoder.bound };
   }
   if (output.host !== null) return ok(encoder.written);
-  return output.write(gathered ?? new Uint8Array(0), limit);
+  const bytes = new Uint8Array(encoder.written);
+  let at = 0;
+  for (const chunk of gathered) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return output.write(bytes, limit);
 }
 
 /**
