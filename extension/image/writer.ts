@@ -140,7 +140,7 @@ class Output {
   u64(value: number): void {
     const view = this.room(8);
     if (view !== null) {
-      view.setUint32(this.fill, (value % TWO_POW_32) >>> 0, true);
+      view.setUint32(this.fill, value >>> 0, true);
       view.setUint32(this.fill + 4, Math.floor(value / TWO_POW_32) >>> 0, true);
     }
     this.advance(8);
@@ -148,7 +148,9 @@ class Output {
   /**
    * `values[first..last)` as u64s (each a number below 2^53), after one room reservation: a
    * PGARR's 1024 addresses went out through 1024 u64 calls, a tenth of a 256 MiB checkpoint's
-   * JavaScript time.
+   * JavaScript time. The low word is `value >>> 0` (ToUint32 is the value modulo 2^32 for any
+   * integer below 2^53): `value % 2^32` on a double was a call to fmod, a third of the time of
+   * writing a 256 MiB checkpoint's 65 536 addresses.
    */
   u64s(values: ArrayLike<number>, first: number, last: number): void {
     const n = (last - first) * 8;
@@ -156,7 +158,7 @@ class Output {
     if (view !== null) {
       for (let i = first, at = this.fill; i < last; i++, at += 8) {
         const value = values[i] as number;
-        view.setUint32(at, (value % TWO_POW_32) >>> 0, true);
+        view.setUint32(at, value >>> 0, true);
         view.setUint32(at + 4, Math.floor(value / TWO_POW_32) >>> 0, true);
       }
     }
