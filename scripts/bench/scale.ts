@@ -7,7 +7,8 @@
  * The task is the benchmark image's (scripts/bench/images.ts): hallyn's counter with 65 536
  * touched pages. Each round: a raw read and a raw write of the image's bytes, then the restart
  * (read the file, restart it as hallyn, frozen) and the checkpoint of the restored task (as
- * hallyn, to a new file), each with the peak memory reset before it.
+ * hallyn, to a new file), each with the peak memory reset before it. Both writes start with no
+ * dirty page pending on the machine (sync(1) before each, untimed).
  *
  * Usage (from the repository root): node --expose-gc .bench/dist/scale.mjs [--quick]
  */
@@ -53,7 +54,9 @@ import {
 
 const quick = process.argv.includes('--quick');
 const spec = quick ? SCALE_IMAGE_QUICK : SCALE_IMAGE;
-const rounds = quick ? 1 : 3;
+// Five rounds: the first pays for compiling the JavaScript, and a write the kernel stalls now and then
+// (one 257 MiB write in twenty took 3–4 times its usual time) weighs on a median of three.
+const rounds = quick ? 1 : 5;
 const touched = spec.pages * 4096;
 
 function print(line: string): void {
@@ -138,10 +141,39 @@ function rawReadOnce(file: string): Timing {
   });
 }
 
+/**
+ * Writes every dirty page of the machine back to disk (sync(1)), untimed, before each timed
+ * write, so that neither side competes with the writeback of what was written before it (the
+ * core bench's 1 GiB images, the other side's 257 MiB just before).
+ */
+function writeBackDirtyPages(): void {
+  const synced = spawnSync('sync', { stdio: 'ignore' });
+  if (synced.status !== 0) throw new Error(`bench scale: sync(1) failed: ${String(synced.error)}`);
+}
+
+/**
+ * Collects garbage and waits until this process's resident memory stops falling: V8 frees a
+ * dropped buffer's memory on a thread of its own after the collection, and a measurement
+ * started meanwhile paid for it (unmapping 257 MiB beside the checkpoint's writes took its CPU
+ * time from 84 to 112–131 ms, and the restart after the two references' buffers paid likewise).
+ * Polls every 10 ms, for at most a second.
+ */
+async function settle(): Promise<void> {
+  collectGarbage();
+  let last = memoryNow().rss;
+  for (let polls = 0; polls < 100; polls++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = memoryNow().rss;
+    if (now === last) return;
+    last = now;
+  }
+}
+
 /** A raw write of the bytes of `file` to `output` (no fsync), timed. */
 function rawWriteOnce(file: string, output: string): Timing {
   const bytes = readFileSync(file);
   rmSync(output, { force: true });
+  writeBackDirtyPages();
   const cpu = process.cpuUsage();
   const started = performance.now();
   writeFileSync(output, bytes);
@@ -267,10 +299,13 @@ async function main(): Promise<void> {
   let baseline = Infinity;
   let peakReset = true;
   for (let round = 0; round < rounds; round++) {
-    // The references: one raw read and one raw write of the same bytes.
+    // The references: one raw read and one raw write of the same bytes. Every measurement
+    // starts settled (see settle), the writes with no dirty page pending.
+    await settle();
     rawRead.push(rawReadOnce(file));
+    await settle();
     rawWrite.push(rawWriteOnce(file, rawOutput));
-    collectGarbage();
+    await settle();
 
     const before = memoryNow().rss;
     baseline = Math.min(baseline, before);
@@ -280,14 +315,14 @@ async function main(): Promise<void> {
     restart.push(restarted);
     restartPeak = Math.max(restartPeak, memoryNow().peak);
 
-    collectGarbage();
+    await settle();
     peakReset &&= resetPeak();
     // Each side writes a new file: truncating the last round's 257 MiB (freeing its pages) cost
     // the opening call up to 100 ms of system time, which is neither side's work.
     rmSync(output, { force: true });
+    writeBackDirtyPages();
     checkpoint.push(timed(() => checkpointToFile(kernel, restarted.value, output)));
     checkpointPeak = Math.max(checkpointPeak, memoryNow().peak);
-    collectGarbage();
   }
   rmSync(rawOutput, { force: true });
 
