@@ -39,7 +39,9 @@ import {
   formatRatio,
   measure,
   measureInterleaved,
+  settle,
   type Reference,
+  writeBackDirtyPages,
 } from './measure';
 
 /** One XOR per byte: a lower bound for any pass that looks at every byte in JavaScript. */
@@ -82,14 +84,22 @@ function benchWriter(
   const scratch = path.join(cacheDir, `raw-write-${spec.name}`);
   const [writeMs, rawWriteMs, copyMs] = measureInterleaved(
     [
-      () => {
-        written = new Uint8Array(0);
-        written = writeImage(model);
-      },
+      () => (written = writeImage(model)),
       () => writeFileSync(scratch, written),
       () => written.slice(),
     ],
     runs,
+    (index) => {
+      // Each starts settled: the last image (before a write) and the last copy freed; the raw
+      // write to a new file (truncating the last one's 1 GiB is not the write's work) with no
+      // dirty page pending.
+      if (index === 0) written = new Uint8Array(0);
+      settle();
+      if (index === 1) {
+        rmSync(scratch, { force: true });
+        writeBackDirtyPages();
+      }
+    },
   ) as [number, number, number];
   rmSync(scratch, { force: true });
   const size = written.length;

@@ -3,6 +3,7 @@
  * (one run when a single run already takes longer than the budget), so one slow run caused by
  * the garbage collector or the page cache does not decide the number.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
@@ -32,11 +33,18 @@ export function measure(work: () => unknown, options: MeasureOptions = {}): numb
 /**
  * Runs each of `works` in turn, `runs` times (A B C A B C ...), and returns each one's median:
  * for figures compared with each other, so a change in the machine's load weighs on all alike.
+ * `before(index)`, untimed, runs before each (e.g. to drop the last run's output and
+ * {@link settle}).
  */
-export function measureInterleaved(works: readonly (() => unknown)[], runs: number): number[] {
+export function measureInterleaved(
+  works: readonly (() => unknown)[],
+  runs: number,
+  before?: (index: number) => void,
+): number[] {
   const durations: number[][] = works.map(() => []);
   for (let run = 0; run < runs; run++) {
     works.forEach((work, index) => {
+      before?.(index);
       const started = performance.now();
       work();
       durations[index]?.push(performance.now() - started);
@@ -113,6 +121,37 @@ export function resetPeak(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Writes every dirty page of the machine back to disk (sync(1)), untimed, before each timed
+ * write, so that neither side competes with the writeback of what was written before it (the
+ * core bench's 1 GiB images, the other side's 257 MiB just before).
+ */
+export function writeBackDirtyPages(): void {
+  const synced = spawnSync('sync', { stdio: 'ignore' });
+  if (synced.status !== 0) throw new Error(`bench: sync(1) failed: ${String(synced.error)}`);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Collects garbage and waits until this process's resident memory stops falling (polled every
+ * 10 ms, for at most a second; the thread sleeps in Atomics.wait, so it can be called from
+ * synchronous code). V8 unmaps a dropped buffer's memory on a thread of its own after the
+ * collection, and a measurement started meanwhile paid for it: unmapping 257 MiB beside a
+ * checkpoint's writes took its CPU time from 84 to 112–131 ms, and a plain copy of 1 GiB took
+ * 0.74–3.6 s while the last copy was being unmapped.
+ */
+export function settle(): void {
+  collectGarbage();
+  let last = memoryNow().rss;
+  for (let polls = 0; polls < 100; polls++) {
+    Atomics.wait(sleeper, 0, 0, 10);
+    const now = memoryNow().rss;
+    if (now === last) return;
+    last = now;
   }
 }
 

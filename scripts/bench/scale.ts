@@ -50,6 +50,8 @@ import {
   median,
   memoryNow,
   resetPeak,
+  settle,
+  writeBackDirtyPages,
 } from './measure';
 
 const quick = process.argv.includes('--quick');
@@ -139,34 +141,6 @@ function rawReadOnce(file: string): Timing {
   return timed(() => {
     readFileSync(file);
   });
-}
-
-/**
- * Writes every dirty page of the machine back to disk (sync(1)), untimed, before each timed
- * write, so that neither side competes with the writeback of what was written before it (the
- * core bench's 1 GiB images, the other side's 257 MiB just before).
- */
-function writeBackDirtyPages(): void {
-  const synced = spawnSync('sync', { stdio: 'ignore' });
-  if (synced.status !== 0) throw new Error(`bench scale: sync(1) failed: ${String(synced.error)}`);
-}
-
-/**
- * Collects garbage and waits until this process's resident memory stops falling: V8 frees a
- * dropped buffer's memory on a thread of its own after the collection, and a measurement
- * started meanwhile paid for it (unmapping 257 MiB beside the checkpoint's writes took its CPU
- * time from 84 to 112–131 ms, and the restart after the two references' buffers paid likewise).
- * Polls every 10 ms, for at most a second.
- */
-async function settle(): Promise<void> {
-  collectGarbage();
-  let last = memoryNow().rss;
-  for (let polls = 0; polls < 100; polls++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const now = memoryNow().rss;
-    if (now === last) return;
-    last = now;
-  }
 }
 
 /** A raw write of the bytes of `file` to `output` (no fsync), timed. */
@@ -301,11 +275,11 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     // The references: one raw read and one raw write of the same bytes. Every measurement
     // starts settled (see settle), the writes with no dirty page pending.
-    await settle();
+    settle();
     rawRead.push(rawReadOnce(file));
-    await settle();
+    settle();
     rawWrite.push(rawWriteOnce(file, rawOutput));
-    await settle();
+    settle();
 
     const before = memoryNow().rss;
     baseline = Math.min(baseline, before);
@@ -315,7 +289,7 @@ async function main(): Promise<void> {
     restart.push(restarted);
     restartPeak = Math.max(restartPeak, memoryNow().peak);
 
-    await settle();
+    settle();
     peakReset &&= resetPeak();
     // Each side writes a new file: truncating the last round's 257 MiB (freeing its pages) cost
     // the opening call up to 100 ms of system time, which is neither side's work.
