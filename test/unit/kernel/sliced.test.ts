@@ -95,6 +95,43 @@ describe('sliced checkpoint and restart', () => {
     assert.equal(sliced.kernel.stat('/tmp/a.crimg'), null);
   });
 
+  it('checkpoint to the VFS skips zero pages: the file holds the image and no byte more', () => {
+    // Every other page of the toucher's is all zero: the image is far shorter than the bound its
+    // progress counted against before the last slice, and the file's bytes are exactly it.
+    const { kernel, pid } = kernelWithTask();
+    const buffer = kernel.task(pid)?.vmas.find((vma) => vma.end - vma.start === PAGES * 4096);
+    assert.ok(buffer !== undefined);
+    for (let page = 0; page < PAGES; page += 2)
+      kernel.writeMemory(pid, buffer.start + page * 4096, new Uint8Array(4096));
+    const { outcome, progress } = drive(
+      kernel.checkpointInSlices('hallyn', pid, '/tmp/z.crimg', 1),
+    );
+    assert.ok(outcome.ret > 0);
+    assertProgressSane(progress);
+    const bound = Math.max(...progress.map((step) => step.total));
+    const file = kernel.viewFile('/tmp/z.crimg');
+    assert.ok(file !== null);
+    assert.ok(file.length < bound - (PAGES / 2 - 1) * 4096, `${file.length} of ${bound}`);
+    assert.equal(file.buffer.byteLength, file.length);
+    const read = readImage(file);
+    assert.ok(read.ok, read.ok ? '' : read.error.message);
+    const pages = read.image.tasks[0]?.vmas.flatMap((vma) => vma.pages) ?? [];
+    assert.ok(pages.every((page) => page.data.some((byte) => byte !== 0)));
+    // The buffer's odd pages are those of the same task's image without the zeroing.
+    const inBuffer = (addr: number): boolean => addr >= buffer.start && addr < buffer.end;
+    const twin = kernelWithTask();
+    twin.kernel.checkpointAs('hallyn', twin.pid, '/tmp/z.crimg', 1);
+    const whole = readImage(bytesOf(twin.kernel, '/tmp/z.crimg'));
+    assert.ok(whole.ok);
+    const odd = (whole.image.tasks[0]?.vmas.flatMap((vma) => vma.pages) ?? []).filter(
+      (page) => inBuffer(page.addr) && ((page.addr - buffer.start) / 4096) % 2 === 1,
+    );
+    assert.ok(odd.length > PAGES / 2 - 10);
+    const contents = (list: typeof pages): [number, Uint8Array][] =>
+      list.map((page) => [page.addr, page.data]);
+    assert.deepEqual(contents(pages.filter((page) => inBuffer(page.addr))), contents(odd));
+  });
+
   it('checkpoint to a host file streams the same image out, never into the machine', () => {
     const { kernel: reference, pid: refPid } = kernelWithTask();
     reference.checkpointAs('hallyn', refPid, '/tmp/a.crimg', 1);
