@@ -7,8 +7,8 @@
  * The task is the benchmark image's (scripts/bench/images.ts): hallyn's counter with 65 536
  * touched pages. Each round: a raw read and a raw write of the image's bytes, then the restart
  * (read the file, restart it as hallyn, frozen) and the checkpoint of the restored task (as
- * hallyn, to a new file), each with the peak memory reset before it. Both writes start with no
- * dirty page pending on the machine (sync(1) before each, untimed).
+ * hallyn, to a new file), each with the peak memory reset before it. Each starts settled, and
+ * each write's pages go to disk (fsync, untimed) before the next measurement.
  *
  * Usage (from the repository root): node --expose-gc .bench/dist/scale.mjs [--quick]
  */
@@ -51,7 +51,7 @@ import {
   memoryNow,
   resetPeak,
   settle,
-  writeBackDirtyPages,
+  writeBack,
 } from './measure';
 
 const quick = process.argv.includes('--quick');
@@ -147,7 +147,6 @@ function rawReadOnce(file: string): Timing {
 function rawWriteOnce(file: string, output: string): Timing {
   const bytes = readFileSync(file);
   rmSync(output, { force: true });
-  writeBackDirtyPages();
   const cpu = process.cpuUsage();
   const started = performance.now();
   writeFileSync(output, bytes);
@@ -274,11 +273,12 @@ async function main(): Promise<void> {
   let peakReset = true;
   for (let round = 0; round < rounds; round++) {
     // The references: one raw read and one raw write of the same bytes. Every measurement
-    // starts settled (see settle), the writes with no dirty page pending.
+    // starts settled (see settle), and each write's pages go to disk before the next starts.
     settle();
     rawRead.push(rawReadOnce(file));
     settle();
     rawWrite.push(rawWriteOnce(file, rawOutput));
+    writeBack(rawOutput);
     settle();
 
     const before = memoryNow().rss;
@@ -294,9 +294,9 @@ async function main(): Promise<void> {
     // Each side writes a new file: truncating the last round's 257 MiB (freeing its pages) cost
     // the opening call up to 100 ms of system time, which is neither side's work.
     rmSync(output, { force: true });
-    writeBackDirtyPages();
     checkpoint.push(timed(() => checkpointToFile(kernel, restarted.value, output)));
     checkpointPeak = Math.max(checkpointPeak, memoryNow().peak);
+    writeBack(output);
   }
   rmSync(rawOutput, { force: true });
 
