@@ -141,8 +141,8 @@ export function writeBack(file: string): void {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Collects garbage and waits until this process's resident memory stops falling (polled every
- * 10 ms, for at most a second; the thread sleeps in Atomics.wait, so it can be called from
+ * Collects garbage and waits until this process's resident memory stops changing (the same for
+ * five polls 10 ms apart, a second at most; the thread sleeps in Atomics.wait, so it can be called from
  * synchronous code). V8 unmaps a dropped buffer's memory on a thread of its own after the
  * collection, and a measurement started meanwhile paid for it: unmapping 257 MiB beside a
  * checkpoint's writes took its CPU time from 84 to 112–131 ms, and a plain copy of 1 GiB took
@@ -151,10 +151,12 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function settle(): void {
   collectGarbage();
   let last = memoryNow().rss;
-  for (let polls = 0; polls < 100; polls++) {
+  let unchanged = 0;
+  // Still for five polls in a row: the unmapping may start a few polls after the collection.
+  for (let polls = 0; polls < 100 && unchanged < 5; polls++) {
     Atomics.wait(sleeper, 0, 0, 10);
     const now = memoryNow().rss;
-    if (now === last) return;
+    unchanged = now === last ? unchanged + 1 : 0;
     last = now;
   }
 }

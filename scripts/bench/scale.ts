@@ -5,10 +5,10 @@
  * process's peak resident memory as a multiple of the touched memory.
  *
  * The task is the benchmark image's (scripts/bench/images.ts): hallyn's counter with 65 536
- * touched pages. Each round: a raw read and a raw write of the image's bytes, then the restart
- * (read the file, restart it as hallyn, frozen) and the checkpoint of the restored task (as
- * hallyn, to a new file), each with the peak memory reset before it. Each starts settled, and
- * each write's pages go to disk (fsync, untimed) before the next measurement.
+ * touched pages. Each round: a raw read of the image's file, then the restart (read the file,
+ * restart it as hallyn, frozen); a raw write of its bytes, then the checkpoint of the restored
+ * task (as hallyn, to a new file); each call with the peak memory reset before it. Each starts
+ * settled, and each write's pages go to disk (fsync, untimed) before the next measurement.
  *
  * Usage (from the repository root): node --expose-gc .bench/dist/scale.mjs [--quick]
  */
@@ -56,9 +56,10 @@ import {
 
 const quick = process.argv.includes('--quick');
 const spec = quick ? SCALE_IMAGE_QUICK : SCALE_IMAGE;
-// Five rounds: the first pays for compiling the JavaScript, and a write the kernel stalls now and then
-// (one 257 MiB write in twenty took 3–4 times its usual time) weighs on a median of three.
-const rounds = quick ? 1 : 5;
+// Seven rounds: the first pays for compiling the JavaScript, and on this virtual machine a 257 MiB
+// write now and then takes 3–8 times its usual time (on either side), which weighed on a median
+// of three.
+const rounds = quick ? 1 : 7;
 const touched = spec.pages * 4096;
 
 function print(line: string): void {
@@ -272,15 +273,12 @@ async function main(): Promise<void> {
   let baseline = Infinity;
   let peakReset = true;
   for (let round = 0; round < rounds; round++) {
-    // The references: one raw read and one raw write of the same bytes. Every measurement
-    // starts settled (see settle), and each write's pages go to disk before the next starts.
+    // Each side right after its reference (a raw read, then the restart; a raw write, then the
+    // checkpoint), so that both meet the machine in the same state. Every measurement starts
+    // settled (see settle), and each write's pages go to disk before the next starts.
     settle();
     rawRead.push(rawReadOnce(file));
     settle();
-    rawWrite.push(rawWriteOnce(file, rawOutput));
-    writeBack(rawOutput);
-    settle();
-
     const before = memoryNow().rss;
     baseline = Math.min(baseline, before);
     peakReset &&= resetPeak();
@@ -289,6 +287,9 @@ async function main(): Promise<void> {
     restart.push(restarted);
     restartPeak = Math.max(restartPeak, memoryNow().peak);
 
+    settle();
+    rawWrite.push(rawWriteOnce(file, rawOutput));
+    writeBack(rawOutput);
     settle();
     peakReset &&= resetPeak();
     // Each side writes a new file: truncating the last round's 257 MiB (freeing its pages) cost
