@@ -539,14 +539,21 @@ export function buildImage(
 
 /** Bytes copied per slice when an image gathered for the VFS is cut to its size. */
 const COPY_SLICE = 4 * 1024 * 1024;
+/**
+ * The room a VFS file's buffer may keep past its bytes (a fraction of them) rather than be
+ * copied to its size: the room of the all-zero pages skipped.
+ */
+const KEPT_ROOM = 1 / 8;
 
 /**
  * Writes the image to the output a slice at a time: to a host file chunk by chunk as it comes;
  * to a file of the emulated VFS in one write at the end, so the file changes once. For the VFS,
  * each slice's chunks are copied as they come into one buffer of the image's bound (copying them
- * all in the last slice stalled a lab's event loop for 184 ms on a 257 MiB image); when all-zero
- * pages were skipped, the image is shorter than that and is copied to its size, 4 MiB a slice,
- * so that a file holds no hidden bytes. Until the last slice, the progress's total is the bound
+ * all in the last slice stalled a lab's event loop for 184 ms on a 257 MiB image). When all-zero
+ * pages were skipped the image is shorter than that: the file keeps a view of the buffer when
+ * the room left is at most an eighth of the image (a task with a zero page or a few: copying
+ * 257 MiB for one page doubled the extension host's peak memory), and a copy of the image's
+ * size, made 4 MiB a slice, when more. Until the last slice, the progress's total is the bound
  * (see ImageEncoder.bound).
  */
 function* writeImageSlices(
@@ -568,12 +575,11 @@ function* writeImageSlices(
     yield { done: encoder.written, total: encoder.size >= 0 ? encoder.size : encoder.bound };
   }
   if (output.host !== null) return ok(encoder.written);
-  let bytes = gathered ?? new Uint8Array(0);
-  if (at < bytes.length) {
+  let bytes = (gathered ?? new Uint8Array(0)).subarray(0, at);
+  if (bytes.buffer.byteLength - at > at * KEPT_ROOM) {
     const exact = new Uint8Array(at);
     for (let from = 0; from < at; from += COPY_SLICE) {
-      const to = Math.min(at, from + COPY_SLICE);
-      exact.set(bytes.subarray(from, to), from);
+      exact.set(bytes.subarray(from, Math.min(at, from + COPY_SLICE)), from);
       yield { done: at, total: at };
     }
     bytes = exact;
