@@ -740,7 +740,7 @@ export class ImageEncoder {
  * Every chunk of `encoder` in one buffer of the image's size, allocated once its size is known:
  * until then the chunks are kept as they come (views of the model's pages, not copies).
  */
-export function gatherImage(encoder: ImageEncoder): Uint8Array {
+function gatherImage(encoder: ImageEncoder): Uint8Array {
   const chunks: Uint8Array[] = [];
   for (let slice = encoder.next(); slice !== null; slice = encoder.next()) chunks.push(...slice);
   const bytes = new Uint8Array(encoder.size);
