@@ -81,14 +81,7 @@ function print(line: string): void {
   console.log(line);
 }
 
-/**
- * The writer against the cost of the bytes themselves: `writeImage` of the model, a raw write of
- * its output to a file (`fs.writeFileSync`, no fsync), a plain copy of it, and the same writer
- * streamed to a file (ImageEncoder, one writev a slice, as the kernel's checkpoint writes a host
- * file), interleaved. writeImage returns new memory, which costs more here than the page cache a
- * write fills (the plain copy alone is slower than the raw write); the streamed writer is what
- * the raw write bounds.
- */
+/** The image written by the same writer as `writeImage`, one `writev` a slice to `file`. */
 function streamImage(model: ReturnType<typeof benchImage>, file: string): void {
   const fd = openSync(file, 'w');
   try {
@@ -101,6 +94,14 @@ function streamImage(model: ReturnType<typeof benchImage>, file: string): void {
   }
 }
 
+/**
+ * The writer against the cost of the bytes themselves: `writeImage` of the model, a raw write of
+ * its output to a file (`fs.writeFileSync`, no fsync), a plain copy of it, and the same writer
+ * streamed to a file (ImageEncoder, one writev a slice, as the kernel's checkpoint writes a host
+ * file), interleaved. writeImage returns new memory, which costs more here than the page cache a
+ * write fills (the plain copy alone is slower than the raw write); the streamed writer is what
+ * the raw write bounds.
+ */
 function benchWriter(
   spec: ImageSpec,
   model: ReturnType<typeof benchImage>,
