@@ -6,8 +6,8 @@
  * chunks: the record fields are gathered into small buffers, and page contents are handed out
  * as views of the model's own bytes (one view per stretch of pages that lie one after another
  * in a buffer), never copied. A PGARR's pages are gathered (all-zero pages skipped) right before
- * it goes out. {@link ImageEncoder} hands the chunks out a slice at a time (one PGARR and its
- * pages, at most 4 MiB), so a host can write a 1 GiB image to a file or a stream between
+ * it goes out. {@link ImageEncoder} hands the chunks out a slice at a time (at most 1024 pages,
+ * 4 MiB, in one PGARR or the PGARRs of several small VMAs), so a host can write a 1 GiB image to a file or a stream between
  * event-loop turns without holding a second copy; {@link writeImage} gathers them into one
  * buffer of the final size (one allocation, one copy of each page). Both give the same bytes.
  */
@@ -325,7 +325,12 @@ class PageArrays {
   private page = 0;
   private run = 0;
   private inRun = 0;
-  /** Pages looked at in this slice (the emitter starts a new one after each PGARR). */
+  /** Pages of the VMA not looked at yet. */
+  private unlooked = 0;
+  /**
+   * Pages this slice answers for: those looked at in it, and those gathered in the last slice
+   * for a PGARR not yet written. At most PAGES_PER_PGARR, so a slice writes at most that many.
+   */
   private looked = 0;
   // The chunk being gathered: its buffer (null when none), where it starts, its length, and
   // its only page's own view (a chunk of one page leaves as that view).
@@ -344,29 +349,35 @@ class PageArrays {
     this.page = 0;
     this.run = 0;
     this.inRun = 0;
-  }
-
-  /** A slice has ended (its PGARR written): the next may look at PAGES_PER_PGARR pages again. */
-  sliceEnded(): void {
-    this.looked = 0;
+    this.unlooked = pageCount(vma);
   }
 
   /**
-   * Gathers the next PGARR: up to PAGES_PER_PGARR pages that are not all zero. Yields after
-   * every PAGES_PER_PGARR pages looked at that did not fill it (a stretch of zero pages is
-   * looked at in slices); returns how many it holds, 0 once every page has been looked at.
+   * Gathers the next PGARR: up to PAGES_PER_PGARR pages that are not all zero; returns how many
+   * it holds, 0 once every page has been looked at. Yields (ends the slice) first when the pages
+   * it may look at would not fit in this slice, and while a stretch of zero pages is looked at.
+   * PGARRs of small VMAs share a slice: a task's many small mappings went out one host write
+   * each (a 1 MiB image of four VMAs took six writes).
    *
    * @throws RangeError when a page's or a run's bytes do not hold its pages.
    */
   *gather(): Generator<void, number, void> {
     this.count = 0;
     this.chunks = [];
-    if (this.vma === null) return 0;
+    if (this.vma === null || this.unlooked === 0) return 0;
+    if (
+      this.looked > 0 &&
+      this.looked + Math.min(this.unlooked, PAGES_PER_PGARR) > PAGES_PER_PGARR
+    ) {
+      this.looked = 0;
+      yield;
+    }
     const pages = this.vma.pages;
     const runs = this.vma.pageRuns ?? [];
     while (this.count < PAGES_PER_PGARR) {
       if (this.looked >= PAGES_PER_PGARR) {
-        this.looked = 0;
+        // The pages gathered so far go out in the next slice, with the rest of their PGARR.
+        this.looked = this.count;
         yield;
       }
       if (this.page < pages.length) {
@@ -384,6 +395,7 @@ class PageArrays {
           this.addData(buffer, byteOffset, PAGE_SIZE, data);
         }
         this.looked++;
+        this.unlooked--;
       } else if (this.run < runs.length) {
         this.gatherFromRun(runs[this.run] as PageRun);
       } else break;
@@ -428,6 +440,7 @@ class PageArrays {
       from = to;
     }
     this.looked += block;
+    this.unlooked -= block;
     this.inRun += block;
     if (this.inRun === addrs.length) {
       this.run++;
@@ -488,8 +501,8 @@ function pageCount(vma: VmaRecord): number {
 }
 
 /**
- * One VMA, its FNAME and its page arrays; yields after each PGARR's pages, and while a stretch of
- * zero pages is looked at. The bounding pass (`pages` null) counts every page as written.
+ * One VMA, its FNAME and its page arrays; yields where PageArrays ends a slice (before a PGARR
+ * that would not fit in it, and while a stretch of zero pages is looked at). The bounding pass (`pages` null) counts every page as written.
  */
 function* emitVma(
   out: Output,
@@ -519,8 +532,6 @@ function* emitVma(
       doneChunk();
       out.u64s(pages.addrs, 0, count);
       for (const chunk of pages.chunks) out.pageData(chunk);
-      yield;
-      pages.sliceEnded();
     }
   }
   const closing = out.header(RecordType.PGARR, 8, vpid);
@@ -541,7 +552,7 @@ function emitOpenFile(out: Output, file: OpenFileRecord): void {
 }
 
 /**
- * Everything from HEAD up to (not including) SIGN/TAIL; yields after each PGARR's pages. The
+ * Everything from HEAD up to (not including) SIGN/TAIL; yields where PageArrays ends a slice. The
  * bounding pass (`pages` null) counts every page as written.
  */
 function* emitBody(
@@ -681,7 +692,7 @@ function emitEnd(out: Output, signingKey: SigningKey | null): void {
 
 /**
  * Encodes `image` a slice at a time: each {@link next} call does a bounded amount of work (looks
- * at up to 1024 pages and writes the PGARR they fill) and returns the bytes it produced, in
+ * at up to 1024 pages and writes the PGARRs they fill) and returns the bytes it produced, in
  * order; concatenated, they are exactly {@link writeImage}'s output. The size is known once the
  * last slice is out ({@link size}); before, {@link bound} is the most it can be: which pages are
  * all zero is only found as their PGARR is gathered, right before it is written (see

@@ -5,7 +5,7 @@
  * handed out.
  */
 import assert from 'node:assert/strict';
-import type { PageImage, PageRun } from '../../../extension/image/model';
+import type { PageImage, PageRun, VmaRecord } from '../../../extension/image/model';
 import { readImage } from '../../../extension/image/reader';
 import { ImageEncoder, PAGES_PER_PGARR, writeImage } from '../../../extension/image/writer';
 import { MACHINE_KEY, bigImage, containerImage, sampleImage, signedImage } from './fixtures';
@@ -64,7 +64,7 @@ describe('ImageEncoder: the writer in slices', () => {
     assert.ok(skipped > 400, `${skipped} zero pages`);
   });
 
-  it('hands out at most one PGARR of pages per slice, as the model’s own page arrays', () => {
+  it('hands out at most PAGES_PER_PGARR pages per slice, as the model’s own page arrays', () => {
     const image = bigImage(3000);
     const modelPages = new Set(
       image.tasks.flatMap((t) => t.vmas.flatMap((v) => v.pages.map((p) => p.data))),
@@ -84,6 +84,39 @@ describe('ImageEncoder: the writer in slices', () => {
     assert.equal(pageChunks, nonZero);
     assert.ok(nonZero > 2500);
     assert.ok(slices.length >= Math.ceil(3000 / PAGES_PER_PGARR));
+  });
+
+  it('puts the PGARRs of small mappings in one slice while their pages fit, never splitting one', () => {
+    // 40 mappings of 50 pages (none zero): 20 fit in a slice (1000 pages), the 21st does not.
+    const image = bigImage(2000);
+    const task = image.tasks[0];
+    assert.ok(task !== undefined);
+    const pages = task.vmas.flatMap((vma) => vma.pages);
+    pages.forEach((page, index) => (page.data[0] = 1 + (index % 200)));
+    task.vmas = Array.from({ length: 40 }, (_, v) => {
+      const start = 0x10000000 + v * 0x100000;
+      const own = pages.slice(v * 50, v * 50 + 50).map((page, i) => ({
+        addr: start + i * 4096,
+        data: page.data,
+      }));
+      return {
+        ...(task.vmas[0] as VmaRecord),
+        vm_start: start,
+        vm_end: start + 50 * 4096,
+        pages: own,
+      };
+    });
+    const modelPages = new Set(pages.map((page) => page.data));
+    const { slices, bytes } = drain(new ImageEncoder(image));
+    // One slice a PGARR, as before, would be 40 slices and 40 host writes.
+    assert.deepEqual(
+      slices.map((slice) => slice.filter((chunk) => modelPages.has(chunk)).length),
+      [1000, 1000],
+    );
+    assert.deepEqual(bytes, writeImage(image));
+    const read = readImage(bytes);
+    assert.ok(read.ok, read.ok ? '' : read.error.message);
+    assert.equal(read.image.tasks[0]?.vmas.length, 40);
   });
 
   it('skips all-zero pages in slices, looking at a bounded number of pages per slice', () => {
