@@ -52,6 +52,27 @@ const SCRATCH_SIZE = 64 * 1024;
 const utf8 = new TextEncoder();
 
 /**
+ * The length of `text` in UTF-8, as TextEncoder encodes it (a lone surrogate as U+FFFD, three
+ * bytes), without encoding it: the bounding pass needs only lengths.
+ */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      length += 1;
+      continue;
+    }
+    // Three bytes; or four for a surrogate pair, whose two units count two.
+    length += 2;
+    const next = text.charCodeAt(i + 1);
+    if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+  }
+  return length;
+}
+
+/**
  * A cursor over the image that either only counts (the sizing pass) or produces chunks: field
  * bytes go into a zero-filled scratch buffer, handed out as a view when page data follows or the
  * buffer is full; page data is handed out as it is. Both passes run the same emitter, so they
@@ -67,9 +88,18 @@ class Output {
   private fill = 0;
   private pending = 0;
 
+  /** Bytes of page data handed out (or counted). */
+  pageBytes = 0;
+
+  /**
+   * @param scratchSize the room of each scratch buffer: the fields' bound when it is known and
+   *   small (a 1 MiB image has a few KiB of fields: a zeroed 64 KiB buffer was a tenth of
+   *   encoding it), at most SCRATCH_SIZE.
+   */
   constructor(
     readonly counting: boolean,
     private mac: HmacSha256 | null = null,
+    private readonly scratchSize = SCRATCH_SIZE,
   ) {}
 
   /** The view to write `n` field bytes at `fill` with, or null when only counting. */
@@ -77,7 +107,7 @@ class Output {
     if (this.counting) return null;
     if (this.scratch === null || this.fill + n > this.scratch.length) {
       this.flush();
-      this.scratch = new Uint8Array(Math.max(SCRATCH_SIZE, n));
+      this.scratch = new Uint8Array(Math.max(this.scratchSize, n));
       this.view = new DataView(this.scratch.buffer);
       this.fill = 0;
       this.pending = 0;
@@ -189,14 +219,26 @@ class Output {
       this.emit(data);
     }
     this.pos += data.length;
+    this.pageBytes += data.length;
+  }
+  /** `text` in UTF-8 (`length` bytes, from utf8Length), encoded straight into the scratch. */
+  private utf8(text: string, length: number): void {
+    if (this.room(length) !== null && length > 0)
+      utf8.encodeInto(text, (this.scratch as Uint8Array).subarray(this.fill, this.fill + length));
+    this.advance(length);
   }
   /** A fixed char array: the UTF-8 text, then NULs to `size`. */
   charArray(text: string, size: number, what: string): void {
-    const encoded = utf8.encode(text);
-    if (encoded.length >= size)
-      throw new RangeError(`${what}: ${encoded.length} bytes do not fit char[${size}]`);
-    if (this.room(size) !== null) this.scratch?.set(encoded, this.fill);
-    this.advance(size);
+    const length = utf8Length(text);
+    if (length >= size) throw new RangeError(`${what}: ${length} bytes do not fit char[${size}]`);
+    this.room(size);
+    this.utf8(text, length);
+    this.advance(size - length);
+  }
+  /** A STRING's or FNAME's payload: `text` in UTF-8 (`length` bytes, from utf8Length), then NUL. */
+  text(text: string, length: number): void {
+    this.utf8(text, length);
+    this.zeros(1);
   }
   /** Starts a record; returns a function that checks the payload length when it ends. */
   header(type: number, len: number, parent: number): () => void {
@@ -213,20 +255,19 @@ class Output {
 }
 
 /** STRING or FNAME: the UTF-8 text and its final NUL. */
-function textRecord(out: Output, type: number, parent: number, encoded: Uint8Array): void {
-  const done = out.header(type, encoded.length + 1, parent);
-  out.raw(encoded);
-  out.zeros(1); // the NUL
+function textRecord(out: Output, type: number, parent: number, text: string): void {
+  const length = utf8Length(text);
+  const done = out.header(type, length + 1, parent);
+  out.text(text, length);
   done();
 }
 
 function securityRecord(out: Output, sectype: number, parent: number, label: string): void {
-  const encoded = utf8.encode(label);
-  const done = out.header(RecordType.SECURITY, 8 + encoded.length + 1, parent);
+  const length = utf8Length(label);
+  const done = out.header(RecordType.SECURITY, 8 + length + 1, parent);
   out.u32(sectype);
   out.u32(0);
-  out.raw(encoded);
-  out.zeros(1);
+  out.text(label, length);
   done();
 }
 
@@ -519,11 +560,12 @@ function* emitVma(
   out.u64(vma.vm_flags);
   out.u64(vma.vm_pgoff);
   done();
-  if (vma.file !== null) textRecord(out, RecordType.FNAME, vpid, utf8.encode(vma.file));
+  if (vma.file !== null) textRecord(out, RecordType.FNAME, vpid, vma.file);
   if (pages === null) {
     // A PGARR's bytes follow from its count (header, addresses, pages).
     const count = pageCount(vma);
     out.pos += Math.ceil(count / PAGES_PER_PGARR) * (8 + 8) + count * (8 + PAGE_SIZE);
+    out.pageBytes += count * PAGE_SIZE;
   } else {
     pages.begin(vma);
     for (let count = yield* pages.gather(); count > 0; count = yield* pages.gather()) {
@@ -547,7 +589,7 @@ function emitOpenFile(out: Output, file: OpenFileRecord): void {
   out.u64(file.f_pos);
   out.u64(file.f_version);
   done();
-  textRecord(out, RecordType.FNAME, file.objref, utf8.encode(file.path));
+  textRecord(out, RecordType.FNAME, file.objref, file.path);
   if (file.label !== null) securityRecord(out, SecType.FILE, file.objref, file.label);
 }
 
@@ -585,13 +627,13 @@ function* emitBody(
 
   for (const task of image.tasks) {
     const vpid = task.vpid;
-    const comm = utf8.encode(task.task.comm);
+    const comm = task.task.comm;
     let done = out.header(RecordType.TASK, 24, vpid);
     out.u32(task.task.state);
     out.u32(task.task.exit_state);
     out.u32(task.task.exit_code);
     out.u32(task.task.exit_signal);
-    out.s32(comm.length);
+    out.s32(utf8Length(comm));
     out.u32(task.task.flags);
     done();
     textRecord(out, RecordType.STRING, vpid, comm);
@@ -636,7 +678,7 @@ function* emitBody(
       out.u64(value);
     }
     done();
-    textRecord(out, RecordType.FNAME, vpid, utf8.encode(mm.exe));
+    textRecord(out, RecordType.FNAME, vpid, mm.exe);
     for (const vma of task.vmas) yield* emitVma(out, vpid, vma, pages);
 
     done = out.header(RecordType.FILES, 8, vpid);
@@ -722,7 +764,7 @@ export class ImageEncoder {
     for (const _ of emitBody(bounding, image, null));
     emitEnd(bounding, signingKey);
     this.bound = bounding.pos;
-    this.slices = this.encode(image, signingKey);
+    this.slices = this.encode(image, signingKey, bounding.pos - bounding.pageBytes);
   }
 
   /** The bytes of the next slice (possibly none), or null once the whole image is out. */
@@ -734,8 +776,13 @@ export class ImageEncoder {
   private *encode(
     image: CheckpointImage,
     signingKey: SigningKey | null,
+    fieldBytes: number,
   ): Generator<Uint8Array[], void, void> {
-    const out = new Output(false, signingKey === null ? null : new HmacSha256(signingKey.key));
+    const out = new Output(
+      false,
+      signingKey === null ? null : new HmacSha256(signingKey.key),
+      Math.min(SCRATCH_SIZE, fieldBytes),
+    );
     for (const _ of emitBody(out, image, new PageArrays())) {
       this.written = out.pos;
       yield out.take();
@@ -798,9 +845,11 @@ export function writeFailedImage(
   const emit = (out: Output): void => {
     headRecord(out, head);
     out.raw(recordsAfterHead);
-    const done = out.header(RecordType.ERROR, 0, 0);
+    out.header(RecordType.ERROR, 0, 0)();
+    const done = out.header(RecordType.STRING, length + 1, 0);
+    out.raw(text.subarray(0, length));
+    out.zeros(1); // the NUL
     done();
-    textRecord(out, RecordType.STRING, 0, text.subarray(0, length));
   };
   const sizing = new Output(true);
   emit(sizing);

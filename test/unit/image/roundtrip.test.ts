@@ -223,6 +223,54 @@ describe('image writer: round trips through the generated parser', () => {
     assert.equal(bytes[t.task.offset ?? -1], RecordType.TASK);
   });
 
+  it('writes texts in UTF-8 as TextEncoder does: two-, three- and four-byte characters, lone surrogates', () => {
+    const texts = [
+      'é',
+      'naïve/日本',
+      'emoji 😀 pair',
+      'lone \uD800 high',
+      'lone \uDC00 low',
+      'end \uD83D',
+      'high, then two bytes \uD800é',
+    ];
+    const utf8 = new TextEncoder();
+    for (const text of texts) {
+      const image = containerImage();
+      const task = image.tasks[2];
+      const file = image.openFiles[1];
+      assert.ok(task && file);
+      task.task.comm = text;
+      task.mm.exe = `/usr/bin/${text}`;
+      file.path = `/etc/${text}`;
+      file.label = `label ${text}`;
+      image.head.release = text;
+      const bytes = writeImage(image);
+      const read = readImage(bytes);
+      assert.ok(read.ok, read.ok ? '' : read.error.message);
+      const decode = (value: string): string => new TextDecoder().decode(utf8.encode(value));
+      const back = read.image.tasks[2];
+      assert.equal(back?.task.comm, decode(text));
+      assert.equal(back?.mm.exe, decode(`/usr/bin/${text}`));
+      assert.equal(read.image.head.release, decode(text));
+      const backFile = read.image.openFiles.find((open) => open.objref === file.objref);
+      assert.equal(backFile?.path, decode(`/etc/${text}`));
+      assert.equal(backFile?.label, decode(`label ${text}`));
+      // TASK's comm length is the STRING's bytes without the NUL.
+      const raw = parseRaw(bytes);
+      const comms = raw.records
+        .filter((record) => record.hdr.type === RecordType.TASK)
+        .map((record) => bodyOf(record, Crimg.Task).taskCommLen);
+      assert.equal(comms[2], utf8.encode(text).length);
+    }
+    // A char array counts bytes, not characters: 63 bytes fit char[64], 64 do not.
+    const fits = sampleImage();
+    fits.head.release = 'x'.repeat(61) + 'é';
+    assert.ok(readImage(writeImage(fits)).ok);
+    const long = sampleImage();
+    long.head.release = 'x'.repeat(62) + 'é';
+    assert.throws(() => writeImage(long), /HEAD.release: 64 bytes do not fit char\[64\]/);
+  });
+
   it('signs with HMAC-SHA256 over every byte before the signature', () => {
     const bytes = writeImage(signedImage(), { signingKey: { keyId: 'machine', key: MACHINE_KEY } });
     const result = readImage(bytes, { keys: { machine: MACHINE_KEY } });
