@@ -29,27 +29,39 @@ export function measure(work: () => unknown, options: MeasureOptions = {}): numb
   return median(durations);
 }
 
+/** A work's timings in {@link measureInterleaved}: the median of the timed runs, and the first run. */
+export interface InterleavedTiming {
+  median: number;
+  /** The very first run, warm-up included: the JIT and the allocator cold. */
+  first: number;
+}
+
 /**
- * Runs each of `works` in turn, `runs` times (A B C A B C ...), and returns each one's median:
- * for figures compared with each other, so a change in the machine's load weighs on all alike.
- * `before(index)`, untimed, runs before each (e.g. to drop the last run's output and
- * {@link settle}).
+ * Runs each of `works` in turn (A B C A B C ...), `warmup` untimed rounds then `runs` timed ones,
+ * and returns each one's median: for figures compared with each other, so a change in the
+ * machine's load weighs on all alike. `before(index)`, untimed, runs before each (e.g. to drop
+ * the last run's output and {@link settle}). After the warm-up, {@link settle} frees what it left.
  */
 export function measureInterleaved(
   works: readonly (() => unknown)[],
   runs: number,
   before?: (index: number) => void,
-): number[] {
+  warmup = 0,
+): InterleavedTiming[] {
   const durations: number[][] = works.map(() => []);
-  for (let run = 0; run < runs; run++) {
+  const firsts: number[] = [];
+  for (let run = 0; run < warmup + runs; run++) {
+    if (run === warmup && warmup > 0) settle();
     works.forEach((work, index) => {
       before?.(index);
       const started = performance.now();
       work();
-      durations[index]?.push(performance.now() - started);
+      const elapsed = performance.now() - started;
+      if (run === 0) firsts[index] = elapsed;
+      if (run >= warmup) durations[index]?.push(elapsed);
     });
   }
-  return durations.map(median);
+  return durations.map((timed, index) => ({ median: median(timed), first: firsts[index] ?? 0 }));
 }
 
 export function median(values: readonly number[]): number {
