@@ -589,8 +589,8 @@ function* writeImageSlices(
 
 /**
  * sys_checkpoint as `caller`, a slice at a time: the checks and the image model in the first
- * slice, then the image a PGARR at a time (see {@link writeImageSlices}). The kernel must not
- * change between slices (the facade refuses other calls meanwhile).
+ * slice, then the image, at most 1024 pages a slice (see {@link writeImageSlices}). The kernel
+ * must not change between slices (the facade refuses other calls meanwhile).
  */
 export function* sysCheckpointSlices(
   machine: Machine,

@@ -114,7 +114,7 @@ function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
 
 /**
  * The host checkpointing a task to a file on disk, as the lab does: the kernel streams the image
- * to a host file, a PGARR at a time, and each slice goes to the file with one writev.
+ * to a host file a slice at a time (at most 1024 pages), each slice to the file with one writev.
  */
 function checkpointToFile(kernel: KernelApi, pid: number, file: string): void {
   const fd = openSync(file, 'w');
