@@ -7,9 +7,10 @@
  * as views of the model's own bytes (one view per stretch of pages that lie one after another
  * in a buffer), never copied. A PGARR's pages are gathered (all-zero pages skipped) right before
  * it goes out. {@link ImageEncoder} hands the chunks out a slice at a time (at most 1024 pages,
- * 4 MiB, in one PGARR or the PGARRs of several small VMAs), so a host can write a 1 GiB image to a file or a stream between
- * event-loop turns without holding a second copy; {@link writeImage} gathers them into one
- * buffer of the final size (one allocation, one copy of each page). Both give the same bytes.
+ * 4 MiB, in one PGARR or the PGARRs of several small VMAs), so a host can write a 1 GiB image
+ * to a file or a stream between event-loop turns without holding a second copy;
+ * {@link writeImage} gathers them into one buffer of the final size (one allocation, one copy
+ * of each page). Both give the same bytes.
  */
 import { HmacSha256 } from './hmac';
 import {
@@ -543,7 +544,8 @@ function pageCount(vma: VmaRecord): number {
 
 /**
  * One VMA, its FNAME and its page arrays; yields where PageArrays ends a slice (before a PGARR
- * that would not fit in it, and while a stretch of zero pages is looked at). The bounding pass (`pages` null) counts every page as written.
+ * that would not fit in it, and while a stretch of zero pages is looked at). The bounding pass
+ * (`pages` null) counts every page as written.
  */
 function* emitVma(
   out: Output,
