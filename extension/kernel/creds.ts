@@ -104,6 +104,27 @@ function badId(names: readonly (readonly [string, number])[]): CredChange | null
 }
 
 /**
+ * The refusal of a sys_setresuid or sys_setresgid call, or null: each new id must be an id or -1
+ * (EINVAL), and without `capName` one of the `current` three (EPERM).
+ */
+function refuseIds(
+  ids: readonly (readonly [string, number])[],
+  current: readonly number[],
+  privileged: boolean,
+  capName: string,
+): CredChange | null {
+  const invalid = badId(ids);
+  if (invalid !== null) return invalid;
+  const foreign = ids.find(([, id]) => id !== -1 && !privileged && !current.includes(id));
+  if (foreign === undefined) return null;
+  return {
+    ok: false,
+    errno: 'EPERM',
+    reason: `${foreign[0]} ${foreign[1]} is not one of ${current.join('/')} and ${capName} is missing`,
+  };
+}
+
+/**
  * sys_setresuid with cap_task_fix_setuid: without CAP_SETUID each new id must be one of the
  * current uid/euid/suid; -1 keeps an id. Dropping every 0 uid clears permitted and effective;
  * leaving euid 0 clears effective; gaining euid 0 restores effective from permitted.
@@ -116,17 +137,8 @@ export function setresuid(cred: Cred, ruid: number, euid: number, suid: number):
     ['euid', euid],
     ['suid', suid],
   ] as const;
-  const invalid = badId(ids);
-  if (invalid !== null) return invalid;
-  for (const [name, id] of ids) {
-    if (id !== -1 && !privileged && !current.includes(id)) {
-      return {
-        ok: false,
-        errno: 'EPERM',
-        reason: `${name} ${id} is not one of ${current.join('/')} and CAP_SETUID is missing`,
-      };
-    }
-  }
+  const refused = refuseIds(ids, current, privileged, 'CAP_SETUID');
+  if (refused !== null) return refused;
   const next = copyCred(cred);
   if (ruid !== -1) next.uid = ruid;
   if (euid !== -1) next.euid = euid;
@@ -152,17 +164,8 @@ export function setresgid(cred: Cred, rgid: number, egid: number, sgid: number):
     ['egid', egid],
     ['sgid', sgid],
   ] as const;
-  const invalid = badId(ids);
-  if (invalid !== null) return invalid;
-  for (const [name, id] of ids) {
-    if (id !== -1 && !privileged && !current.includes(id)) {
-      return {
-        ok: false,
-        errno: 'EPERM',
-        reason: `${name} ${id} is not one of ${current.join('/')} and CAP_SETGID is missing`,
-      };
-    }
-  }
+  const refused = refuseIds(ids, current, privileged, 'CAP_SETGID');
+  if (refused !== null) return refused;
   const next = copyCred(cred);
   if (rgid !== -1) next.gid = rgid;
   if (egid !== -1) next.egid = egid;
