@@ -114,9 +114,9 @@ function benchWriter(
   const streamed = path.join(cacheDir, `stream-write-${spec.name}`);
   // The small image's timed runs follow as many untimed ones (the JIT compiles the writer in
   // them; its first, cold run is printed beside). No warm-up makes new memory cheap: a fresh
-  // 1 MiB buffer faults in its 256 pages, 550–650 µs here, more than the raw write's 250–350 µs
-  // (60 copies in a row, two kept at a time: every one 520–700 µs). The large image's runs
-  // are long enough.
+  // 1 MiB buffer faults in its 256 pages, 520–700 µs here for each of 60 copies in a row (two
+  // kept at a time), more than the raw write's 205–350 µs. The large image's runs are long
+  // enough.
   const warmup = large ? 0 : runs;
   const [write, rawWrite, copy, stream] = measureInterleaved(
     [
