@@ -32,7 +32,7 @@ export function measure(work: () => unknown, options: MeasureOptions = {}): numb
 /** A work's timings in {@link measureInterleaved}: the median of the timed runs, and the first run. */
 export interface InterleavedTiming {
   median: number;
-  /** The very first run, warm-up included: the JIT and the allocator cold. */
+  /** The very first run, warm-up included: the JIT and the caches cold. */
   first: number;
 }
 
