@@ -113,10 +113,10 @@ function benchWriter(
   const scratch = path.join(cacheDir, `raw-write-${spec.name}`);
   const streamed = path.join(cacheDir, `stream-write-${spec.name}`);
   // The small image's timed runs follow as many untimed ones (the JIT compiles the writer in
-  // them; its first, cold run is printed beside). No warm-up makes new memory cheap: a fresh
-  // 1 MiB buffer faults in its 256 pages, 520–700 µs here for each of 60 copies in a row (two
-  // kept at a time), more than the raw write's 205–350 µs. The large image's runs are long
-  // enough.
+  // them; its first, cold run is printed beside). No warm-up makes new memory cheap: in these
+  // rounds each fresh 1 MiB buffer faults in its 256 pages (the lines give the count), 0.5–3.4 ms
+  // on this virtual machine, more than the raw write's 205–350 µs. The large image's runs
+  // are long enough.
   const warmup = large ? 0 : runs;
   const [write, rawWrite, copy, stream] = measureInterleaved(
     [
@@ -148,6 +148,10 @@ function benchWriter(
     warmup > 0
       ? `; median of ${runs} after ${warmup} untimed, the first run cold ${formatMs(write.first)}, the raw write's ${formatMs(rawWrite.first)}`
       : '';
+  // New memory is what separates writeImage and the plain copy from the raw write (which fills
+  // the page cache): each run's page faults show how much of it they touched first.
+  const faults = (timing: InterleavedTiming): string => timing.pageFaults.toLocaleString('en-US');
+  const faultsNote = `; page faults a run ${faults(write)}, the plain copy's ${faults(copy)}, the raw write's ${faults(rawWrite)}`;
   rmSync(scratch, { force: true });
   const same = readFileSync(streamed).equals(written);
   rmSync(streamed, { force: true });
@@ -161,10 +165,10 @@ function benchWriter(
     `bench plain copy ${label}: ${formatMs(copyMs)}, ${formatRate(size, copyMs)} (Uint8Array slice)`,
   );
   print(
-    `bench writeImage ${label}: ${formatMs(writeMs)}, ${formatRate(size, writeMs)} (${formatRatio(rawWriteMs / writeMs)} the raw write's throughput, ${formatRatio(copyMs / writeMs)} the plain copy's${runsNote})`,
+    `bench writeImage ${label}: ${formatMs(writeMs)}, ${formatRate(size, writeMs)} (${formatRatio(rawWriteMs / writeMs)} the raw write's throughput, ${formatRatio(copyMs / writeMs)} the plain copy's${runsNote}${faultsNote})`,
   );
   print(
-    `bench writeImage streamed to a file ${label}: ${formatMs(streamMs)}, ${formatRate(size, streamMs)} (${formatRatio(rawWriteMs / streamMs)} the raw write's throughput; ImageEncoder, one writev a slice, no fsync${warmup > 0 ? `; the first run cold ${formatMs(stream.first)}` : ''}) [the same bytes]`,
+    `bench writeImage streamed to a file ${label}: ${formatMs(streamMs)}, ${formatRate(size, streamMs)} (${formatRatio(rawWriteMs / streamMs)} the raw write's throughput; ImageEncoder, one writev a slice, no fsync${warmup > 0 ? `; the first run cold ${formatMs(stream.first)}` : ''}; page faults a run ${faults(stream)}) [the same bytes]`,
   );
   return written;
 }

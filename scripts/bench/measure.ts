@@ -34,6 +34,11 @@ export interface InterleavedTiming {
   median: number;
   /** The very first run, warm-up included: the JIT and the caches cold. */
   first: number;
+  /**
+   * The median of the timed runs' minor page faults (this process's, read outside the timed
+   * window): how much new memory a run touched for the first time.
+   */
+  pageFaults: number;
 }
 
 /**
@@ -49,19 +54,29 @@ export function measureInterleaved(
   warmup = 0,
 ): InterleavedTiming[] {
   const durations: number[][] = works.map(() => []);
+  const faults: number[][] = works.map(() => []);
   const firsts: number[] = [];
   for (let run = 0; run < warmup + runs; run++) {
     if (run === warmup && warmup > 0) settle();
     works.forEach((work, index) => {
       before?.(index);
+      const faulted = process.resourceUsage().minorPageFault;
       const started = performance.now();
       work();
       const elapsed = performance.now() - started;
+      const pageFaults = process.resourceUsage().minorPageFault - faulted;
       if (run === 0) firsts[index] = elapsed;
-      if (run >= warmup) durations[index]?.push(elapsed);
+      if (run >= warmup) {
+        durations[index]?.push(elapsed);
+        faults[index]?.push(pageFaults);
+      }
     });
   }
-  return durations.map((timed, index) => ({ median: median(timed), first: firsts[index] ?? 0 }));
+  return durations.map((timed, index) => ({
+    median: median(timed),
+    first: firsts[index] ?? 0,
+    pageFaults: median(faults[index] ?? []),
+  }));
 }
 
 export function median(values: readonly number[]): number {
