@@ -26,6 +26,13 @@ export class ByteOverlay {
     this.bytes.clear();
   }
 
+  /** A copy that later writes to this overlay leave as it is (the image a save writes). */
+  copy(): ByteOverlay {
+    const copy = new ByteOverlay();
+    for (const [offset, byte] of this.bytes) copy.bytes.set(offset, byte);
+    return copy;
+  }
+
   get isEmpty(): boolean {
     return this.bytes.size === 0;
   }
@@ -67,6 +74,15 @@ export class ByteOverlay {
     const read = (offset: number, length: number): Uint8Array =>
       this.apply(base.read(offset, length), offset);
     const bytes = base.bytes && base.size <= fullValidationLimit ? this.apply(base.bytes, 0) : null;
-    return { size: base.size, read, bytes };
+    const readFrom = base.readInto;
+    if (readFrom === undefined) return { size: base.size, read, bytes };
+    // The caller's own buffer: the overlay goes straight into it.
+    const readInto = (offset: number, target: Uint8Array): number => {
+      const got = readFrom(offset, target);
+      for (const [at, byte] of this.bytes)
+        if (at >= offset && at < offset + got) target[at - offset] = byte;
+      return got;
+    };
+    return { size: base.size, read, readInto, bytes };
   }
 }

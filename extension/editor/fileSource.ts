@@ -17,7 +17,13 @@ export function openFileSource(file: LocalFile): OpenFile {
     const bytes = size <= fullValidationLimit ? file.read(0, size) : null;
     const read = (offset: number, length: number): Uint8Array =>
       bytes ? bytes.subarray(offset, Math.min(size, offset + length)) : file.read(offset, length);
-    return { source: { size, read, bytes }, close: () => file.close() };
+    const readInto = (offset: number, target: Uint8Array): number => {
+      if (bytes === null) return file.readInto(offset, target);
+      const part = read(offset, target.length);
+      target.set(part);
+      return part.length;
+    };
+    return { source: { size, read, readInto, bytes }, close: () => file.close() };
   } catch (error) {
     file.close();
     throw error;

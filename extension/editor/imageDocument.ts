@@ -2,7 +2,13 @@ import * as vscode from 'vscode';
 import { host } from '../host/index';
 import { readWholeFile } from '../host/workspaceFiles';
 import { defaultMachineKey } from '../kernel/index';
-import { saveAtomically, type FileStamp } from '../host/atomicSave';
+import {
+  SAVE_CHUNK_BYTES,
+  saveAtomicallyInTurns,
+  type ChunkReader,
+  type FileStamp,
+  type SaveFileSystem,
+} from '../host/atomicSave';
 import { ByteOverlay, type ByteEdit } from './byteOverlay';
 import { isTrusted, restrictedEditReason } from '../trust';
 import type { DocumentSafety } from './documentSafety';
@@ -29,6 +35,29 @@ interface BackupJson {
 /** True when two stamps describe the same version of a file. */
 function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   return a !== null && b !== null && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/**
+ * Milliseconds of writing between two turns of the extension host's loop while an image is
+ * saved (the lab's turns take as long: see LAB_TURN_BUDGET_MS).
+ */
+const saveTurnBudgetMs = 8;
+
+/**
+ * An image at least this large is saved under a progress notification the user can cancel: its
+ * save lasts beyond a moment (257 MiB took 0.3–0.5 s here, flushed to disk).
+ */
+const saveProgressBytes = 32 * 1024 * 1024;
+
+/**
+ * What a save reads `image` with: chunk after chunk into one buffer when the source can (each
+ * chunk is written before the next is read), else a new array each.
+ */
+function chunkReader(image: ImageSource): ChunkReader {
+  const readInto = image.readInto;
+  if (readInto === undefined) return (offset, length) => image.read(offset, length);
+  const buffer = new Uint8Array(Math.min(image.size, SAVE_CHUNK_BYTES));
+  return (offset, length) => buffer.subarray(0, readInto(offset, buffer.subarray(0, length)));
 }
 
 function fileNameOf(uri: vscode.Uri): string {
@@ -214,6 +243,11 @@ export class ImageDocument implements vscode.CustomDocument {
    * file beside it, renamed over it once whole, so that a failure (full disk, read-only folder,
    * I/O error) leaves the file as it was and the edits unsaved. Saving over a file that another
    * program changed since it was read asks first; declining cancels the save.
+   *
+   * The image is written between turns of the host's loop (a large one under a progress
+   * notification that can cancel it), as it reads when the write starts. VS Code counts every
+   * edit, undo or redo made until the save ends as saved, so one made meanwhile is written too:
+   * the image is written again until a write ends with no change during it.
    */
   async saveTo(uri: vscode.Uri, cancellation?: vscode.CancellationToken): Promise<void> {
     const own = uri.toString() === this.uri.toString();
@@ -223,18 +257,16 @@ export class ImageDocument implements vscode.CustomDocument {
     }
     this.saving = own;
     try {
-      const size = this.currentModel.source.size;
-      const files = this.safety.fileSystem;
-      if (uri.scheme === 'file' && files !== null) {
-        saveAtomically(
-          uri.fsPath,
-          size,
-          (offset, length) => this.read(offset, length),
-          files,
-          () => cancellation?.isCancellationRequested === true,
-        );
-      } else {
-        await this.saveThroughWorkspace(uri);
+      for (let version = -1; version !== this.changeCount;) {
+        version = this.changeCount;
+        const image = this.overlay.copy().over(this.base);
+        const files = this.safety.fileSystem;
+        if (uri.scheme === 'file' && files !== null) {
+          const saved = await this.saveToDisk(uri, image, files, cancellation);
+          if (!saved) throw new vscode.CancellationError();
+        } else {
+          await this.saveThroughWorkspace(uri, image);
+        }
       }
       if (own) await this.reread();
     } finally {
@@ -243,15 +275,58 @@ export class ImageDocument implements vscode.CustomDocument {
   }
 
   /**
+   * A file on this host's disk, written a chunk at a time between turns of the loop and flushed
+   * in the background (a synchronous save of 257 MiB held the host 270–500 ms). False when the
+   * save was cancelled (the file as it was).
+   */
+  private async saveToDisk(
+    uri: vscode.Uri,
+    image: ImageSource,
+    files: SaveFileSystem,
+    cancellation: vscode.CancellationToken | undefined,
+  ): Promise<boolean> {
+    const write = (
+      progress?: vscode.Progress<{ message?: string; increment?: number }>,
+      token?: vscode.CancellationToken,
+    ): Promise<boolean> => {
+      let percent = 0;
+      return saveAtomicallyInTurns(uri.fsPath, image.size, chunkReader(image), files, {
+        budgetMs: saveTurnBudgetMs,
+        now: () => performance.now(),
+        nextTurn: () => new Promise((resolve) => host.nextTurn(resolve)),
+        cancelled: () =>
+          cancellation?.isCancellationRequested === true || token?.isCancellationRequested === true,
+        onProgress: ({ done, total, flushing }) => {
+          const now = total === 0 ? 100 : Math.floor((done / total) * 100);
+          progress?.report({
+            increment: now - percent,
+            ...(flushing === undefined ? {} : { message: vscode.l10n.t('flushing to disk') }),
+          });
+          percent = now;
+        },
+      });
+    };
+    if (image.size < saveProgressBytes) return write();
+    return vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Saving {0}', fileNameOf(uri)),
+        cancellable: true,
+      },
+      (progress, token) => write(progress, token),
+    );
+  }
+
+  /**
    * Other file systems (remote, virtual) through VS Code's API: a temporary file beside the
    * target, renamed over it, as on disk.
    */
-  private async saveThroughWorkspace(uri: vscode.Uri): Promise<void> {
+  private async saveThroughWorkspace(uri: vscode.Uri, image: ImageSource): Promise<void> {
     const temporary = uri.with({
       path: `${uri.path.slice(0, uri.path.lastIndexOf('/') + 1)}.${fileNameOf(uri)}.crlab-save`,
     });
     try {
-      await vscode.workspace.fs.writeFile(temporary, this.readAll());
+      await vscode.workspace.fs.writeFile(temporary, image.bytes ?? image.read(0, image.size));
       await vscode.workspace.fs.rename(temporary, uri, { overwrite: true });
     } catch (error) {
       await Promise.resolve(vscode.workspace.fs.delete(temporary)).catch(() => undefined);

@@ -12,10 +12,14 @@ import type { SaveFileSystem } from './platform';
 
 export type { FileStamp, SaveFileSystem } from './platform';
 
-/** Bytes `[offset, offset + length)` of what is being saved. */
+/**
+ * Bytes `[offset, offset + length)` of what is being saved (fewer only at its end). Each chunk is
+ * written before the next call, so a reader may hand out views of one buffer of its own.
+ */
 export type ChunkReader = (offset: number, length: number) => Uint8Array;
 
-const chunkSize = 1 << 20;
+/** The most bytes a save asks its reader for at once. */
+export const SAVE_CHUNK_BYTES = 1 << 20;
 let temporaryCount = 0;
 /**
  * Tells this extension host's temporary files from another's (two windows saving the same image):
@@ -35,43 +39,45 @@ export function isTemporarySaveName(name: string): boolean {
   return /^\..*\.crlab-save-\d+-\d+$/.test(name);
 }
 
-/**
- * Writes `size` bytes from `read` to `file` through a temporary file beside it, then renames
- * that over `file`. Keeps the file's permission bits (0644 for a new file). Throws what failed;
- * the file is then as it was and no temporary file is left.
- */
-export function saveAtomically(
-  file: string,
-  size: number,
-  read: ChunkReader,
-  fs: SaveFileSystem,
-  cancelled: () => boolean = () => false,
-): void {
-  const chunks = saveAtomicallyInChunks(file, size, read, fs);
-  for (;;) {
-    if (cancelled()) {
-      // Its cleanup runs: the temporary file is closed and removed, the file untouched.
-      chunks.return();
-      throw Object.assign(new Error('the save was cancelled'), { code: 'ECANCELED' });
-    }
-    if (chunks.next().done === true) return;
-  }
+/** How far a save has got; `flushing` while its file reaches the disk in the background. */
+export interface SaveProgress {
+  done: number;
+  total: number;
+  /** Settles when the background flush ends: wait for it rather than asking again at once. */
+  flushing?: Promise<void>;
+}
+
+/** How {@link saveAtomicallyInChunks} ends. */
+export interface SaveOptions {
+  /**
+   * False skips the fsync before the rename (a synchronous flush of 257 MiB held the extension
+   * host ~90 ms): for copies that can be written again, as `workspace.fs.writeFile` (which
+   * never flushes) would.
+   */
+  flush?: boolean;
+  /**
+   * Flush through the file system's `fsyncInBackground` where it has one, yielding
+   * `flushing` progress until it ends; only for a caller that waits for it between steps
+   * ({@link saveAtomicallyInTurns}): a synchronous loop would wait forever.
+   */
+  flushInBackground?: boolean;
 }
 
 /**
- * {@link saveAtomically} a chunk (1 MiB) at a time, for a host that keeps its event loop turning
- * while it writes a large file: yields the bytes written so far. `return()` between chunks
- * cancels the save: the temporary file is removed and `file` is as it was. `flush: false` skips
- * the fsync before the rename (a synchronous flush of 257 MiB held the extension host ~90 ms):
- * for copies that can be written again, as `workspace.fs.writeFile` (which never flushes) would.
+ * Writes `size` bytes from `read` to `file` through a temporary file beside it, then renames
+ * that over `file`, keeping the file's permission bits (0644 for a new file): a chunk (1 MiB) at
+ * a time, for a host that keeps its event loop turning while it writes a large file; yields the
+ * bytes written so far. Throws what failed; the file is then as it was and no temporary file is
+ * left. `return()` between chunks cancels the save: the temporary file is removed and `file` is
+ * as it was.
  */
 export function* saveAtomicallyInChunks(
   file: string,
   size: number,
   read: ChunkReader,
   fs: SaveFileSystem,
-  options: { flush?: boolean } = {},
-): Generator<{ done: number; total: number }, void, void> {
+  options: SaveOptions = {},
+): Generator<SaveProgress, void, void> {
   const mode = fs.stamp(file)?.mode ?? 0o644;
   const temporary = temporaryPathBeside(file);
   const fd = fs.createExclusive(temporary, mode);
@@ -79,7 +85,7 @@ export function* saveAtomicallyInChunks(
   let renamed = false;
   try {
     for (let offset = 0; offset < size;) {
-      const chunk = read(offset, Math.min(chunkSize, size - offset));
+      const chunk = read(offset, Math.min(SAVE_CHUNK_BYTES, size - offset));
       if (chunk.length === 0) throw new Error(`nothing to read at ${offset} of ${size} bytes`);
       let written = 0;
       while (written < chunk.length) {
@@ -92,7 +98,22 @@ export function* saveAtomicallyInChunks(
       yield { done: offset, total: size };
     }
     // On disk before the rename: a crash then leaves the old image or the new one, whole.
-    if (options.flush !== false) fs.fsync(fd);
+    if (options.flush !== false) {
+      if (options.flushInBackground === true && fs.fsyncInBackground !== undefined) {
+        const outcome: { ended: boolean; error?: { cause: unknown } } = { ended: false };
+        const flushing = fs.fsyncInBackground(fd).then(
+          () => {
+            outcome.ended = true;
+          },
+          (cause: unknown) => {
+            outcome.ended = true;
+            outcome.error = { cause };
+          },
+        );
+        while (!outcome.ended) yield { done: size, total: size, flushing };
+        if (outcome.error !== undefined) throw outcome.error.cause;
+      } else fs.fsync(fd);
+    }
     open = false;
     fs.close(fd);
     fs.rename(temporary, file);
@@ -112,6 +133,60 @@ export function* saveAtomicallyInChunks(
       } catch {
         // Nothing to remove (or nothing we can do): the image itself is untouched either way.
       }
+    }
+  }
+}
+
+/** What a host gives {@link saveAtomicallyInTurns}: its clock and turns, progress, cancellation. */
+export interface SaveTurns {
+  /** Milliseconds of writing between two turns of the host's loop. */
+  budgetMs: number;
+  /** Milliseconds from a monotonic clock (`performance.now`). */
+  now: () => number;
+  /** Resolves on a later turn of the host's event loop (not a microtask). */
+  nextTurn: () => Promise<void>;
+  /** Told how far the save has got before each turn. */
+  onProgress?: (progress: SaveProgress) => void;
+  /** Asked before each chunk; true cancels the save (`file` stays as it was). */
+  cancelled?: () => boolean;
+}
+
+/**
+ * {@link saveAtomicallyInChunks} between the turns of the host's event loop: chunks back to back
+ * for `budgetMs`, then a turn; the flush in the background where the file system can (the loop
+ * turns while it lasts). True once saved, false when cancelled (the temporary file removed,
+ * `file` as it was); throws what failed, leaving `file` as it was. A synchronous save of a
+ * 257 MiB image held the extension host 270–500 ms.
+ */
+export async function saveAtomicallyInTurns(
+  file: string,
+  size: number,
+  read: ChunkReader,
+  fs: SaveFileSystem,
+  turns: SaveTurns,
+  options: { flush?: boolean } = {},
+): Promise<boolean> {
+  const steps = saveAtomicallyInChunks(file, size, read, fs, {
+    ...options,
+    flushInBackground: true,
+  });
+  let turnStarted = turns.now();
+  for (;;) {
+    if (turns.cancelled?.() === true) {
+      steps.return();
+      return false;
+    }
+    const step = steps.next();
+    if (step.done === true) return true;
+    const progress = step.value;
+    if (progress.flushing !== undefined) {
+      turns.onProgress?.(progress);
+      await progress.flushing;
+      turnStarted = turns.now();
+    } else if (turns.now() - turnStarted >= turns.budgetMs) {
+      turns.onProgress?.(progress);
+      await turns.nextTurn();
+      turnStarted = turns.now();
     }
   }
 }

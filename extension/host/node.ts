@@ -17,19 +17,23 @@ function openLocalFile(file: string): LocalFile {
     throw error;
   }
   let closed = false;
+  const readInto = (offset: number, target: Uint8Array): number => {
+    const wanted = Math.max(0, Math.min(target.length, size - offset));
+    let done = 0;
+    while (done < wanted) {
+      const got = fs.readSync(fd, target, done, wanted - done, offset + done);
+      if (got === 0) break;
+      done += got;
+    }
+    return done;
+  };
   return {
     size,
     read(offset, length) {
-      const wanted = Math.max(0, Math.min(length, size - offset));
-      const buffer = new Uint8Array(wanted);
-      let done = 0;
-      while (done < wanted) {
-        const got = fs.readSync(fd, buffer, done, wanted - done, offset + done);
-        if (got === 0) break;
-        done += got;
-      }
-      return buffer.subarray(0, done);
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return buffer.subarray(0, readInto(offset, buffer));
     },
+    readInto,
     close() {
       if (!closed) fs.closeSync(fd);
       closed = true;
@@ -51,6 +55,10 @@ export const nodeSaveFileSystem: SaveFileSystem = {
     fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode),
   write: (fd, bytes) => fs.writeSync(fd, bytes, 0, bytes.length),
   fsync: (fd) => fs.fsyncSync(fd),
+  fsyncInBackground: (fd) =>
+    new Promise((resolve, reject) => {
+      fs.fsync(fd, (error) => (error === null ? resolve() : reject(error)));
+    }),
   close: (fd) => fs.closeSync(fd),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (file) => fs.unlinkSync(file),

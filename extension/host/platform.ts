@@ -27,6 +27,11 @@ export interface LocalFile {
   readonly size: number;
   /** Up to `length` bytes from `offset` (fewer at the end of the file). */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * Up to `target.length` bytes from `offset` into `target` (fewer at the end of the file);
+   * returns how many: for a caller that reads chunk after chunk into one buffer of its own.
+   */
+  readInto(offset: number, target: Uint8Array): number;
   /** Closes it; later reads fail. Closing twice is harmless. */
   close(): void;
 }
@@ -47,6 +52,11 @@ export interface SaveFileSystem {
   /** Writes `bytes` at the descriptor's position; returns how many were written. */
   write(fd: number, bytes: Uint8Array): number;
   fsync(fd: number): void;
+  /**
+   * The same flush off the event loop (Node's thread pool), where the runtime has one: a host
+   * saving a large file keeps turning while its bytes reach the disk.
+   */
+  fsyncInBackground?(fd: number): Promise<void>;
   close(fd: number): void;
   rename(from: string, to: string): void;
   unlink(file: string): void;

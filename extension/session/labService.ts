@@ -17,7 +17,7 @@
  * cancelled operation leaves the session exactly as it was (see LabSession's `…InSlices`).
  */
 import * as vscode from 'vscode';
-import { saveAtomicallyInChunks } from '../host/atomicSave';
+import { saveAtomicallyInTurns } from '../host/atomicSave';
 import { host } from '../host/index';
 import type { CallOutcome, CallProgress, RestoreCredsMode } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
@@ -38,7 +38,7 @@ import {
   type SavedLabSession,
   type SpawnOptions,
 } from '../lab/session';
-import { runLabInTurns } from '../lab/session-turns';
+import { LAB_TURN_BUDGET_MS, runLabInTurns } from '../lab/session-turns';
 
 /** The workspace-state key of the persisted session. */
 export const savedSessionKey = 'crlab.lab.session';
@@ -111,17 +111,15 @@ async function exportImage(target: vscode.Uri, bytes: Uint8Array): Promise<void>
   }
   // writeFile makes the folders on the way; so must we (a no-op for a folder that exists).
   await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(target, '..'));
-  await runLabInTurns(
-    saveAtomicallyInChunks(
-      target.fsPath,
-      bytes.length,
-      (offset, length) => bytes.subarray(offset, offset + length),
-      save,
-      // A copy of the kernel's file, exported again at will: not worth a synchronous flush of
-      // the whole image on the host's loop (the real-VS-Code bench: 150 ms with it, 60 without).
-      { flush: false },
-    ),
-    { now: () => performance.now(), nextTurn: yieldToHost },
+  await saveAtomicallyInTurns(
+    target.fsPath,
+    bytes.length,
+    (offset, length) => bytes.subarray(offset, offset + length),
+    save,
+    { budgetMs: LAB_TURN_BUDGET_MS, now: () => performance.now(), nextTurn: yieldToHost },
+    // A copy of the kernel's file, exported again at will: not worth a flush of the whole
+    // image (a synchronous one on the host's loop: 150 ms in the real-VS-Code bench, 60 without).
+    { flush: false },
   );
 }
 

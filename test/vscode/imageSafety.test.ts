@@ -136,6 +136,37 @@ describe('image editor: data safety', () => {
     assert.deepEqual(onDisk(uri), edited);
   });
 
+  it('an edit made while the image saves is saved too: the file is the image as VS Code counts it saved', async () => {
+    const uri = copyOfExample('passwd.crimg');
+    const document = await openImage(uri);
+    await edit(uri, 'CRED.euid', '500');
+    const flushed: Uint8Array[] = [];
+    let edited: Uint8Array | null = null;
+    const flush = nodeSaveFileSystem.fsyncInBackground;
+    assert.ok(flush, 'the Node host flushes in the background');
+    // The save writes between turns of the loop and flushes in the background: an edit comes
+    // in while the first write is flushed.
+    api().imageEditor.safety.fileSystem = {
+      ...nodeSaveFileSystem,
+      fsyncInBackground: async (fd) => {
+        flushed.push(document.readAll());
+        if (edited === null) {
+          await edit(uri, 'CPU.pc', '9');
+          edited = document.readAll();
+        }
+        await flush(fd);
+      },
+    };
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitFor('the save', () => !activeTabDirty());
+    assert.ok(edited !== null, 'an edit was made during the save');
+    assert.equal(flushed.length, 2, 'the image was written again after the edit');
+    assert.deepEqual(onDisk(uri), edited, 'the file holds both edits');
+    assert.equal(document.hasEdits, false, 'nothing is left unsaved');
+    assert.deepEqual(document.readAll(), edited);
+    assert.deepEqual(leftovers(uri), []);
+  });
+
   it('Save As into a folder nobody may write (sysfs) fails and keeps the edits', async () => {
     const uri = copyOfExample('counter.crimg');
     const original = onDisk(uri);

@@ -18,9 +18,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   isTemporarySaveName,
-  saveAtomically,
   saveAtomicallyInChunks,
+  saveAtomicallyInTurns,
   type SaveFileSystem,
+  type SaveTurns,
 } from '../../../extension/host/atomicSave';
 import { nodeSaveFileSystem } from '../../../extension/host/node';
 
@@ -43,11 +44,44 @@ function errno(code: string): Error {
   return Object.assign(new Error(`injected ${code}`), { code });
 }
 
-/** The real file system, with `step` failing (after `partial` bytes, for `write`). */
+/** The event loop's turns, counted. */
+function turnsOf(options: Partial<SaveTurns> = {}): SaveTurns & { count: number } {
+  const turns = {
+    count: 0,
+    budgetMs: 0,
+    now: () => performance.now(),
+    nextTurn: () =>
+      new Promise<void>((resolve) => {
+        turns.count++;
+        setImmediate(resolve);
+      }),
+    ...options,
+  };
+  return turns;
+}
+
+/** Saves as the image editor does (between turns, flushed in the background); true once saved. */
+function save(
+  image: string,
+  fs: SaveFileSystem,
+  options: Partial<SaveTurns> = {},
+  read = reader,
+  size = replacement.length,
+): Promise<boolean> {
+  return saveAtomicallyInTurns(image, size, read, fs, turnsOf(options));
+}
+
+/**
+ * The real file system, with `step` failing (after `partial` bytes, for `write`); for `fsync`,
+ * one without a background flush (the host's, synchronous).
+ */
 function failing(step: keyof SaveFileSystem, code: string, partial = 0): SaveFileSystem {
   let written = 0;
+  if (step === 'fsyncInBackground')
+    return { ...nodeSaveFileSystem, fsyncInBackground: () => Promise.reject(errno(code)) };
+  const { fsyncInBackground: _background, ...synchronous } = nodeSaveFileSystem;
   return {
-    ...nodeSaveFileSystem,
+    ...(step === 'fsync' ? synchronous : nodeSaveFileSystem),
     [step]: (...args: never[]) => {
       if (step === 'write' && written < partial) {
         const [fd, bytes] = args as unknown as [number, Uint8Array];
@@ -70,22 +104,22 @@ function assertUntouched(dir: string, image: string, original: Uint8Array): void
 }
 
 describe('image editor save (atomic)', () => {
-  it('replaces the image whole, keeping its mode, and leaves nothing beside it', () => {
+  it('replaces the image whole, keeping its mode, and leaves nothing beside it', async () => {
     const { dir, image } = workspace();
-    saveAtomically(image, replacement.length, reader, nodeSaveFileSystem);
+    assert.equal(await save(image, nodeSaveFileSystem), true);
     assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
     assert.equal(statSync(image).mode & 0o777, 0o640);
     assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
   });
 
-  it('writes on through short writes', () => {
+  it('writes on through short writes', async () => {
     const { image } = workspace();
     const trickle: SaveFileSystem = {
       ...nodeSaveFileSystem,
       write: (fd, bytes) =>
         nodeSaveFileSystem.write(fd, bytes.subarray(0, 1 + (bytes.length >> 3))),
     };
-    saveAtomically(image, replacement.length, reader, trickle);
+    assert.equal(await save(image, trickle), true);
     assert.deepEqual(new Uint8Array(readFileSync(image)), replacement);
   });
 
@@ -95,33 +129,83 @@ describe('image editor save (atomic)', () => {
     ['write', 'ENOSPC', 5000],
     ['write', 'EIO', 12_000],
     ['fsync', 'EIO', 0],
+    ['fsyncInBackground', 'EIO', 0],
     ['close', 'EIO', 0],
     ['rename', 'EXDEV', 0],
   ];
   for (const [step, code, partial] of injected) {
-    it(`a failed ${step} (${code}${partial ? ` after ${partial} bytes` : ''}) leaves the image as it was`, () => {
+    it(`a failed ${step} (${code}${partial ? ` after ${partial} bytes` : ''}) leaves the image as it was`, async () => {
       const { dir, image, original } = workspace();
-      assert.throws(
-        () => saveAtomically(image, replacement.length, reader, failing(step, code, partial)),
+      await assert.rejects(
+        save(image, failing(step, code, partial)),
         (error: NodeJS.ErrnoException) => error.code === code,
       );
       assertUntouched(dir, image, original);
     });
   }
 
-  it('a cancelled save leaves the image as it was', () => {
+  it('a cancelled save leaves the image as it was', async () => {
     const { dir, image, original } = workspace();
-    assert.throws(
-      () => saveAtomically(image, replacement.length, reader, nodeSaveFileSystem, () => true),
-      (error: NodeJS.ErrnoException) => error.code === 'ECANCELED',
-    );
+    assert.equal(await save(image, nodeSaveFileSystem, { cancelled: () => true }), false);
+    assertUntouched(dir, image, original);
+  });
+
+  const big = Uint8Array.from({ length: 3 * 1024 * 1024 + 4096 }, (_, i) => (i * 13) & 0xff);
+  const readBig = (offset: number, length: number): Uint8Array =>
+    big.subarray(offset, offset + length);
+
+  it('between turns: the loop turns between chunks, and the rename waits for the background flush', async () => {
+    const { dir, image, original } = workspace();
+    let flushed: () => void = () => undefined;
+    const flushes: number[] = [];
+    const slowFlush: SaveFileSystem = {
+      ...nodeSaveFileSystem,
+      fsync: () => {
+        throw new Error('the synchronous fsync was called');
+      },
+      fsyncInBackground: (fd) => {
+        flushes.push(fd);
+        return new Promise((resolve) => {
+          flushed = resolve;
+        });
+      },
+    };
+    const turns = turnsOf();
+    const saving = saveAtomicallyInTurns(image, big.length, readBig, slowFlush, turns);
+    for (let i = 0; i < 20 && flushes.length === 0; i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushes.length, 1, 'the flush started');
+    assert.ok(turns.count >= 3, `the loop turned between the 4 chunks (${turns.count} turns)`);
+    // The flush lasts as long as it likes: the loop goes on turning, the image is untouched.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(new Uint8Array(readFileSync(image)), original, 'not renamed before the flush');
+    assert.equal(readdirSync(dir).length, 2, 'the temporary file waits beside it');
+    flushed();
+    assert.equal(await saving, true);
+    assert.deepEqual(new Uint8Array(readFileSync(image)), big);
+    assert.equal(statSync(image).mode & 0o777, 0o640);
+    assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
+  });
+
+  it('between turns: cancelled while flushing, the image is as it was', async () => {
+    const { dir, image, original } = workspace();
+    let cancel = false;
+    const flushing: SaveFileSystem = {
+      ...nodeSaveFileSystem,
+      fsyncInBackground: (fd) => {
+        cancel = true;
+        return nodeSaveFileSystem.fsyncInBackground?.(fd) ?? Promise.resolve();
+      },
+    };
+    const saved = await saveAtomicallyInTurns(image, big.length, readBig, flushing, {
+      ...turnsOf(),
+      cancelled: () => cancel,
+    });
+    assert.equal(saved, false);
     assertUntouched(dir, image, original);
   });
 
   it('in chunks: yields the bytes written, and a return() between chunks leaves the image as it was', () => {
-    const big = Uint8Array.from({ length: 2 * 1024 * 1024 + 4096 }, (_, i) => (i * 13) & 0xff);
-    const readBig = (offset: number, length: number): Uint8Array =>
-      big.subarray(offset, offset + length);
     const cancelled = workspace();
     const chunks = saveAtomicallyInChunks(cancelled.image, big.length, readBig, nodeSaveFileSystem);
     assert.deepEqual(chunks.next().value, { done: 1024 * 1024, total: big.length });
@@ -133,7 +217,7 @@ describe('image editor save (atomic)', () => {
     const progress = [...saveAtomicallyInChunks(image, big.length, readBig, nodeSaveFileSystem)];
     assert.deepEqual(
       progress.map((step) => step.done),
-      [1024 * 1024, 2 * 1024 * 1024, big.length],
+      [1024 * 1024, 2 * 1024 * 1024, 3 * 1024 * 1024, big.length],
     );
     assert.deepEqual(new Uint8Array(readFileSync(image)), big);
     assert.deepEqual(readdirSync(dir), ['passwd.crimg']);
