@@ -18,6 +18,7 @@
 // Image…, all from the palette as hallyn, and takes the host's longest stall of each.
 // Everything it starts (the code-server process group, Chromium) is stopped, even on failure.
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -38,7 +39,7 @@ import { linkExtension, prepareRun, quietSettings, startCodeServer } from '../vs
 const cacheDir = path.join(repoRoot, '.bench');
 // --quick (the smoke run): the 1 MiB image only; the 1 GiB one is not written then.
 const quick = process.argv.includes('--quick');
-// --profile: the lab checkpoint and restarts are profiled in the host (V8 CPU profile through the probe), and
+// --profile: the save, the lab checkpoint and restarts are profiled in the host (V8 CPU profile through the probe), and
 // their lines say what ran in the host's longest busy stretch (profiling slows the host: the
 // stall figures of a --profile run are not the bench's).
 const profile = process.argv.includes('--profile');
@@ -65,6 +66,11 @@ const restartImage = quick
   ? { name: 'bench-16m.crimg', label: '16 MiB task', pages: 4096 }
   : { name: 'bench-256m.crimg', label: '256 MiB task', pages: 65_536 };
 const stallLimitMs = 100;
+// The copy of it the save stage edits and saves: made before VS Code starts, so that Quick Open
+// lists it (its file search did not list a file made later in the window's life).
+// No fuzzy match for the image's name: Quick Open, asked for the image, offered the copy once it
+// had been opened (the restart stage then opened the copy).
+const saveImageName = restartImage.name.replace(/^bench-/, 'saved-');
 const restartTimeoutMs = 2 * 60_000;
 // The lab stage's task: the lab bench's (scripts/bench/lab.ts), frozen so it can be checkpointed.
 const labTask = quick
@@ -426,6 +432,101 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
     `bench editor restart ${what} through Restart This Image… as hallyn: longest extension-host event-loop stall ${formatMs(stall.ms)} (${Number((stall.ms / stallLimitMs).toPrecision(2))}× the ${stallLimitMs} ms limit; ${Number((stall.ms / Math.max(idle.ms, 1)).toPrecision(2))}× the idle host's longest ${formatMs(idle.ms)}; monitorEventLoopDelay in the host, ${stall.samples} samples; the host used ${formatMs(stall.worst.cpuMs)} of CPU in that stall's ${formatMs(stall.worst.wallMs)} sample), restart ${formatMs(ended - started)} from choosing the flags to the ${outcome.kind === 'checks' ? 'check table in the panel' : 'error'}; ${shown}${memory} [${verdict}]`,
   );
   return 0;
+}
+
+/**
+ * The image editor's save of the restart stage's image with one field edited: a copy of it
+ * opened, `CRED.euid` set to 0 through Edit Image Field…, then Ctrl+S; the longest stall of the
+ * extension host from the key to the tab's clean mark, and whether a progress notification
+ * showed. The saved file must differ from the image in that field's bytes only.
+ * @param {import('playwright-core').Page} page
+ * @param {string} probeFile
+ * @param {{ runDir: string }} run
+ */
+async function saveResponsiveness(page, probeFile, run) {
+  const file = path.join(cacheDir, saveImageName);
+  const original = path.join(cacheDir, restartImage.name);
+  const what = `the ${restartImage.label} image (${formatBytes(statSync(file).size)}) with CRED.euid set to 0 through Edit Image Field…`;
+  if (probeSamples(probeFile).length === 0) {
+    print(`bench editor save of ${what}: SKIPPED — the host probe wrote nothing to ${probeFile}`);
+    return 1;
+  }
+  await quickOpenReady(page, saveImageName);
+  await page.keyboard.press('Enter');
+  await webviewContent(page)
+    .locator(firstRenderSelector)
+    .first()
+    .waitFor({ state: 'visible', timeout: renderTimeoutMs });
+  // The idle host's own longest delay, for comparison: two seconds with the image open.
+  await delay(2000);
+  const idleUntil = Date.now();
+  const idle = longestStall(probeSamples(probeFile), idleUntil - 2000, idleUntil);
+  await runFromPalette(page, 'Edit Image Field…');
+  const field = await step(page, 'Edit field');
+  await field.locator('input').first().fill('CRED.euid');
+  await answer(field);
+  const value = await step(page, 'New value of CRED.euid');
+  await value.locator('input').first().fill('0');
+  await answer(value);
+  const dirtyTab = page.locator('.tabs-container .tab.active.dirty');
+  await dirtyTab.waitFor({ timeout: 60_000 });
+  await delay(500);
+  if (profile) await probeCommand(probeFile, 'start', 'profiling');
+  /** @type {number | null} */
+  let notifiedAfter = null;
+  const started = Date.now();
+  // The save's own notification (its progress bar is a determinate one).
+  const watchNotification = page
+    .locator('.notifications-toasts .notification-list-item', {
+      hasText: `Saving ${saveImageName}`,
+    })
+    .first()
+    .waitFor({ state: 'visible', timeout: restartTimeoutMs })
+    .then(() => {
+      notifiedAfter = Date.now() - started;
+    })
+    .catch(() => undefined);
+  await page.keyboard.press('Control+S');
+  try {
+    await dirtyTab.waitFor({ state: 'detached', timeout: restartTimeoutMs });
+  } catch (error) {
+    print(
+      `bench editor save of ${what}: FAILED — the tab still shows unsaved changes after ${formatMs(restartTimeoutMs)}: ${firstLine(error)}`,
+    );
+    await page
+      .screenshot({ path: path.join(run.runDir, 'bench-save.png'), timeout: 10_000 })
+      .catch(() => undefined);
+    return 1;
+  }
+  const ended = Date.now();
+  // The stall that ends the save shows in the next probe sample: wait until one after it.
+  await waitForSample(probeFile, ended + 100, restartTimeoutMs);
+  await Promise.race([watchNotification, delay(100)]);
+  const stall = longestStall(probeSamples(probeFile), started, ended + 300);
+  const profileFile = path.join(run.runDir, 'bench-save.cpuprofile');
+  const profiled = profile
+    ? await probeCommand(probeFile, `stop ${profileFile}`, 'profiled').then(() =>
+        profileSummary(probeFile, profileFile, started, ended),
+      )
+    : '';
+  const saved = readFileSync(file);
+  const before = readFileSync(original);
+  let changed = 0;
+  for (let i = 0; i < saved.length; i++) if (saved[i] !== before[i]) changed++;
+  const verdict =
+    saved.length === before.length
+      ? `${changed} bytes changed, the size as it was`
+      : `the size changed: ${saved.length} bytes, not ${before.length}`;
+  const shown =
+    notifiedAfter === null
+      ? 'no progress notification seen'
+      : `progress notification shown ${formatMs(notifiedAfter)} after the key`;
+  print(
+    `bench editor save of ${what}, then Ctrl+S: longest extension-host event-loop stall ${formatMs(stall.ms)} (${Number((stall.ms / stallLimitMs).toPrecision(2))}× the ${stallLimitMs} ms limit; ${Number((stall.ms / Math.max(idle.ms, 1)).toPrecision(2))}× the idle host's longest ${formatMs(idle.ms)}; monitorEventLoopDelay in the host, ${stall.samples} samples; the host used ${formatMs(stall.worst.cpuMs)} of CPU in that stall's ${formatMs(stall.worst.wallMs)} sample), save ${formatMs(ended - started)} from the key to the tab's clean mark; ${shown} [${verdict}]${gcFigures(probeFile, started, ended, 'save')}${profiled}`,
+  );
+  await closeAllEditors(page);
+  rmSync(file, { force: true });
+  return changed > 0 && changed <= 4 && saved.length === before.length ? 0 : 1;
 }
 
 /** The open quick pick or input box (one just answered fades out while the next opens). */
@@ -1009,6 +1110,10 @@ async function main() {
   }
   rmSync(labCheckpoints, { recursive: true, force: true });
   cleanups.push(async () => rmSync(labCheckpoints, { recursive: true, force: true }));
+  const saveImage = path.join(cacheDir, saveImageName);
+  if (!labOnly && existsSync(path.join(cacheDir, restartImage.name)))
+    copyFileSync(path.join(cacheDir, restartImage.name), saveImage);
+  cleanups.push(async () => rmSync(saveImage, { force: true }));
   ensureVsCode();
   const run = prepareRun('bench');
   linkExtension(run);
@@ -1112,6 +1217,16 @@ async function main() {
       print(`bench editor: note — closing the editors failed: ${firstLine(error)}`);
     }
     await delay(1000);
+  }
+  if (labOnly) {
+    // The lab stage only.
+  } else if (!existsSync(path.join(cacheDir, restartImage.name))) {
+    print(
+      `bench editor save: SKIPPED — ${restartImage.name} is missing (scripts/bench/scale.ts writes it)`,
+    );
+    status = 1;
+  } else if ((await saveResponsiveness(page, probeFile, run)) !== 0) {
+    status = 1;
   }
   if (labOnly) {
     // The lab stage only.
