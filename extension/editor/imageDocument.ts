@@ -45,7 +45,7 @@ const saveTurnBudgetMs = 8;
 
 /**
  * An image at least this large is saved under a progress notification the user can cancel: its
- * save lasts beyond a moment (257 MiB took 0.3–0.5 s here, flushed to disk).
+ * save lasts beyond a moment (257 MiB took 0.4–1.5 s here, flushed to disk).
  */
 const saveProgressBytes = 32 * 1024 * 1024;
 
@@ -122,8 +122,11 @@ export class ImageDocument implements vscode.CustomDocument {
   private readonly overlay = new ByteOverlay();
   private currentModel: ImageModel;
   private changeCount = 0;
-  /** True while this document writes its own file, so the watcher does not reload it. */
-  private saving = false;
+  /**
+   * Saves of this document to its own file under way, so the watcher does not reload it: a count,
+   * since VS Code may start a save while the last one is still being cancelled.
+   */
+  private ownSaves = 0;
   /** The file as it was when last read or saved here: a different one was changed by others. */
   private diskStamp: FileStamp | null;
   /** A change on disk the user chose to keep their edits over (saving still asks). */
@@ -256,7 +259,7 @@ export class ImageDocument implements vscode.CustomDocument {
       const answer = await this.safety.prompts.overwriteChanged(fileNameOf(uri));
       if (answer !== 'overwrite') throw new vscode.CancellationError();
     }
-    this.saving = own;
+    if (own) this.ownSaves++;
     try {
       for (let version = -1; version !== this.changeCount;) {
         version = this.changeCount;
@@ -271,14 +274,14 @@ export class ImageDocument implements vscode.CustomDocument {
       }
       if (own) await this.reread();
     } finally {
-      this.saving = false;
+      if (own) this.ownSaves--;
     }
   }
 
   /**
    * A file on this host's disk, written a chunk at a time between turns of the loop and flushed
-   * in the background (a synchronous save of 257 MiB held the host 270–500 ms). False when the
-   * save was cancelled (the file as it was).
+   * in the background (a synchronous save of 257 MiB held the extension host 1.15 s in the
+   * bench's save stage). False when the save was cancelled (the file as it was).
    */
   private async saveToDisk(
     uri: vscode.Uri,
@@ -436,7 +439,7 @@ export class ImageDocument implements vscode.CustomDocument {
 
   private async reloadFromDisk(): Promise<void> {
     // Our own save rereads the file itself; unsaved edits are not thrown away without asking.
-    if (this.saving) return;
+    if (this.ownSaves > 0) return;
     // The file is the one read or saved here (the event of our own save, arriving after it):
     // reading and comparing 16 MiB for it held the extension host 0.2 s.
     if (sameStamp(this.currentStamp(), this.diskStamp)) return;
@@ -453,7 +456,7 @@ export class ImageDocument implements vscode.CustomDocument {
       return;
     }
     // An edit, undo or save while the file was read wins: the event was ours or is stale.
-    const changedMeanwhile = this.saving || this.changeCount !== versionBefore;
+    const changedMeanwhile = this.ownSaves > 0 || this.changeCount !== versionBefore;
     if (changedMeanwhile || sameBytes(read.source, this.base)) {
       read.file?.close();
       return;

@@ -167,6 +167,48 @@ describe('image editor: data safety', () => {
     assert.deepEqual(leftovers(uri), []);
   });
 
+  it('a save started while another flushes (VS Code cancels the first) saves once, asking nothing', async () => {
+    const uri = copyOfExample('passwd.crimg');
+    const original = onDisk(uri);
+    const document = await openImage(uri);
+    const scripted = new ScriptedPrompts();
+    api().imageEditor.safety.prompts = scripted;
+    await edit(uri, 'CRED.euid', '500');
+    const edited = document.readAll();
+    const flush = nodeSaveFileSystem.fsyncInBackground;
+    assert.ok(flush, 'the Node host flushes in the background');
+    let firstFlushing: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let flushes = 0;
+    api().imageEditor.safety.fileSystem = {
+      ...nodeSaveFileSystem,
+      fsyncInBackground: async (fd) => {
+        flushes++;
+        if (flushes === 1) {
+          firstFlushing();
+          await released;
+        }
+        await flush(fd);
+      },
+    };
+    const first = new vscode.CancellationTokenSource();
+    const second = new vscode.CancellationTokenSource();
+    const flushing = new Promise<void>((resolve) => (firstFlushing = resolve));
+    const firstSave = api().imageEditor.saveCustomDocument(document, first.token);
+    await flushing;
+    assert.deepEqual(onDisk(uri), original, 'nothing renamed before the flush ends');
+    const secondSave = api().imageEditor.saveCustomDocument(document, second.token);
+    first.cancel();
+    release();
+    await assert.rejects(firstSave, (error) => error instanceof vscode.CancellationError);
+    await secondSave;
+    assert.deepEqual(onDisk(uri), edited, 'the second save wrote the edit');
+    assert.deepEqual(leftovers(uri), [], 'the cancelled save left no temporary file');
+    assert.equal(document.hasEdits, false);
+    assert.deepEqual(scripted.asked, [], 'no question about a change on disk');
+  });
+
   it('Save As into a folder nobody may write (sysfs) fails and keeps the edits', async () => {
     const uri = copyOfExample('counter.crimg');
     const original = onDisk(uri);
