@@ -370,16 +370,7 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
     print(`bench editor restart ${what}: SKIPPED — the host probe wrote nothing to ${probeFile}`);
     return 1;
   }
-  await quickOpenReady(page, restartImage.name);
-  await page.keyboard.press('Enter');
-  await webviewContent(page)
-    .locator(firstRenderSelector)
-    .first()
-    .waitFor({ state: 'visible', timeout: renderTimeoutMs });
-  // The idle host's own longest delay, for comparison: two seconds with the image open.
-  await delay(2000);
-  const idleUntil = Date.now();
-  const idle = longestStall(probeSamples(probeFile), idleUntil - 2000, idleUntil);
+  const idle = await openIdle(page, probeFile, restartImage.name);
   const peakReset = hostPid !== null && resetPeak(hostPid);
   const before = hostPid === null ? null : memoryOf(hostPid);
   await runFromPalette(page, 'Restart This Image…');
@@ -435,6 +426,25 @@ async function restartResponsiveness(page, probeFile, hostPid, run) {
 }
 
 /**
+ * Opens `fileName` with Quick Open, waits for its first rows, and returns the idle host's own
+ * longest delay over the two seconds after (the image open), to compare a stall with.
+ * @param {import('playwright-core').Page} page
+ * @param {string} probeFile
+ * @param {string} fileName
+ */
+async function openIdle(page, probeFile, fileName) {
+  await quickOpenReady(page, fileName);
+  await page.keyboard.press('Enter');
+  await webviewContent(page)
+    .locator(firstRenderSelector)
+    .first()
+    .waitFor({ state: 'visible', timeout: renderTimeoutMs });
+  await delay(2000);
+  const idleUntil = Date.now();
+  return longestStall(probeSamples(probeFile), idleUntil - 2000, idleUntil);
+}
+
+/**
  * The image editor's save of the restart stage's image with one field edited: a copy of it
  * opened, `CRED.euid` set to 0 through Edit Image Field…, then Ctrl+S; the longest stall of the
  * extension host from the key to the tab's clean mark, and whether a progress notification
@@ -451,16 +461,7 @@ async function saveResponsiveness(page, probeFile, run) {
     print(`bench editor save of ${what}: SKIPPED — the host probe wrote nothing to ${probeFile}`);
     return 1;
   }
-  await quickOpenReady(page, saveImageName);
-  await page.keyboard.press('Enter');
-  await webviewContent(page)
-    .locator(firstRenderSelector)
-    .first()
-    .waitFor({ state: 'visible', timeout: renderTimeoutMs });
-  // The idle host's own longest delay, for comparison: two seconds with the image open.
-  await delay(2000);
-  const idleUntil = Date.now();
-  const idle = longestStall(probeSamples(probeFile), idleUntil - 2000, idleUntil);
+  const idle = await openIdle(page, probeFile, saveImageName);
   await runFromPalette(page, 'Edit Image Field…');
   const field = await step(page, 'Edit field');
   await field.locator('input').first().fill('CRED.euid');
