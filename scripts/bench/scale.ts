@@ -327,7 +327,7 @@ async function main(): Promise<void> {
     `bench raw read ${what}: ${formatMs(ms(rawRead))}, ${formatRate(size, ms(rawRead))}, CPU ${formatMs(cpuMs(rawRead))} (fs.readFileSync)`,
   );
   print(
-    `bench raw write ${what}: ${formatMs(ms(rawWrite))}, ${formatRate(size, ms(rawWrite))}, CPU ${formatMs(cpuMs(rawWrite))} (fs.writeFileSync, no fsync)`,
+    `bench raw write ${what}: ${formatMs(ms(rawWrite))}, ${formatRate(size, ms(rawWrite))}, CPU ${formatMs(cpuMs(rawWrite))} (fs.writeFileSync of the bytes the restart read, no fsync)`,
   );
   print(
     `bench restart ${what} from a file: ${line(restart, rawRead, 'raw read')}; ${memory(restartPeak)}`,
