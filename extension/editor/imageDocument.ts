@@ -300,11 +300,12 @@ export class ImageDocument implements vscode.CustomDocument {
         nextTurn: () => new Promise((resolve) => host.nextTurn(resolve)),
         cancelled: () =>
           cancellation?.isCancellationRequested === true || token?.isCancellationRequested === true,
-        onProgress: ({ done, total, flushing }) => {
+        onProgress: ({ done, total, waitFor }) => {
           const now = total === 0 ? 100 : Math.floor((done / total) * 100);
           progress?.report({
             increment: now - percent,
-            ...(flushing === undefined ? {} : { message: vscode.l10n.t('flushing to disk') }),
+            // The save waits only for its flush.
+            ...(waitFor === undefined ? {} : { message: vscode.l10n.t('flushing to disk') }),
           });
           percent = now;
         },

@@ -8,6 +8,7 @@
  * The file system is a parameter (the host's, extension/host/) so that tests can fail any step
  * on purpose.
  */
+import { runInTurns, type CallProgress, type TurnOptions } from '../kernel/index';
 import type { SaveFileSystem } from './platform';
 
 export type { FileStamp, SaveFileSystem } from './platform';
@@ -39,13 +40,11 @@ export function isTemporarySaveName(name: string): boolean {
   return /^\..*\.crlab-save-\d+-\d+$/.test(name);
 }
 
-/** How far a save has got; `flushing` while its file reaches the disk in the background. */
-export interface SaveProgress {
-  done: number;
-  total: number;
-  /** Settles when the background flush ends: wait for it rather than asking again at once. */
-  flushing?: Promise<void>;
-}
+/**
+ * How far a save has got: the bytes written; `waitFor` while the file reaches the disk in the
+ * background (it settles when the flush ends).
+ */
+export type SaveProgress = CallProgress;
 
 /** How {@link saveAtomicallyInChunks} ends. */
 export interface SaveOptions {
@@ -56,8 +55,8 @@ export interface SaveOptions {
    */
   flush?: boolean;
   /**
-   * Flush through the file system's `fsyncInBackground` where it has one, yielding
-   * `flushing` progress until it ends; only for a caller that waits for it between steps
+   * Flush through the file system's `fsyncInBackground` where it has one, yielding progress
+   * with `waitFor` until it ends; only for a caller that waits for it between steps
    * ({@link saveAtomicallyInTurns}): a synchronous loop would wait forever.
    */
   flushInBackground?: boolean;
@@ -110,7 +109,7 @@ export function* saveAtomicallyInChunks(
             outcome.error = { cause };
           },
         );
-        while (!outcome.ended) yield { done: size, total: size, flushing };
+        while (!outcome.ended) yield { done: size, total: size, waitFor: flushing };
         if (outcome.error !== undefined) throw outcome.error.cause;
       } else fs.fsync(fd);
     }
@@ -138,24 +137,13 @@ export function* saveAtomicallyInChunks(
 }
 
 /** What a host gives {@link saveAtomicallyInTurns}: its clock and turns, progress, cancellation. */
-export interface SaveTurns {
-  /** Milliseconds of writing between two turns of the host's loop. */
-  budgetMs: number;
-  /** Milliseconds from a monotonic clock (`performance.now`). */
-  now: () => number;
-  /** Resolves on a later turn of the host's event loop (not a microtask). */
-  nextTurn: () => Promise<void>;
-  /** Told how far the save has got before each turn. */
-  onProgress?: (progress: SaveProgress) => void;
-  /** Asked before each chunk; true cancels the save (`file` stays as it was). */
-  cancelled?: () => boolean;
-}
+export type SaveTurns = TurnOptions<SaveProgress>;
 
 /**
- * {@link saveAtomicallyInChunks} between the turns of the host's event loop: chunks back to back
- * for `budgetMs`, then a turn; the flush in the background where the file system can (the loop
- * turns while it lasts). True once saved, false when cancelled (the temporary file removed,
- * `file` as it was); throws what failed, leaving `file` as it was. The image editor's
+ * {@link saveAtomicallyInChunks} between the turns of the host's event loop (runInTurns): chunks
+ * back to back for `budgetMs`, then a turn; the flush in the background where the file system
+ * can (the loop turns while it lasts). True once saved, false when cancelled (the temporary file
+ * removed, `file` as it was); throws what failed, leaving `file` as it was. The image editor's
  * synchronous save of a 257 MiB image held the extension host 1.15 s.
  */
 export async function saveAtomicallyInTurns(
@@ -170,23 +158,6 @@ export async function saveAtomicallyInTurns(
     ...options,
     flushInBackground: true,
   });
-  let turnStarted = turns.now();
-  for (;;) {
-    if (turns.cancelled?.() === true) {
-      steps.return();
-      return false;
-    }
-    const step = steps.next();
-    if (step.done === true) return true;
-    const progress = step.value;
-    if (progress.flushing !== undefined) {
-      turns.onProgress?.(progress);
-      await progress.flushing;
-      turnStarted = turns.now();
-    } else if (turns.now() - turnStarted >= turns.budgetMs) {
-      turns.onProgress?.(progress);
-      await turns.nextTurn();
-      turnStarted = turns.now();
-    }
-  }
+  // The save's value is undefined; a cancelled call's is null.
+  return (await runInTurns(steps, turns)) !== null;
 }

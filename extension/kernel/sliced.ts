@@ -29,7 +29,8 @@ export interface TurnOptions<P extends CallProgress = CallProgress> {
 /**
  * Runs a sliced call as a host with an event loop must: slices back to back for at most about
  * `budgetMs` (plus one slice), then a turn of the loop, so that the host stays responsive and
- * a cancellation requested meanwhile is seen. The value is the call's, or null when cancelled
+ * a cancellation requested meanwhile is seen; a slice that waits for the host (`waitFor`) is
+ * resumed when that settles. The value is the call's, or null when cancelled
  * (a cancelled call has changed nothing: see checkpointInSlices/restartInSlices).
  */
 export async function runInTurns<T, P extends CallProgress = CallProgress>(
@@ -44,7 +45,12 @@ export async function runInTurns<T, P extends CallProgress = CallProgress>(
     }
     const step = slices.next();
     if (step.done === true) return step.value;
-    if (options.now() - turnStarted >= options.budgetMs) {
+    const waitFor = step.value.waitFor;
+    if (waitFor !== undefined) {
+      options.onProgress?.(step.value);
+      await waitFor;
+      turnStarted = options.now();
+    } else if (options.now() - turnStarted >= options.budgetMs) {
       options.onProgress?.(step.value);
       await options.nextTurn();
       turnStarted = options.now();

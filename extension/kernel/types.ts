@@ -174,6 +174,11 @@ export interface CallProgress {
   done: number;
   /** 0 until known. */
   total: number;
+  /**
+   * Set by a slice that waits for the host (a file flushed on another thread): a runner resumes
+   * the call when it settles, rather than asking again at once. The kernel's calls never wait.
+   */
+  waitFor?: Promise<void>;
 }
 
 /**

@@ -343,6 +343,36 @@ describe('runInTurns (a sliced call between the turns of an event loop)', () => 
       assert.ok((progress[i]?.done ?? 0) >= (progress[i - 1]?.done ?? 0), 'progress goes back');
   });
 
+  it('resumes a slice that waits for the host (waitFor) when that settles, asking nothing meanwhile', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    function* waiting(): Generator<CallProgress, string, void> {
+      calls++;
+      yield { done: 1, total: 2, waitFor: released };
+      calls++;
+      return 'done';
+    }
+    let turns = 0;
+    const progress: CallProgress[] = [];
+    const running = runInTurns(waiting(), {
+      budgetMs: 1_000,
+      now: ticking(),
+      nextTurn: () => {
+        turns++;
+        return Promise.resolve();
+      },
+      onProgress: (step) => progress.push(step),
+    });
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls, 1, 'not asked again while the host works');
+    assert.equal(progress.length, 1, 'told where the call waits');
+    release();
+    assert.equal(await running, 'done');
+    assert.equal(calls, 2);
+    assert.equal(turns, 0, 'the wait was the turn');
+  });
+
   it('cancelled between turns, returns null and the call leaves no trace', async () => {
     const source = kernelWithTask();
     source.kernel.checkpointAs('hallyn', source.pid, '/tmp/a.crimg', 1);
