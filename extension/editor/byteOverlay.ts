@@ -58,12 +58,15 @@ export class ByteOverlay {
     });
   }
 
-  /** `chunk`, read from the file at `offset`, with the overlay applied (a copy when changed). */
-  apply(chunk: Uint8Array, offset: number): Uint8Array {
+  /**
+   * `chunk`, read from the file at `offset`, with the overlay applied: a copy when changed, or
+   * `chunk` itself, changed, when `inPlace` (a buffer of the caller's).
+   */
+  apply(chunk: Uint8Array, offset: number, inPlace = false): Uint8Array {
     let result = chunk;
     for (const [at, byte] of this.bytes) {
       if (at < offset || at >= offset + chunk.length) continue;
-      if (result === chunk) result = chunk.slice();
+      if (result === chunk && !inPlace) result = chunk.slice();
       result[at - offset] = byte;
     }
     return result;
@@ -76,11 +79,9 @@ export class ByteOverlay {
     const bytes = base.bytes && base.size <= fullValidationLimit ? this.apply(base.bytes, 0) : null;
     const readFrom = base.readInto;
     if (readFrom === undefined) return { size: base.size, read, bytes };
-    // The caller's own buffer: the overlay goes straight into it.
     const readInto = (offset: number, target: Uint8Array): number => {
       const got = readFrom(offset, target);
-      for (const [at, byte] of this.bytes)
-        if (at >= offset && at < offset + got) target[at - offset] = byte;
+      this.apply(target.subarray(0, got), offset, true);
       return got;
     };
     return { size: base.size, read, readInto, bytes };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { host } from '../host/index';
 import { readWholeFile } from '../host/workspaceFiles';
 import { defaultMachineKey } from '../kernel/index';
+import { LAB_TURN_BUDGET_MS } from '../lab/session-turns';
 import {
   SAVE_CHUNK_BYTES,
   saveAtomicallyInTurns,
@@ -36,12 +37,6 @@ interface BackupJson {
 function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   return a !== null && b !== null && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
-
-/**
- * Milliseconds of writing between two turns of the extension host's loop while an image is
- * saved (the lab's turns take as long: see LAB_TURN_BUDGET_MS).
- */
-const saveTurnBudgetMs = 8;
 
 /**
  * An image at least this large is saved under a progress notification the user can cancel: its
@@ -295,7 +290,8 @@ export class ImageDocument implements vscode.CustomDocument {
     ): Promise<boolean> => {
       let percent = 0;
       return saveAtomicallyInTurns(uri.fsPath, image.size, chunkReader(image), files, {
-        budgetMs: saveTurnBudgetMs,
+        // Writing between two turns of the host's loop for as long as a lab call's slices run.
+        budgetMs: LAB_TURN_BUDGET_MS,
         now: () => performance.now(),
         nextTurn: () => new Promise((resolve) => host.nextTurn(resolve)),
         cancelled: () =>
