@@ -197,6 +197,21 @@ describe('kernel runCompute', () => {
     );
   });
 
+  it('takes remainders and quotients of every pair of edge literals as step() does', () => {
+    // runCompute takes the int32 remainder between int32s and the double one beyond: each pair,
+    // -2^31 mod -1 (a -0 in JavaScript) among them, in both orders and signs.
+    const nonZero = LITERALS.filter((n) => n !== 0);
+    for (const fn of ['mod', 'div'] as const) {
+      const items: SourceItem[] = [{ op: 'set', dst: 'a', value: imm(0) }];
+      for (const x of LITERALS)
+        for (const y of nonZero)
+          items.push({ op: 'arith', dst: `r${items.length}`, fn, a: imm(x), b: imm(y) });
+      items.push({ op: 'label', name: 'end' }, { op: 'jump', target: 'end' });
+      const steps = items.length;
+      assert.deepEqual(drive(items, steps, true), drive(items, steps, false), fn);
+    }
+  });
+
   it('runs a compute loop in one call, and leaves a division by zero to step(), which kills', () => {
     const items: SourceItem[] = [
       { op: 'set', dst: 'i', value: imm(0) },
