@@ -112,16 +112,25 @@ function main(): void {
   const steps = prologue + turns * perTurn;
   // Each run starts after a collection: the garbage of the runs before (their worlds, parses and
   // kernels) was otherwise collected by V8's threads during the next run, in its CPU time. Nine
-  // runs of about 25 ms: three left the median to one disturbed run.
-  const emulatedRuns = Array.from({ length: quick ? 1 : 9 }, () => {
+  // runs of about 16 ms: three left the median to one disturbed run. They follow as many
+  // untimed ones: the optimizing compiler settles on the loop over the first two to five runs
+  // (two deoptimizations, each followed by a compilation on another thread), and with the timed
+  // runs starting cold the median was a warm-up run in some processes (27 ms against 16 ms).
+  // The first run is printed beside.
+  const warmup = quick ? 0 : 9;
+  const emulatedRuns = Array.from({ length: warmup + (quick ? 1 : 9) }, () => {
     collectGarbage();
     return emulated(steps);
   });
+  const coldMs = Math.max(1e-3, (emulatedRuns[0] as EmulatedRun).ms - setupMs);
+  emulatedRuns.splice(0, warmup);
   const last = emulatedRuns[emulatedRuns.length - 1] as EmulatedRun;
   const emulatedMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.ms)) - setupMs);
   const emulatedCpuMs = Math.max(1e-3, median(emulatedRuns.map((run) => run.cpuMs)) - setupCpuMs);
   let acc = 0;
   const runs = quick ? 5 : 25;
+  // As many untimed runs first as the interpreter had.
+  for (let run = 0; run < warmup; run++) acc = plainLoop(turns);
   // CPU time over all the runs together: Linux may count it in scheduler ticks of a few ms.
   const plainCpu = process.cpuUsage();
   const plainMs = median(
@@ -143,7 +152,7 @@ function main(): void {
     `bench plain JS loop (${turns.toLocaleString('en-US')} turns): ${formatMs(plainMs)}, ${rate(plainMs)} (${perTurn} lab instructions a turn)`,
   );
   print(
-    `bench interpreter .crlab compute loop (${steps.toLocaleString('en-US')} steps): ${formatMs(emulatedMs)}, ${rate(emulatedMs)} (${formatRatio(emulatedMs / plainMs)} plain JS's time; CPU ${formatMs(emulatedCpuMs)}, ${formatRatio(emulatedCpuMs / Math.max(plainCpuMs, 1e-3))} plain JS's; setup ${formatMs(setupMs)} not counted) [${same}]`,
+    `bench interpreter .crlab compute loop (${steps.toLocaleString('en-US')} steps): ${formatMs(emulatedMs)}, ${rate(emulatedMs)} (${formatRatio(emulatedMs / plainMs)} plain JS's time; CPU ${formatMs(emulatedCpuMs)}, ${formatRatio(emulatedCpuMs / Math.max(plainCpuMs, 1e-3))} plain JS's; setup ${formatMs(setupMs)} not counted${warmup > 0 ? `; median of ${emulatedRuns.length} after ${warmup} untimed, the first run cold ${formatMs(coldMs)}` : ''}) [${same}]`,
   );
 }
 
