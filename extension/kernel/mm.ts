@@ -216,17 +216,12 @@ export class PageTable {
       // The chunk's addresses, in order; each run takes its stretch of them.
       const addrs = new Float64Array(end);
       let count = 0;
-      // The restored run being gathered: where its first address and its bytes are.
+      // The restored run being gathered: where its first address and its bytes are. Plain
+      // locals, no closure: variables a closure shares live in a context object, and with one
+      // here the first checkpoints of a 256 MiB task spent 5 ms a round in this loop (12.5 ms
+      // for the first, before the optimizing compiler takes it), half their JavaScript.
       let runFirst = -1;
       let runAt = 0;
-      const endRun = (): void => {
-        if (runFirst < 0) return;
-        runs.push({
-          addrs: addrs.subarray(runFirst, count),
-          data: this.bytes(runAt, (count - runFirst) * PAGE_SIZE),
-        });
-        runFirst = -1;
-      };
       for (let at = Math.max(first - base, 0); at < end; at++) {
         const slot = chunk[at];
         if (slot === undefined) continue;
@@ -234,19 +229,25 @@ export class PageTable {
         if (typeof slot === 'number') {
           // Restored: it extends the run when its bytes follow the run's.
           if (runFirst < 0 || slot !== runAt + (count - runFirst) * PAGE_SIZE) {
-            endRun();
+            if (runFirst >= 0) runs.push(this.restoredRun(addrs, runFirst, count, runAt));
             runFirst = count;
             runAt = slot;
           }
           addrs[count++] = addr;
         } else {
-          endRun();
+          if (runFirst >= 0) runs.push(this.restoredRun(addrs, runFirst, count, runAt));
+          runFirst = -1;
           runs.push({ addrs: Float64Array.of(addr), data: slot });
         }
       }
-      endRun();
+      if (runFirst >= 0) runs.push(this.restoredRun(addrs, runFirst, count, runAt));
     }
     return runs;
+  }
+
+  /** Restored pages `addrs[from..to)`, whose bytes start at `at` in the restored buffer. */
+  private restoredRun(addrs: Float64Array, from: number, to: number, at: number): PageRun {
+    return { addrs: addrs.subarray(from, to), data: this.bytes(at, (to - from) * PAGE_SIZE) };
   }
 
   *[Symbol.iterator](): IterableIterator<[number, Uint8Array]> {
