@@ -32,6 +32,8 @@ export function measure(work: () => unknown, options: MeasureOptions = {}): numb
 /** A work's timings in {@link measureInterleaved}: the median of the timed runs, and the first run. */
 export interface InterleavedTiming {
   median: number;
+  /** The mean of the timed runs: with the runs a collection or a page fault made slow. */
+  mean: number;
   /** The very first run, warm-up included: the JIT and the caches cold. */
   first: number;
   /**
@@ -74,6 +76,7 @@ export function measureInterleaved(
   }
   return durations.map((timed, index) => ({
     median: median(timed),
+    mean: timed.reduce((sum, ms) => sum + ms, 0) / Math.max(1, timed.length),
     first: firsts[index] ?? 0,
     pageFaults: median(faults[index] ?? []),
   }));
