@@ -44,45 +44,6 @@ export const SCRIPT_KEYWORDS = [
   'expect',
 ] as const;
 
-/** Instructions of a program body; the system calls among them are in SYSCALLS. */
-export const INSTRUCTIONS = [
-  'set',
-  'goto',
-  'if',
-  'open',
-  'close',
-  'read',
-  'write',
-  'dup',
-  'mmap',
-  'munmap',
-  'store',
-  'load',
-  'fork',
-  'exec',
-  'seteuid',
-  'setegid',
-  'setresuid',
-  'setresgid',
-  'setgroups',
-  'capset',
-  'unshare',
-  'prctl',
-  'ptrace',
-  'freeze',
-  'thaw',
-  'checkpoint',
-  'restart',
-  'getpid',
-  'getuid',
-  'unlink',
-  'chmod',
-  'print',
-  'sleep',
-  'exit',
-  'end',
-] as const;
-
 /** The instructions that are system calls (what `run T until SYSCALL` can stop at). */
 export const SYSCALLS = [
   'open',
@@ -115,6 +76,9 @@ export const SYSCALLS = [
   'sleep',
   'exit',
 ] as const;
+
+/** Instructions of a program body: the compute ones, the system calls, and `end`. */
+export const INSTRUCTIONS = ['set', 'goto', 'if', 'store', 'load', ...SYSCALLS, 'end'] as const;
 
 /** Sysctls of kernel.md with the values each takes. */
 export const SYSCTLS: Readonly<Record<string, readonly (string | number)[]>> = Object.fromEntries(
