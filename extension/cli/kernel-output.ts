@@ -1,6 +1,6 @@
 /** How the CLI prints check records and restored tasks (the JSON shapes of docs/cli.md). */
-import type { CheckRecord, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
-import { orFlags } from '../kernel/index';
+import type { CheckRecord, CredIds, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
+import { credIds, orFlags } from '../kernel/index';
 import { formatCheck, vocabulary } from '../lab/index';
 import { CliError } from './errors';
 
@@ -22,17 +22,9 @@ export function checkJson(check: CheckRecord): CheckJson {
   };
 }
 
-export interface TaskJson {
+export interface TaskJson extends CredIds {
   vpid: number;
   comm: string;
-  uid: number;
-  euid: number;
-  suid: number;
-  fsuid: number;
-  gid: number;
-  egid: number;
-  sgid: number;
-  fsgid: number;
   groups: number[];
   caps: { effective: string; permitted: string; inheritable: string; bset: string };
   pc: number;
@@ -49,14 +41,7 @@ export function taskJson(task: TaskInfo, rootDepth: number): TaskJson {
   return {
     vpid: task.nsPids[rootDepth] ?? task.pid,
     comm: task.comm,
-    uid: cred.uid,
-    euid: cred.euid,
-    suid: cred.suid,
-    fsuid: cred.fsuid,
-    gid: cred.gid,
-    egid: cred.egid,
-    sgid: cred.sgid,
-    fsgid: cred.fsgid,
+    ...credIds(cred),
     groups: [...cred.groups],
     caps: {
       effective: hex(cred.capEffective),

@@ -15,7 +15,8 @@ import {
 } from './caps';
 import type { Errno } from './errno';
 
-export interface Cred {
+/** The eight ids of a credential: real, effective, saved and filesystem; user, then group. */
+export interface CredIds {
   uid: number;
   euid: number;
   suid: number;
@@ -24,6 +25,26 @@ export interface Cred {
   egid: number;
   sgid: number;
   fsgid: number;
+}
+
+/**
+ * `cred`'s eight ids alone, in the order of {@link CredIds} (the JSON forms of tasks and
+ * images list them so). Takes the kernel's credentials and an image's CRED record alike.
+ */
+export function credIds(cred: CredIds): CredIds {
+  return {
+    uid: cred.uid,
+    euid: cred.euid,
+    suid: cred.suid,
+    fsuid: cred.fsuid,
+    gid: cred.gid,
+    egid: cred.egid,
+    sgid: cred.sgid,
+    fsgid: cred.fsgid,
+  };
+}
+
+export interface Cred extends CredIds {
   /** Supplementary groups, strictly ascending. */
   groups: number[];
   capInheritable: bigint;

@@ -41,6 +41,7 @@ export { CheckpointFlag, RestartFlag } from './types';
 export { runInTurns, runToEnd } from './sliced';
 export type { TurnOptions } from './sliced';
 export { flagsHex, orFlags } from './flags';
+export { credIds, type CredIds } from './creds';
 export { CHECKPOINT_CHECKS, CHECK_MODELS, RESTART_CHECKS } from './checks';
 export type {
   CheckId,

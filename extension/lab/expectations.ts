@@ -4,6 +4,7 @@
  */
 import { decodeUtf8Lossy } from '../image/index';
 import type { CheckRecord, KernelApi, TaskInfo, WorldSpec } from '../kernel/index';
+import { credIds } from '../kernel/index';
 import type { ScriptStatement } from './ast';
 import type { CallEntry } from './transcript';
 
@@ -195,16 +196,7 @@ function taskField(
   const raw =
     typeof value === 'number' ? String(value) : 'text' in value ? value.text : value.value;
   const cred = task.cred;
-  const ids: Record<string, number> = {
-    uid: cred.uid,
-    euid: cred.euid,
-    suid: cred.suid,
-    fsuid: cred.fsuid,
-    gid: cred.gid,
-    egid: cred.egid,
-    sgid: cred.sgid,
-    fsgid: cred.fsgid,
-  };
+  const ids: Record<string, number> = { ...credIds(cred) };
   const field = statement.field;
   if (field in ids) {
     const lookup = field.includes('gid') ? gidOf(context, raw) : uidOf(context, raw);

@@ -4,7 +4,7 @@
  * beyond reading the service.
  */
 import { CAP_LAST_CAP, Prot, VmFlag, capabilityNames, displayOpenFlags } from '../image/index';
-import { sysctlValues, type CheckRecord } from '../kernel/index';
+import { credIds, sysctlValues, type CheckRecord } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
 import { SIGNED_REPLAY_WARNING, matrixCellCall } from '../lab/restart-matrix';
 import { flagsText, type LabCall, type LabSession, type LabTask } from '../lab/session';
@@ -43,14 +43,7 @@ function taskView(task: LabTask): LabTaskView {
     user: task.user,
     name: task.name,
     cred: {
-      uid: cred.uid,
-      euid: cred.euid,
-      suid: cred.suid,
-      fsuid: cred.fsuid,
-      gid: cred.gid,
-      egid: cred.egid,
-      sgid: cred.sgid,
-      fsgid: cred.fsgid,
+      ...credIds(cred),
       groups: cred.groups,
       effective: capabilityNames(cred.capEffective),
       permitted: capabilityNames(cred.capPermitted),

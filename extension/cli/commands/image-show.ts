@@ -12,7 +12,7 @@ import {
   type CheckpointImage,
   type FieldNode,
 } from '../../image/index';
-import { defaultMachineKey } from '../../kernel/index';
+import { credIds, defaultMachineKey } from '../../kernel/index';
 import { CliError, EXIT_FAILED, EXIT_OK } from '../errors';
 import { printJson, printLines, readBytes } from '../io';
 import type { ParsedArgs } from '../args';
@@ -91,14 +91,7 @@ export function taskTree(image: CheckpointImage): TreeTask[] {
       state: task.task.state,
       dumpable: (task.task.flags & 1) !== 0,
       creds: {
-        uid: cred.uid,
-        euid: cred.euid,
-        suid: cred.suid,
-        fsuid: cred.fsuid,
-        gid: cred.gid,
-        egid: cred.egid,
-        sgid: cred.sgid,
-        fsgid: cred.fsgid,
+        ...credIds(cred),
         groups: cred.groups,
         cap_effective: hex(Number(cred.cap_effective)),
         cap_permitted: hex(Number(cred.cap_permitted)),
