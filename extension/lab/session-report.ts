@@ -28,6 +28,28 @@ export function verdictOf(call: Pick<LabCall, 'call' | 'errno' | 'checks'>): str
   return `${call.call} failed with ${call.errno}${failed !== undefined ? ` in ${failed.id}` : ''}`;
 }
 
+/** A check with every field present: `field` and `line` null where the record has none. */
+export type CheckFields = Omit<CheckRecord, 'field' | 'line'> & {
+  field: string | null;
+  line: number | null;
+};
+
+/** `check`'s fields as the report's JSON and the panel's table list them, in that order. */
+export function checkFields(check: CheckRecord): CheckFields {
+  return {
+    id: check.id,
+    models: check.models,
+    subject: check.subject,
+    object: check.object,
+    result: check.result,
+    errno: check.errno,
+    reason: check.reason,
+    offset: check.offset,
+    field: check.field ?? null,
+    line: check.line ?? null,
+  };
+}
+
 /** Whether a call ran under `signed` and so carries the replay caveat. */
 export function signedReplayApplies(call: Pick<LabCall, 'call' | 'restoreCreds'>): boolean {
   return call.call === 'restart' && call.restoreCreds === 'signed';
@@ -55,18 +77,7 @@ export function callReport(call: LabCall, format: ReportFormat, title: string): 
         errno: call.errno,
         restored: call.restored,
         signedReplay: signedReplayApplies(call) ? SIGNED_REPLAY_WARNING : null,
-        checks: call.checks.map((check) => ({
-          id: check.id,
-          models: check.models,
-          subject: check.subject,
-          object: check.object,
-          result: check.result,
-          errno: check.errno,
-          reason: check.reason,
-          offset: check.offset,
-          field: check.field ?? null,
-          line: check.line ?? null,
-        })),
+        checks: call.checks.map(checkFields),
       },
       null,
       2,

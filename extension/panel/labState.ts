@@ -8,7 +8,7 @@ import { credIds, sysctlValues, type CheckRecord } from '../kernel/index';
 import type { RestartMatrix } from '../lab/restart-matrix';
 import { SIGNED_REPLAY_WARNING, matrixCellCall } from '../lab/restart-matrix';
 import { flagsText, type LabCall, type LabSession, type LabTask } from '../lab/session';
-import { signedReplayApplies } from '../lab/session-report';
+import { checkFields, signedReplayApplies } from '../lab/session-report';
 import { isExternalLabCall } from '../lab/session-external';
 import type { LabService } from '../session/labService';
 import type {
@@ -114,19 +114,7 @@ export function callView(
       ? (call.source.split(/[\\/]/).at(-1) ?? call.source)
       : null,
     restored: call.restored,
-    checks: call.checks.map((check) => ({
-      id: check.id,
-      models: check.models,
-      subject: check.subject,
-      object: check.object,
-      result: check.result,
-      errno: check.errno,
-      reason: check.reason,
-      offset: check.offset,
-      field: check.field ?? null,
-      line: check.line ?? null,
-      link: linkOf(check, call),
-    })),
+    checks: call.checks.map((check) => ({ ...checkFields(check), link: linkOf(check, call) })),
     replayWarning: signedReplayApplies(call) ? replayWarning : null,
     probe,
   };
